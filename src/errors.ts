@@ -1,0 +1,110 @@
+// The one error hierarchy. Every failure a user can cause or meet is a VaultenvError subclass with a
+// stable `code`, an `exitCode` from the README's table, the `input` it concerns (a file and line, a
+// flag, a Vault path) and a `hint` on what to do. Only cli/main.ts prints them (renderError below).
+// Messages never contain secret values or tokens: they are built from names, paths and statuses.
+
+export const EXIT = {
+  usage: 2,
+  secretsFile: 3,
+  auth: 4,
+  secretMissing: 5,
+  vault: 6,
+  environment: 7,
+  internal: 70,
+  notExecutable: 126,
+  notFound: 127,
+} as const;
+
+export interface ErrorDetails {
+  /** Which input the failure concerns: "flag --port", "app.secrets:3:7", "secret/data/db". */
+  input?: string;
+  /** What the user can do about it. */
+  hint?: string;
+  /** Extra lines printed after the message (a source line and a caret under it). */
+  context?: readonly string[];
+  cause?: unknown;
+}
+
+export abstract class VaultenvError extends Error {
+  abstract readonly code: string;
+  abstract readonly exitCode: number;
+  readonly input: string | undefined;
+  readonly hint: string | undefined;
+  readonly context: readonly string[];
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.input = details.input;
+    this.hint = details.hint;
+    this.context = details.context ?? [];
+  }
+}
+
+/** A flag, environment variable or config-file value is wrong or missing. */
+export class ConfigError extends VaultenvError {
+  readonly code = 'config';
+  readonly exitCode = EXIT.usage;
+}
+
+/** The secrets file cannot be read or does not parse. */
+export class SpecError extends VaultenvError {
+  readonly code = 'secrets-file';
+  readonly exitCode = EXIT.secretsFile;
+}
+
+/** Vault refused the credentials or the policy denies a path (401/403, failed login). */
+export class AuthError extends VaultenvError {
+  readonly code = 'auth';
+  readonly exitCode = EXIT.auth;
+}
+
+/** A secret path, a key in it, or a string value is missing. */
+export class SecretMissingError extends VaultenvError {
+  readonly code = 'secret-missing';
+  readonly exitCode = EXIT.secretMissing;
+}
+
+/** Vault could not be reached, was unavailable, or answered something we cannot use. */
+export class VaultUnavailableError extends VaultenvError {
+  readonly code = 'vault';
+  readonly exitCode = EXIT.vault;
+}
+
+/** The child's environment cannot be built (duplicate name, size limits, invalid entry). */
+export class EnvironmentError extends VaultenvError {
+  readonly code = 'environment';
+  readonly exitCode = EXIT.environment;
+}
+
+/** The command does not exist (127, like a shell). */
+export class CommandNotFoundError extends VaultenvError {
+  readonly code = 'command-not-found';
+  readonly exitCode = EXIT.notFound;
+}
+
+/** The command exists but cannot be executed (126, like a shell). */
+export class CommandNotExecutableError extends VaultenvError {
+  readonly code = 'command-not-executable';
+  readonly exitCode = EXIT.notExecutable;
+}
+
+/**
+ * The one-line rendering: `vaultenv: <what failed> (<which input>). <hint>`, then any context lines.
+ * Anything that is not a VaultenvError is a bug in vaultenv; its message is not printed because it
+ * could carry data we did not vet (a response body, an environment value).
+ */
+export function renderError(error: unknown): { text: string; exitCode: number } {
+  if (error instanceof VaultenvError) {
+    let line = `vaultenv: ${error.message}`;
+    if (error.input !== undefined) line += ` (${error.input})`;
+    if (error.hint !== undefined) line += `. ${error.hint}`;
+    const lines = [line, ...error.context];
+    return { text: lines.join('\n') + '\n', exitCode: error.exitCode };
+  }
+  const kind = error instanceof Error ? error.name : typeof error;
+  return {
+    text: `vaultenv: internal error (${kind}). This is a bug in vaultenv; please report it with the command line you ran, without secrets.\n`,
+    exitCode: EXIT.internal,
+  };
+}

@@ -1,0 +1,50 @@
+// Logging for `--log-level info`: progress lines on stderr (vaultenv wrote them to stdout, where they
+// mixed with the child's output). Writes are synchronous on fd 2: nothing is queued in libuv when
+// execve replaces the process, and process.stderr is never touched (touching it would leave the fd
+// non-blocking for the program we exec; see shared/docs/node-runtime.md).
+
+import { writeSync } from 'node:fs';
+import type { Redactor } from './redact.ts';
+
+export type LogLevel = 'error' | 'info';
+
+export interface Output {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** Output on the real file descriptors, written synchronously. */
+export const processOutput: Output = {
+  stdout: (text) => writeAll(1, text),
+  stderr: (text) => writeAll(2, text),
+};
+
+function writeAll(fd: number, text: string): void {
+  const buffer = Buffer.from(text, 'utf8');
+  let offset = 0;
+  while (offset < buffer.length) {
+    try {
+      offset += writeSync(fd, buffer, offset);
+    } catch (error) {
+      // EAGAIN: the fd was left non-blocking by whoever gave it to us; wait a moment and retry.
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}
+
+export class Logger {
+  constructor(
+    private readonly output: Output,
+    private readonly level: LogLevel,
+    private readonly redactor: Redactor,
+  ) {}
+
+  info(message: string): void {
+    if (this.level === 'info') this.output.stderr(this.redactor.redact(`vaultenv: info: ${message}`) + '\n');
+  }
+
+  warn(message: string): void {
+    this.output.stderr(this.redactor.redact(`vaultenv: warning: ${message}`) + '\n');
+  }
+}

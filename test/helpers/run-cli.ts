@@ -1,0 +1,62 @@
+// Runs the built CLI (bin/vaultenv → dist/vaultenv.mjs) as a user would, with an explicit environment,
+// and captures everything it prints. The environment is never inherited implicitly: tests say what
+// the child may see.
+
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../bin/vaultenv', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  pid: number;
+}
+
+export interface CliOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** The environment every CLI run starts from: PATH (with our Node 24 first) and HOME, nothing else. */
+export function baseEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' };
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: options.env ?? baseEnv(),
+      cwd: options.cwd ?? PROJECT_ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 45_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, pid: child.pid ?? -1 });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Fails the test when any of `secrets` (seeded values, tokens) appears in the run's output. */
+export function expectNoLeak(result: Pick<CliResult, 'stdout' | 'stderr'>, secrets: readonly string[]): void {
+  for (const secret of secrets) {
+    if (secret.length === 0) continue;
+    if (result.stdout.includes(secret) || result.stderr.includes(secret)) {
+      throw new Error(`a secret value or token leaked into the output (length ${secret.length})`);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+// unit: pure cores, no network. integration and e2e: a real OpenBao dev server per KV version,
+// started once in test/helpers/global-setup.ts; e2e spawns the built CLI (npm run build first).
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          globalSetup: ['test/helpers/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // Two cores: keep the servers and the spawned CLIs from starving each other.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
