@@ -1,0 +1,83 @@
+// Reads the secrets files named by `--secrets-file` (repeatable) and parses them, in order. The only
+// I/O of the secrets-file stage: read errors and invalid UTF-8 become SpecErrors naming the path.
+
+import { isUtf8 } from 'node:buffer';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { SpecError } from '../errors.ts';
+import { parseSecretsFile } from './parse.ts';
+import type { SecretRef } from './types.ts';
+
+/** Relative paths are resolved against `cwd`. The refs of all files, in the order given. */
+export async function readSecretsFiles(paths: readonly string[], cwd: string): Promise<SecretRef[]> {
+  const refs: SecretRef[] = [];
+  for (const path of paths) {
+    const text = await readSecretsText(path, cwd);
+    refs.push(...parseSecretsFile(text, path));
+  }
+  return refs;
+}
+
+async function readSecretsText(path: string, cwd: string): Promise<string> {
+  const absolute = resolve(cwd, path);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(absolute);
+  } catch (error) {
+    throw readError(path, absolute, error);
+  }
+  if (!isUtf8(bytes)) {
+    throw new SpecError('secrets file is not valid UTF-8', {
+      input: `${path}:${firstInvalidLine(bytes)}`,
+      hint: 'Save the file as UTF-8',
+    });
+  }
+  // toString keeps a BOM at the start; the parser ignores it.
+  return bytes.toString('utf8');
+}
+
+/** The 1-based line holding the first invalid byte. `\n` never occurs inside a UTF-8 sequence. */
+function firstInvalidLine(bytes: Buffer): number {
+  let line = 1;
+  let start = 0;
+  for (;;) {
+    const end = bytes.indexOf(0x0a, start);
+    const slice = bytes.subarray(start, end === -1 ? bytes.length : end);
+    if (!isUtf8(slice) || end === -1) return line;
+    line++;
+    start = end + 1;
+  }
+}
+
+function readError(path: string, absolute: string, error: unknown): SpecError {
+  const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  const where = isAbsolute(path) ? path : `${path}, resolved to ${absolute}`;
+  switch (code ?? 'unknown') {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new SpecError('secrets file not found', {
+        input: path,
+        hint: `Check the path (${where}) or pass another with --secrets-file`,
+        cause: error,
+      });
+    case 'EACCES':
+    case 'EPERM':
+      return new SpecError('secrets file is not readable', {
+        input: path,
+        hint: 'Give the user running vaultenv read permission on the file',
+        cause: error,
+      });
+    case 'EISDIR':
+      return new SpecError('secrets file is a directory', {
+        input: path,
+        hint: 'Pass the path of a file to --secrets-file',
+        cause: error,
+      });
+    default:
+      return new SpecError('cannot read the secrets file', {
+        input: path,
+        hint: `The system reported ${code ?? 'an unknown error'}; check the file (${where})`,
+        cause: error,
+      });
+  }
+}

@@ -1,0 +1,155 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, it, expect } from 'vitest';
+import { SpecError } from '../../../src/errors.ts';
+import { parseSecretsFile } from '../../../src/spec/parse.ts';
+
+const FIXTURES = fileURLToPath(new URL('../../fixtures/secrets/', import.meta.url));
+
+interface ExpectedRef {
+  variable: string;
+  mount: string;
+  path: string;
+  key: string;
+  line: number;
+}
+
+interface ExpectedError {
+  line: number;
+  column: number;
+  message: string;
+}
+
+function fixtureNames(kind: 'valid' | 'invalid'): string[] {
+  return readdirSync(`${FIXTURES}${kind}`)
+    .filter((file) => file.endsWith('.secrets'))
+    .map((file) => file.slice(0, -'.secrets'.length))
+    .sort();
+}
+
+function readFixture(kind: 'valid' | 'invalid', name: string): { text: string; expected: unknown } {
+  return {
+    text: readFileSync(`${FIXTURES}${kind}/${name}.secrets`, 'utf8'),
+    expected: JSON.parse(readFileSync(`${FIXTURES}${kind}/${name}.json`, 'utf8')),
+  };
+}
+
+function parseError(text: string, fileName = 'test.secrets'): SpecError {
+  try {
+    parseSecretsFile(text, fileName);
+  } catch (error) {
+    if (error instanceof SpecError) return error;
+    throw error;
+  }
+  throw new Error('expected a SpecError');
+}
+
+describe('valid fixtures', () => {
+  const names = fixtureNames('valid');
+
+  it('exist', () => {
+    expect(names.length).toBeGreaterThan(30);
+  });
+
+  it.each(names)('%s parses to its JSON', (name) => {
+    const { text, expected } = readFixture('valid', name);
+    const refs = parseSecretsFile(text, `${name}.secrets`);
+    expect(refs.map(({ variable, mount, path, key, position }) => ({ variable, mount, path, key, line: position.line }))).toEqual(
+      expected as ExpectedRef[],
+    );
+    for (const ref of refs) expect(ref.position.file).toBe(`${name}.secrets`);
+  });
+});
+
+describe('invalid fixtures', () => {
+  const names = fixtureNames('invalid');
+
+  it('exist', () => {
+    expect(names.length).toBeGreaterThan(30);
+  });
+
+  it.each(names)('%s fails at its line and column', (name) => {
+    const { text, expected } = readFixture('invalid', name);
+    const { line, column, message } = expected as ExpectedError;
+    const error = parseError(text, `${name}.secrets`);
+    expect(error.input).toBe(`${name}.secrets:${line}:${column}`);
+    expect(error.message).toContain(message);
+    expect(error.message).toMatch(/^secrets file: /);
+    expect(error.hint).toBeTruthy();
+    expect(error.context).toHaveLength(2);
+    expect(error.context[0]).toMatch(new RegExp(`^  ${line} \\| `));
+    expect(error.context[1]).toMatch(/^ +\| [ \t]*\^$/);
+  });
+});
+
+describe('parseSecretsFile', () => {
+  it('records the column of the first character of a secret line', () => {
+    const [ref] = parseSecretsFile('\n   foo#bar\n', 'app.secrets');
+    expect(ref?.position).toEqual({ file: 'app.secrets', line: 2, column: 4 });
+  });
+
+  it('uses mount secret for a version 1 file', () => {
+    expect(parseSecretsFile('a#b\n', 'f')[0]?.mount).toBe('secret');
+  });
+
+  it('renders the offending line and a caret under the column', () => {
+    const error = parseError('ok#x\nfoo#bar#baz\n', 'app.secrets');
+    expect(error.message).toBe("secrets file: unexpected second '#'");
+    expect(error.input).toBe('app.secrets:2:8');
+    expect(error.context).toEqual(['  2 | foo#bar#baz', '    |        ^']);
+  });
+
+  it('widens the gutter for long line numbers and counts columns in code points', () => {
+    const text = `${'\n'.repeat(11)}🔑é#a b\n`;
+    const error = parseError(text);
+    expect(error.input).toBe('test.secrets:12:6');
+    expect(error.context).toEqual(['  12 | 🔑é#a b', '     |      ^']);
+  });
+
+  it('keeps tabs in the caret line so the caret stays aligned', () => {
+    const error = parseError('\tfoo#bar baz\n');
+    expect(error.context).toEqual(['  1 | \tfoo#bar baz', '    | \t        ^']);
+  });
+
+  it('shows control characters in the context as U+FFFD', () => {
+    const error = parseError('foo\u0001#bar\n');
+    expect(error.context[0]).toBe('  1 | foo\uFFFD#bar');
+    expect(error.context.join('\n')).not.toContain('\u0001');
+  });
+
+  it('never shows other lines of the file in an error', () => {
+    const fake = 'hvs.CAESIFAKEFAKEFAKE';
+    const text = `DB_PASSWORD=${fake}#x\nfoo bar\nOTHER=${fake}/y#z\n`;
+    const error = parseError(text);
+    expect(error.input).toBe('test.secrets:2:4');
+    const shown = [error.message, error.input ?? '', error.hint ?? '', ...error.context].join('\n');
+    expect(shown).not.toContain(fake);
+    expect(shown).toContain('foo bar');
+  });
+
+  it('gives VERSION 1 a hint that a version 1 file has no header', () => {
+    expect(parseError('VERSION 1\n').hint).toContain('version 1 file has no header');
+  });
+
+  it('ignores a BOM only at the start of the file', () => {
+    expect(parseSecretsFile('\uFEFFfoo#bar\n', 'f')[0]?.variable).toBe('FOO_BAR');
+    // Elsewhere U+FEFF is neither whitespace nor a control character: part of the path, as in vaultenv.
+    expect(parseSecretsFile('a#b\n\uFEFFfoo#bar\n', 'f')[1]?.path).toBe('\uFEFFfoo');
+  });
+
+  it('treats NEL (U+0085) as a control character and U+2028 as a path character, as Haskell does', () => {
+    expect(parseError('foo\u0085#bar\n').message).toContain('U+0085');
+    expect(parseSecretsFile('a\u2028b#c\n', 'f')[0]?.path).toBe('a\u2028b');
+  });
+
+  it('drops only one \\r before \\n', () => {
+    // The remaining \r is trailing whitespace, which is allowed.
+    expect(parseSecretsFile('foo#bar\r\r\n', 'f')).toHaveLength(1);
+  });
+
+  it('accepts all-comment, blank and empty files', () => {
+    expect(parseSecretsFile('', 'f')).toEqual([]);
+    expect(parseSecretsFile('\n\n', 'f')).toEqual([]);
+    expect(parseSecretsFile('# only a comment', 'f')).toEqual([]);
+  });
+});

@@ -1,0 +1,102 @@
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, it, expect } from 'vitest';
+import { SpecError } from '../../../src/errors.ts';
+import { readSecretsFiles } from '../../../src/spec/read.ts';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'vaultenv-spec-'));
+  await writeFile(join(dir, 'one.secrets'), 'foo#bar\nA=x/y#z\n');
+  await writeFile(join(dir, 'two.secrets'), 'VERSION 2\nMOUNT kv\nbaz#qux\n');
+  await mkdir(join(dir, 'sub'));
+  await writeFile(join(dir, 'sub', 'three.secrets'), 'three#x\n');
+  await writeFile(join(dir, 'bad.secrets'), 'ok#x\nnot a secret\n');
+  await writeFile(join(dir, 'latin1.secrets'), Buffer.from('ok#x\nstra\xdfe#x\n', 'latin1'));
+  await writeFile(join(dir, 'bom.secrets'), '\uFEFFfoo#bar\n');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function readError(paths: string[], cwd = dir): Promise<SpecError> {
+  try {
+    await readSecretsFiles(paths, cwd);
+  } catch (error) {
+    if (error instanceof SpecError) return error;
+    throw error;
+  }
+  throw new Error('expected a SpecError');
+}
+
+describe('readSecretsFiles', () => {
+  it('concatenates the refs of several files in the order given', async () => {
+    const refs = await readSecretsFiles(['two.secrets', 'one.secrets', 'sub/three.secrets'], dir);
+    expect(refs.map((ref) => [ref.variable, ref.position.file, ref.position.line])).toEqual([
+      ['KV_BAZ_QUX', 'two.secrets', 3],
+      ['FOO_BAR', 'one.secrets', 1],
+      ['A', 'one.secrets', 2],
+      ['THREE_X', 'sub/three.secrets', 1],
+    ]);
+  });
+
+  it('resolves relative paths against cwd and accepts absolute ones', async () => {
+    const relative = await readSecretsFiles(['three.secrets'], join(dir, 'sub'));
+    const absolute = await readSecretsFiles([join(dir, 'sub', 'three.secrets')], '/');
+    expect(relative.map((ref) => ref.variable)).toEqual(['THREE_X']);
+    expect(absolute.map((ref) => ref.variable)).toEqual(['THREE_X']);
+  });
+
+  it('returns no refs for no files', async () => {
+    expect(await readSecretsFiles([], dir)).toEqual([]);
+  });
+
+  it('ignores a BOM', async () => {
+    expect((await readSecretsFiles(['bom.secrets'], dir))[0]?.variable).toBe('FOO_BAR');
+  });
+
+  it('reports a missing file with its path and where it was looked for', async () => {
+    const error = await readError(['one.secrets', 'missing.secrets']);
+    expect(error.message).toBe('secrets file not found');
+    expect(error.input).toBe('missing.secrets');
+    expect(error.hint).toContain(join(dir, 'missing.secrets'));
+  });
+
+  it('reports a directory', async () => {
+    const error = await readError(['sub']);
+    expect(error.message).toBe('secrets file is a directory');
+    expect(error.input).toBe('sub');
+    expect(error.hint).toBeTruthy();
+  });
+
+  it('reports a file it may not read', async () => {
+    // Root may read any file, so the read runs in a child process that drops to nobody first.
+    const path = join(dir, 'secret.secrets');
+    await writeFile(path, 'a#b\n');
+    await chmod(path, 0o000);
+    const script = [
+      'if (process.getuid() === 0) { process.setgid(65534); process.setuid(65534); }',
+      `const { readSecretsFiles } = await import(${JSON.stringify(new URL('../../../src/spec/read.ts', import.meta.url).href)});`,
+      `try { await readSecretsFiles([${JSON.stringify(path)}], '/'); console.log('{}'); }`,
+      'catch (e) { console.log(JSON.stringify({ message: e.message, input: e.input })); }',
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ message: 'secrets file is not readable', input: path });
+  });
+
+  it('passes parse errors through with the path as given', async () => {
+    const error = await readError(['one.secrets', 'bad.secrets']);
+    expect(error.input).toBe('bad.secrets:2:4');
+  });
+
+  it('rejects invalid UTF-8 and names the line', async () => {
+    const error = await readError(['latin1.secrets']);
+    expect(error.message).toBe('secrets file is not valid UTF-8');
+    expect(error.input).toBe('latin1.secrets:2');
+    expect(error.context).toEqual([]);
+  });
+});
