@@ -34,11 +34,15 @@ function writeAll(fd: number, text: string): void {
 }
 
 export class Logger {
-  constructor(
-    private readonly output: Output,
-    private readonly level: LogLevel,
-    private readonly redactor: Redactor,
-  ) {}
+  private readonly output: Output;
+  private readonly level: LogLevel;
+  private readonly redactor: Redactor;
+
+  constructor(output: Output, level: LogLevel, redactor: Redactor) {
+    this.output = output;
+    this.level = level;
+    this.redactor = redactor;
+  }
 
   info(message: string): void {
     if (this.level === 'info') this.output.stderr(this.redactor.redact(`vaultenv: info: ${message}`) + '\n');

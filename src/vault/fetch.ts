@@ -1,0 +1,217 @@
+// Fetches every secret a secrets file names, all or nothing: one mount lookup per mount (skipped when
+// the KV version is given), then one GET per distinct request path, at most `concurrency` in flight,
+// each retried on its own. The first definite failure cancels the rest. Values come back in file
+// order; any missing path, key or non-string value is an error, so the command never starts with a
+// partial environment.
+
+import { AuthError, SecretMissingError, VaultUnavailableError, type VaultenvError } from '../errors.ts';
+import type { SecretRef } from '../spec/types.ts';
+import { VaultFailure, type FailureKind } from './failure.ts';
+import type { VaultHttp } from './http.ts';
+import { mountLookupPath, normalizeMount, parseMountAnswer, parseSecretAnswer, secretRequestPath, type MountInfo } from './kv.ts';
+import { withRetries, type RetryClock, type RetryPolicy } from './retry.ts';
+
+export interface FetchOptions {
+  kvVersion: 'auto' | '1' | '2';
+  /** 0 means no limit. */
+  concurrency: number;
+  retry: RetryPolicy;
+  clock: RetryClock;
+  /** Progress lines for --log-level info; never given a value. */
+  log: (message: string) => void;
+}
+
+export interface FetchedSecret {
+  ref: SecretRef;
+  value: string;
+}
+
+export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp, options: FetchOptions): Promise<FetchedSecret[]> {
+  if (refs.length === 0) return [];
+  const cancel = new AbortController();
+  const limit = createLimiter(options.concurrency);
+  const retrying = <T>(operation: () => Promise<T>, what: string) =>
+    limit(() =>
+      withRetries(
+        operation,
+        options.retry,
+        options.clock,
+        (failure, n, delay) => options.log(`${what}: ${failure.detail}; retry ${n + 1} of ${options.retry.retries} in ${delay} ms`),
+        cancel.signal,
+      ),
+    );
+
+  // 1. The KV version of each mount, once per mount per run.
+  const mounts = [...new Set(refs.map((ref) => normalizeMount(ref.mount)))];
+  const mountInfo = new Map<string, MountInfo>();
+  const mountFailures = new Map<string, VaultFailure>();
+  await Promise.all(
+    mounts.map(async (mount) => {
+      if (options.kvVersion !== 'auto') {
+        mountInfo.set(mount, { path: mount, version: options.kvVersion === '2' ? 2 : 1 });
+        return;
+      }
+      try {
+        const info = await retrying(async () => parseMountAnswer((await client.request('GET', mountLookupPath(mount), { signal: cancel.signal })).body), `mount ${mount}`);
+        options.log(`mount ${mount}: ${info.version === 2 ? 'KV v2' : 'KV v1 (or another engine read like it)'}`);
+        mountInfo.set(mount, info);
+      } catch (error) {
+        mountFailures.set(mount, asFailure(error));
+        cancel.abort();
+      }
+    }),
+  );
+  const mountFailureOf = (ref: SecretRef) => mountFailures.get(normalizeMount(ref.mount));
+  const firstMountFailure =
+    refs.find((ref) => mountFailureOf(ref) !== undefined && mountFailureOf(ref)?.kind !== 'cancelled') ?? refs.find((ref) => mountFailureOf(ref) !== undefined);
+  if (firstMountFailure) throw mountError(firstMountFailure, mountFailureOf(firstMountFailure)!);
+
+  // 2. One request per distinct path.
+  const pathOf = (ref: SecretRef) => secretRequestPath(ref.mount, ref.path, mountInfo.get(normalizeMount(ref.mount))!);
+  const versionOf = (ref: SecretRef) => mountInfo.get(normalizeMount(ref.mount))!.version;
+  const requests = new Map<string, Promise<Record<string, unknown>>>();
+  const failures = new Map<string, VaultFailure>();
+  for (const ref of refs) {
+    const path = pathOf(ref);
+    if (requests.has(path)) continue;
+    const version = versionOf(ref);
+    requests.set(
+      path,
+      retrying(async () => {
+        if (cancel.signal.aborted) throw new VaultFailure('cancelled', 'cancelled after another failure');
+        options.log(`getting ${path}`);
+        return parseSecretAnswer((await client.request('GET', path, { signal: cancel.signal })).body, version);
+      }, path).catch((error: unknown) => {
+        const failure = asFailure(error);
+        if (!failures.has(path)) failures.set(path, failure);
+        cancel.abort();
+        return {};
+      }),
+    );
+  }
+  const data = new Map<string, Record<string, unknown>>();
+  await Promise.all([...requests].map(async ([path, pending]) => data.set(path, await pending)));
+
+  // 3. Report the failure of the earliest line, not whichever request failed first: cancelled
+  // requests fail too, and the earliest real failure is the one worth reading.
+  const failed = refs
+    .map((ref) => ({ ref, failure: failures.get(pathOf(ref)) }))
+    .filter((entry): entry is { ref: SecretRef; failure: VaultFailure } => entry.failure !== undefined);
+  const definite = failed.find((entry) => entry.failure.kind !== 'cancelled') ?? failed[0];
+  if (definite) throw secretError(definite.ref, pathOf(definite.ref), definite.failure);
+
+  // 4. Pick the keys, in file order.
+  return refs.map((ref) => {
+    const path = pathOf(ref);
+    const secret = data.get(path) ?? {};
+    if (!Object.hasOwn(secret, ref.key)) {
+      throw new SecretMissingError(`key "${ref.key}" not found in secret ${displayPath(ref)}`, {
+        input: where(ref),
+        hint: 'check the key name after # (keys are case-sensitive) or add the key to the secret',
+      });
+    }
+    const value = secret[ref.key];
+    if (typeof value !== 'string') {
+      throw new SecretMissingError(`value of key "${ref.key}" in secret ${displayPath(ref)} is ${describeType(value)}, not a string`, {
+        input: where(ref),
+        hint: 'store the value as a string in Vault; environment variables can only hold strings',
+      });
+    }
+    return { ref, value };
+  });
+}
+
+function where(ref: SecretRef): string {
+  return `${ref.position.file}:${ref.position.line}`;
+}
+
+function displayPath(ref: SecretRef): string {
+  return `${normalizeMount(ref.mount)}/${ref.path}`;
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function asFailure(error: unknown): VaultFailure {
+  if (error instanceof VaultFailure) return error;
+  throw error;
+}
+
+function vaultSays(failure: VaultFailure): string {
+  return failure.vaultErrors.length > 0 ? `: Vault says "${failure.vaultErrors.join('; ')}"` : '';
+}
+
+function mountError(ref: SecretRef, failure: VaultFailure): VaultenvError {
+  const mount = normalizeMount(ref.mount);
+  const input = `mount ${mount}, ${where(ref)}`;
+  switch (failure.kind) {
+    case 'forbidden':
+    case 'unauthorized':
+      return new AuthError(`permission denied looking up the mount "${mount}"${vaultSays(failure)}`, {
+        input,
+        hint: "the token has no access to any path under this mount: check the token and its policies, or pass --kv-version to skip the lookup",
+      });
+    case 'bad-request':
+    case 'not-found':
+      return new SecretMissingError(`no secrets engine is mounted at "${mount}"${vaultSays(failure)}`, {
+        input,
+        hint: 'check the MOUNT line (version 2 files) or that KV is mounted at secret/ (version 1 files)',
+      });
+    default:
+      return unavailable(failure, input);
+  }
+}
+
+function secretError(ref: SecretRef, requestPath: string, failure: VaultFailure): VaultenvError {
+  const input = `${requestPath}, ${where(ref)}`;
+  switch (failure.kind) {
+    case 'not-found':
+      return new SecretMissingError(`secret not found: ${displayPath(ref)}`, {
+        input,
+        hint: 'check the path, the mount, and the KV version (--kv-version); vaultenv reads the latest version of a KV v2 secret',
+      });
+    case 'forbidden':
+    case 'unauthorized':
+      return new AuthError(`permission denied reading secret ${displayPath(ref)}${vaultSays(failure)}`, {
+        input,
+        hint: "the token is invalid or expired, or its policies do not allow reading this path",
+      });
+    default:
+      return unavailable(failure, input);
+  }
+}
+
+function unavailable(failure: VaultFailure, input: string): VaultenvError {
+  const kind: FailureKind = failure.kind;
+  const hints: Partial<Record<FailureKind, string>> = {
+    unreachable: 'check the address (VAULT_ADDR, --host, --port) and that Vault is running; vaultenv retried with backoff',
+    timeout: 'Vault did not answer in time; raise --request-timeout-milliseconds or check the network',
+    tls: 'check the certificate (VAULTENV_VALIDATE_CERTS, --no-validate-certs) and whether the address should be http:// or https://',
+    unavailable: 'Vault may be sealed, in standby or under maintenance; vaultenv retried with backoff',
+    'redirect-elsewhere': 'point VAULT_ADDR at the active node; vaultenv does not send the token to another host',
+  };
+  return new VaultUnavailableError(`Vault request failed: ${failure.detail}${vaultSays(failure)}`, {
+    input,
+    hint: hints[kind] ?? 'vaultenv retried transient failures with backoff; check the Vault server',
+  });
+}
+
+/** Runs at most `limit` tasks at once (0 = no limit). A task holds its slot through its retries, as vaultenv's did. */
+function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  if (limit === 0) return (task) => task();
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}

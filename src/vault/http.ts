@@ -1,0 +1,163 @@
+// The only user of node:http / node:https. A small Vault HTTP client: keep-alive connections (one pool,
+// as many sockets as requests may be in flight), a timeout per request, redirects followed only to the
+// same origin (a standby's 307 to another host would otherwise receive the token), and failures
+// reported as VaultFailure built from status codes and error codes, never from Node's error objects
+// (which can carry request headers). https is loaded only when TLS is used: it costs start-up time.
+
+import type { Agent as HttpAgent, IncomingMessage, RequestOptions } from 'node:http';
+import { VaultFailure, failureForStatus } from './failure.ts';
+import { vaultErrorStrings } from './kv.ts';
+
+export interface VaultHttpOptions {
+  host: string;
+  port: number;
+  tls: boolean;
+  validateCerts: boolean;
+  token: string | undefined;
+  timeoutMs: number;
+  /** 0 means no limit. */
+  maxSockets: number;
+}
+
+export interface VaultResponse {
+  status: number;
+  body: string;
+}
+
+const MAX_REDIRECTS = 5;
+const MAX_BODY_BYTES = 32 * 1024 * 1024; // a KV secret is at most a few MB; anything larger is not Vault
+
+// Node error codes that mean "we never got an answer", as opposed to a certificate problem.
+const TLS_ERROR_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|SSL_/;
+
+export interface VaultHttp {
+  request(method: 'GET' | 'POST' | 'PUT', path: string, options?: { body?: unknown; signal?: AbortSignal }): Promise<VaultResponse>;
+  close(): void;
+  /** Sets the token sent from now on (after a login). */
+  setToken(token: string): void;
+  /** Requests sent, including redirects followed: the request-count tests and --log-level info use it. */
+  readonly requestsSent: number;
+}
+
+export async function createVaultHttp(options: VaultHttpOptions): Promise<VaultHttp> {
+  const http = options.tls ? await import('node:https') : await import('node:http');
+  const maxSockets = options.maxSockets === 0 ? Infinity : options.maxSockets;
+  const agent: HttpAgent = options.tls
+    ? new (http as typeof import('node:https')).Agent({ keepAlive: true, maxSockets, rejectUnauthorized: options.validateCerts })
+    : new (http as typeof import('node:http')).Agent({ keepAlive: true, maxSockets });
+  const origin = { host: options.host, port: options.port };
+  let requestsSent = 0;
+  let token = options.token;
+
+  const once = (method: string, path: string, payload: string | undefined, signal: AbortSignal | undefined) =>
+    new Promise<{ status: number; body: string; location: string | undefined }>((resolve, reject) => {
+      const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
+      if (token !== undefined) headers['X-Vault-Token'] = token;
+      if (payload !== undefined) {
+        headers['Content-Type'] = 'application/json';
+        headers['Content-Length'] = String(Buffer.byteLength(payload));
+      }
+      const requestOptions: RequestOptions = {
+        method,
+        host: stripBrackets(origin.host),
+        port: origin.port,
+        path,
+        headers,
+        agent,
+        timeout: options.timeoutMs,
+        ...(signal ? { signal } : {}),
+      };
+      requestsSent++;
+      const request = http.request(requestOptions, (response: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            request.destroy();
+            reject(new VaultFailure('bad-response', `response larger than ${MAX_BODY_BYTES} bytes`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on('end', () => {
+          const location = response.headers.location;
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), location });
+        });
+        response.on('error', (error) => reject(transportFailure(error)));
+      });
+      // The socket-idle timeout covers connecting and waiting; a whole-request deadline keeps a server
+      // that trickles bytes from holding us forever.
+      const deadline = setTimeout(() => request.destroy(new VaultFailure('timeout', `no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+      request.on('timeout', () => request.destroy(new VaultFailure('timeout', `no answer within ${options.timeoutMs} ms`)));
+      request.on('close', () => clearTimeout(deadline));
+      request.on('error', (error) => reject(error instanceof VaultFailure ? error : transportFailure(error)));
+      request.end(payload);
+    });
+
+  return {
+    get requestsSent() {
+      return requestsSent;
+    },
+    async request(method, path, { body, signal } = {}) {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      let currentPath = path;
+      for (let redirects = 0; ; redirects++) {
+        const response = await once(method, currentPath, payload, signal);
+        if (response.status >= 300 && response.status < 400 && response.location !== undefined) {
+          if (redirects >= MAX_REDIRECTS) throw new VaultFailure('unexpected-status', `more than ${MAX_REDIRECTS} redirects`);
+          const next = sameOriginPath(response.location, options, currentPath);
+          if (next === undefined) throw new VaultFailure('redirect-elsewhere', `HTTP ${response.status} to another host`);
+          currentPath = next;
+          continue;
+        }
+        if (response.status >= 300) throw failureForStatus(response.status, vaultErrorStrings(response.body));
+        return { status: response.status, body: response.body };
+      }
+    },
+    close() {
+      agent.destroy();
+    },
+    setToken(newToken) {
+      token = newToken;
+    },
+  };
+}
+
+function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/** The path to request next when `location` stays on our origin; undefined when it leaves it. */
+function sameOriginPath(location: string, options: VaultHttpOptions, currentPath: string): string | undefined {
+  let target: URL;
+  const scheme = options.tls ? 'https:' : 'http:';
+  const base = new URL(`${scheme}//${options.host}:${options.port}${currentPath}`);
+  try {
+    target = new URL(location, base);
+  } catch {
+    return undefined;
+  }
+  if (target.protocol !== base.protocol || target.hostname !== base.hostname || target.port !== base.port) return undefined;
+  return target.pathname + target.search;
+}
+
+function transportFailure(error: unknown): VaultFailure {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+  if (code === 'ABORT_ERR') return new VaultFailure('cancelled', 'request cancelled');
+  if (TLS_ERROR_CODE.test(code)) return new VaultFailure('tls', `TLS error ${code}`);
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new VaultFailure('unreachable', 'connection refused');
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new VaultFailure('unreachable', 'connection reset');
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new VaultFailure('unreachable', 'host name not found');
+    case 'ETIMEDOUT':
+      return new VaultFailure('timeout', 'connection timed out');
+    default:
+      return new VaultFailure('unreachable', code === '' ? 'network error' : `network error ${code}`);
+  }
+}

@@ -1,0 +1,94 @@
+// Pure helpers for Vault's KV engines: request paths (percent-encoded per segment), the mount lookup
+// answer, and the shapes of KV v1 and v2 read responses, checked with zod.
+// Docs: https://openbao.org/api-docs/secret/kv/kv-v2/ , https://openbao.org/api-docs/system/internal-ui-mounts/
+
+import { z } from 'zod';
+import { VaultFailure } from './failure.ts';
+
+export type KvVersion = 1 | 2;
+
+/** How a mount is read: a KV engine of a version, or any other engine read with a plain GET like KV v1. */
+export interface MountInfo {
+  /** The mount's path as Vault reports it, without slashes at either end ("secret", "kv/team-a"). */
+  path: string;
+  version: KvVersion;
+}
+
+/** "secret/" and "/secret" name the same mount; vaultenv sent `/v1/secret//foo` for the first. */
+export function normalizeMount(mount: string): string {
+  return mount.replace(/^\/+|\/+$/g, '');
+}
+
+function encodeSegments(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+export function mountLookupPath(mount: string): string {
+  return `/v1/sys/internal/ui/mounts/${encodeSegments(normalizeMount(mount))}`;
+}
+
+/**
+ * The request path of a secret. `mount` is the mount as written in the secrets file; `info.path` is
+ * the mount Vault reported for it, which may be shorter (a file may name `secret/team` where
+ * `secret` is the mount), so KV v2's `data/` goes right after the real mount.
+ */
+export function secretRequestPath(mount: string, path: string, info: MountInfo): string {
+  const full = joinPath(normalizeMount(mount), path);
+  if (info.version === 1) return `/v1/${encodeSegments(full)}`;
+  const prefix = info.path === '' ? '' : `${info.path}/`;
+  const inside = full.startsWith(prefix) ? full.slice(prefix.length) : path;
+  const realMount = full.startsWith(prefix) ? info.path : normalizeMount(mount);
+  return `/v1/${encodeSegments(realMount)}/data/${encodeSegments(inside)}`;
+}
+
+function joinPath(mount: string, path: string): string {
+  return mount === '' ? path : `${mount}/${path}`;
+}
+
+const mountAnswer = z.object({
+  data: z.object({
+    path: z.string(),
+    type: z.string(),
+    options: z.record(z.string(), z.unknown()).nullish(),
+  }),
+});
+
+/** KV v2 when Vault says so; every other engine (KV v1, generic, database, aws…) is read like KV v1. */
+export function parseMountAnswer(body: string): MountInfo {
+  const parsed = mountAnswer.safeParse(parseJson(body));
+  if (!parsed.success) throw new VaultFailure('bad-response', 'mount lookup answer is not a mount description');
+  const { path, type, options } = parsed.data.data;
+  const version = type === 'kv' && options?.version === '2' ? 2 : 1;
+  return { path: normalizeMount(path), version };
+}
+
+const kv2Answer = z.object({ data: z.object({ data: z.record(z.string(), z.unknown()) }) });
+const kv1Answer = z.object({ data: z.record(z.string(), z.unknown()) });
+
+/** The key/value map of a secret read. A KV v2 secret deleted but not destroyed answers data: null. */
+export function parseSecretAnswer(body: string, version: KvVersion): Record<string, unknown> {
+  const json = parseJson(body);
+  const parsed = version === 2 ? kv2Answer.safeParse(json) : kv1Answer.safeParse(json);
+  if (parsed.success) return version === 2 ? (parsed.data as z.infer<typeof kv2Answer>).data.data : (parsed.data as z.infer<typeof kv1Answer>).data;
+  if (version === 2 && isDeletedKv2(json)) throw new VaultFailure('not-found', 'the latest version is deleted');
+  throw new VaultFailure('bad-response', `answer is not a KV v${version} secret`);
+}
+
+function isDeletedKv2(json: unknown): boolean {
+  return z.object({ data: z.object({ data: z.null() }) }).safeParse(json).success;
+}
+
+/** Vault's `{"errors": [...]}` strings, for error messages; empty when the body has none. */
+export function vaultErrorStrings(body: string): string[] {
+  const parsed = z.object({ errors: z.array(z.string()) }).safeParse(parseJson(body));
+  return parsed.success ? parsed.data.errors.filter((e) => e.length > 0).map((e) => e.slice(0, 300)) : [];
+}
+
+/** The body as JSON, or undefined when it is not JSON (a proxy's HTML page, an empty body). */
+export function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,52 @@
+// vaultenv's retry policy: full-jitter exponential backoff (the Haskell retry package's
+// fullJitterBackoff), `retries` retries after the first attempt, only for transient failures
+// (failure.ts isRetryable). The clock and the random source are injected so tests need no waiting.
+
+import { VaultFailure, isRetryable } from './failure.ts';
+
+export interface RetryPolicy {
+  baseDelayMs: number;
+  retries: number;
+}
+
+export interface RetryClock {
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  random(): number;
+}
+
+/** Retry n (0-based) sleeps between base·2^n / 2 and base·2^n milliseconds. */
+export function backoffDelayMs(policy: RetryPolicy, retryNumber: number, random: () => number): number {
+  const half = Math.floor((policy.baseDelayMs * 2 ** retryNumber) / 2);
+  return half + Math.floor(random() * (half + 1));
+}
+
+export async function withRetries<T>(
+  operation: () => Promise<T>,
+  policy: RetryPolicy,
+  clock: RetryClock,
+  onRetry: (failure: VaultFailure, retryNumber: number, delayMs: number) => void = () => {},
+  signal?: AbortSignal,
+): Promise<T> {
+  for (let retryNumber = 0; ; retryNumber++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!(error instanceof VaultFailure) || !isRetryable(error.kind) || retryNumber >= policy.retries || signal?.aborted) throw error;
+      const delay = backoffDelayMs(policy, retryNumber, clock.random);
+      onRetry(error, retryNumber, delay);
+      await clock.sleep(delay, signal);
+    }
+  }
+}
+
+export const realClock: RetryClock = {
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    }),
+  random: Math.random,
+};

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { VaultFailure, failureForStatus, isRetryable } from '../../../src/vault/failure.ts';
+import { backoffDelayMs, withRetries, type RetryClock } from '../../../src/vault/retry.ts';
+
+function fakeClock(random = 0.5): RetryClock & { sleeps: number[] } {
+  const sleeps: number[] = [];
+  return { sleeps, sleep: (ms) => (sleeps.push(ms), Promise.resolve()), random: () => random };
+}
+
+describe('backoff', () => {
+  it('follows vaultenv full jitter: retry n sleeps between base*2^n/2 and base*2^n', () => {
+    const policy = { baseDelayMs: 40, retries: 9 };
+    expect([0, 1, 2, 8].map((n) => backoffDelayMs(policy, n, () => 0))).toEqual([20, 40, 80, 5120]);
+    expect([0, 1, 2, 8].map((n) => backoffDelayMs(policy, n, () => 0.999999))).toEqual([40, 80, 160, 10240]);
+  });
+});
+
+describe('retries', () => {
+  it('retries transient failures up to the limit, then gives the last failure', async () => {
+    const clock = fakeClock();
+    let attempts = 0;
+    await expect(
+      withRetries(() => {
+        attempts++;
+        return Promise.reject(new VaultFailure('unreachable', 'connection refused'));
+      }, { baseDelayMs: 40, retries: 3 }, clock),
+    ).rejects.toThrow(/connection refused/);
+    expect(attempts).toBe(4);
+    expect(clock.sleeps).toHaveLength(3);
+  });
+
+  it('answers a 403 once', async () => {
+    const clock = fakeClock();
+    let attempts = 0;
+    await expect(
+      withRetries(() => {
+        attempts++;
+        return Promise.reject(failureForStatus(403, ['permission denied']));
+      }, { baseDelayMs: 40, retries: 9 }, clock),
+    ).rejects.toMatchObject({ kind: 'forbidden' });
+    expect(attempts).toBe(1);
+  });
+
+  it('succeeds after transient failures', async () => {
+    let attempts = 0;
+    const result = await withRetries(
+      () => (++attempts < 3 ? Promise.reject(failureForStatus(503, [])) : Promise.resolve('ok')),
+      { baseDelayMs: 1, retries: 9 },
+      fakeClock(),
+    );
+    expect(result).toBe('ok');
+    expect(attempts).toBe(3);
+  });
+
+  it.each([
+    [400, false],
+    [401, false],
+    [403, false],
+    [404, false],
+    [405, false],
+    [412, true],
+    [429, true],
+    [500, true],
+    [502, true],
+    [503, true],
+    [504, true],
+  ])('status %i retryable: %s', (status, retryable) => {
+    expect(isRetryable(failureForStatus(status, []).kind)).toBe(retryable);
+  });
+});
