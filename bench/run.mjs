@@ -1,0 +1,103 @@
+// Start-up and fetch cost of vaultenv against a local OpenBao dev server.
+// Prints a table: median wall time of >= RUNS runs and peak RSS for bare `node -e 0`,
+// `vaultenv --version`, and `vaultenv … -- /bin/true` with secrets files naming 0, 1, 10, 100 and
+// 1000 distinct paths (one key each, KV v2 at secret/). Usage: npm run bench [-- --runs N]
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const runsFlag = process.argv.indexOf('--runs');
+const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 10;
+const SIZES = [0, 1, 10, 100, 1000];
+const cli = join(root, 'bin', 'vaultenv');
+const bundle = join(root, 'dist', 'vaultenv.mjs');
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startBao() {
+  const port = await freePort();
+  const token = `bench-${Math.random().toString(36).slice(2)}`;
+  const binary = execFileSync('sh', ['-c', 'command -v bao || command -v vault'], { encoding: 'utf8' }).trim();
+  const child = spawn(binary, ['server', '-dev', `-dev-root-token-id=${token}`, `-dev-listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  const address = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${address}/v1/sys/health`)).ok) return { address, token, stop: () => child.kill('SIGKILL') };
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error('bao did not start');
+}
+
+async function seed(bao, count) {
+  const paths = Array.from({ length: count }, (_, i) => `bench/s${i}`);
+  for (let i = 0; i < paths.length; i += 50) {
+    await Promise.all(
+      paths.slice(i, i + 50).map((path) =>
+        fetch(`${bao.address}/v1/secret/data/${path}`, {
+          method: 'POST',
+          headers: { 'X-Vault-Token': bao.token },
+          body: JSON.stringify({ data: { value: `v-${path}` } }),
+        }).then((r) => {
+          if (!r.ok) throw new Error(`seeding ${path}: ${r.status}`);
+        }),
+      ),
+    );
+  }
+  return paths;
+}
+
+function measure(argv, env) {
+  const out = execFileSync('python3', [join(root, 'bench', 'rusage.py'), ...argv], { env, encoding: 'utf8' });
+  const result = JSON.parse(out);
+  if (result.status !== 0) throw new Error(`${argv.join(' ')} exited ${result.status}`);
+  return result;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function row(label, argv, env) {
+  measure(argv, env); // warm the page cache
+  const samples = Array.from({ length: RUNS }, () => measure(argv, env));
+  return { label, wall: median(samples.map((s) => s.wall_ms)), rss: Math.max(...samples.map((s) => s.maxrss_kb)) / 1024 };
+}
+
+const bao = await startBao();
+const work = mkdtempSync(join(tmpdir(), 'vaultenv-bench-'));
+try {
+  const paths = await seed(bao, Math.max(...SIZES));
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', VAULT_ADDR: bao.address, VAULT_TOKEN: bao.token };
+  const node = process.execPath;
+  const rows = [row('node -e 0', [node, '-e', '0'], env), row('vaultenv --version', [node, cli, '--version'], env)];
+  for (const size of SIZES) {
+    const file = join(work, `${size}.secrets`);
+    writeFileSync(file, paths.slice(0, size).map((p, i) => `S${i}=${p}#value\n`).join(''));
+    rows.push(row(`${size} paths -- /bin/true`, [node, cli, '--secrets-file', file, '--', '/bin/true'], env));
+  }
+  const base = rows[0].wall;
+  console.log(`vaultenv bench: node ${process.versions.node}, bundle ${bundle}, ${RUNS} runs each, OpenBao dev server on loopback`);
+  console.log('| what | median wall (ms) | × node -e 0 | peak RSS (MiB) |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const r of rows) console.log(`| ${r.label} | ${r.wall.toFixed(1)} | ${(r.wall / base).toFixed(2)} | ${r.rss.toFixed(1)} |`);
+} finally {
+  bao.stop();
+  rmSync(work, { recursive: true, force: true });
+}
