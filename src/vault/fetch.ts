@@ -150,9 +150,10 @@ function mountError(ref: SecretRef, failure: VaultFailure): VaultenvError {
   switch (failure.kind) {
     case 'forbidden':
     case 'unauthorized':
-      return new AuthError(`permission denied looking up the mount "${mount}"${vaultSays(failure)}`, {
+      // OpenBao answers 403 both for a mount the token cannot use and for a mount that does not exist.
+      return new AuthError(`no access to the mount "${mount}", or nothing is mounted there${vaultSays(failure)}`, {
         input,
-        hint: "the token has no access to any path under this mount: check the token and its policies, or pass --kv-version to skip the lookup",
+        hint: 'check the mount name (MOUNT line, or secret/ for version 1 files), the token and its policies; --kv-version 1|2 skips this lookup',
       });
     case 'bad-request':
     case 'not-found':

@@ -81,7 +81,18 @@ function isDeletedKv2(json: unknown): boolean {
 /** Vault's `{"errors": [...]}` strings, for error messages; empty when the body has none. */
 export function vaultErrorStrings(body: string): string[] {
   const parsed = z.object({ errors: z.array(z.string()) }).safeParse(parseJson(body));
-  return parsed.success ? parsed.data.errors.filter((e) => e.length > 0).map((e) => e.slice(0, 300)) : [];
+  return parsed.success ? parsed.data.errors.map(oneLine).filter((e) => e.length > 0) : [];
+}
+
+/** Vault wraps errors as "1 error occurred:\n\t* permission denied\n\n"; our errors are one line. */
+function oneLine(error: string): string {
+  return error
+    .replace(/^\s*\d+ errors? occurred:\s*/, '')
+    .replace(/\s*\n\s*\*\s*/g, '; ')
+    .replace(/^\*\s*/, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 300);
 }
 
 /** The body as JSON, or undefined when it is not JSON (a proxy's HTML page, an empty body). */

@@ -88,7 +88,7 @@ interface ActiveRule {
   hits: number;
 }
 
-export async function startProxy(target: string, options: { keepAliveTimeoutMs?: number } = {}): Promise<Proxy> {
+export async function startProxy(target: string, options: { keepAliveTimeoutMs?: number; port?: number } = {}): Promise<Proxy> {
   const upstream = new URL(target);
   if (upstream.protocol !== 'http:') throw new Error(`startProxy: only plain http targets are supported, got ${target}`);
   const agent = new http.Agent({ keepAlive: true });
@@ -193,7 +193,7 @@ export async function startProxy(target: string, options: { keepAliveTimeoutMs?:
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });

@@ -59,6 +59,8 @@ describe('secret answers', () => {
   it("extracts Vault's error strings and nothing else", () => {
     expect(vaultErrorStrings('{"errors":["permission denied"]}')).toEqual(['permission denied']);
     expect(vaultErrorStrings('{"errors":[]}')).toEqual([]);
+    expect(vaultErrorStrings(JSON.stringify({ errors: ['1 error occurred:\n\t* permission denied\n\n'] }))).toEqual(['permission denied']);
+    expect(vaultErrorStrings(JSON.stringify({ errors: ['2 errors occurred:\n\t* a\n\t* b\n\n'] }))).toEqual(['a; b']);
     expect(vaultErrorStrings('<html>')).toEqual([]);
   });
 });

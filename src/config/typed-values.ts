@@ -1,0 +1,76 @@
+// Turns one raw option value (from the environment, a config file or a flag) into its typed value, by
+// the option's kind in options.ts, with vaultenv's strict rules. This is the only importer of
+// dotenv-parse-variables: it sees only values that already passed the strict checks, and only
+// booleans and integers (never addresses, tokens, paths or lists), and its output is checked by zod.
+
+import debug from 'debug';
+import parseVariables from 'dotenv-parse-variables';
+import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+import type { OptionRow } from './options.ts';
+
+// dotenv-parse-variables logs every key and value it parses (tokens included, were one passed) when
+// DEBUG names it: switch its `debug` off. `disable()` calls `save('')`, which would delete DEBUG from
+// process.env (and so from the child's environment): make `save` a no-op first.
+debug.save = () => {};
+debug.disable();
+
+export type TypedValue = string | number | boolean | string[];
+
+/** Where a raw value came from, for error messages. Messages never contain the value itself. */
+export interface ValueOrigin {
+  /** Names the value in a message: `environment variable VAULT_PORT`, `VAULT_PORT in file F`, `flag --port`. */
+  readonly what: string;
+  /** The ConfigError input: `environment variable VAULT_PORT`, `file F line 3`, `flag --port`. */
+  readonly input: string;
+}
+
+const DIGITS = /^[0-9]+$/;
+const WHITESPACE = /\s+/;
+const CONVERT_OPTIONS = { assignToProcessEnv: false, overrideProcessEnv: false } as const;
+const booleanOutput = z.boolean();
+const integerOutput = z.int().nonnegative();
+
+export function parseOptionValue(row: OptionRow, raw: string, origin: ValueOrigin): TypedValue {
+  switch (row.kind) {
+    case 'string':
+    case 'address':
+      return raw;
+    case 'list':
+      return raw.split(',');
+    case 'words':
+      return raw.split(WHITESPACE).filter((word) => word !== '');
+    case 'enum': {
+      const values = row.values ?? [];
+      if (!values.includes(raw)) throw invalid(origin, `Expected one of: ${values.join(', ')}`);
+      return raw;
+    }
+    case 'boolean':
+      if (raw !== 'true' && raw !== 'false') throw invalid(origin, 'Expected true or false (lowercase)');
+      return convert(raw, booleanOutput, origin, 'Expected true or false (lowercase)');
+    case 'integer':
+      return parseInteger(row, raw, origin);
+  }
+}
+
+function parseInteger(row: OptionRow, raw: string, origin: ValueOrigin): number {
+  const min = row.min ?? 0;
+  const range = row.max === undefined ? `${min} or more` : `from ${min} to ${row.max}`;
+  const hint = `Expected a whole number ${range}, written with the digits 0-9 only`;
+  if (!DIGITS.test(raw)) throw invalid(origin, hint);
+  const value = convert(raw, integerOutput, origin, hint);
+  if (value < min || (row.max !== undefined && value > row.max)) throw invalid(origin, hint);
+  return value;
+}
+
+/** dotenv-parse-variables on one value that passed the strict checks, then zod on its output. */
+function convert<T>(raw: string, output: z.ZodType<T>, origin: ValueOrigin, hint: string): T {
+  const converted = parseVariables({ value: raw }, CONVERT_OPTIONS);
+  const result = output.safeParse(converted.value);
+  if (!result.success) throw invalid(origin, hint);
+  return result.data;
+}
+
+function invalid(origin: ValueOrigin, hint: string): ConfigError {
+  return new ConfigError(`invalid value for ${origin.what}`, { input: origin.input, hint });
+}

@@ -1,0 +1,93 @@
+import debug from 'debug';
+import { describe, expect, it } from 'vitest';
+import { optionRow, type OptionId } from '../../../src/config/options.ts';
+import { parseOptionValue } from '../../../src/config/typed-values.ts';
+import { ConfigError } from '../../../src/errors.ts';
+
+const origin = { what: 'environment variable X', input: 'environment variable X' };
+const parse = (id: OptionId, raw: string) => parseOptionValue(optionRow(id), raw, origin);
+
+function failure(id: OptionId, raw: string): ConfigError {
+  try {
+    parse(id, raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected ${JSON.stringify(raw)} to be rejected`);
+}
+
+describe('parseOptionValue', () => {
+  it.each([
+    ['validateCerts', 'true', true],
+    ['validateCerts', 'false', false],
+    ['port', '8200', 8200],
+    ['port', '08200', 8200],
+    ['port', '65535', 65535],
+    ['retryAttempts', '0', 0],
+    ['maxConcurrentRequests', '0', 0],
+    ['retryBaseDelayMs', '1000000', 1000000],
+    ['inheritEnvBlacklist', 'A,B', ['A', 'B']],
+    ['inheritEnvBlacklist', ' A , B', [' A ', ' B']],
+    ['inheritEnvBlacklist', 'A,,B,', ['A', '', 'B', '']],
+    ['inheritEnvBlacklist', '', ['']],
+    ['logLevel', 'info', 'info'],
+    ['duplicateVariableBehavior', 'overwrite', 'overwrite'],
+    ['kvVersion', '1', '1'],
+    ['execMode', 'execve', 'execve'],
+    ['host', ' any thing ', ' any thing '],
+    ['token', '12345678901234567890', '12345678901234567890'],
+    ['token', 'true', 'true'],
+    ['addr', 'https://v:1', 'https://v:1'],
+    ['args', '  -a   b\tc\n', ['-a', 'b', 'c']],
+    ['args', '', []],
+  ] as const)('%s %j → %j', (id, raw, expected) => {
+    expect(parse(id, raw)).toEqual(expected);
+  });
+
+  it.each([
+    ['validateCerts', 'True'],
+    ['validateCerts', 'yes'],
+    ['validateCerts', '1'],
+    ['validateCerts', ''],
+    ['validateCerts', ' true'],
+    ['port', ''],
+    ['port', '-1'],
+    ['port', '+1'],
+    ['port', ' 1'],
+    ['port', '1.0'],
+    ['port', '0x1F'],
+    ['port', '1e3'],
+    ['port', 'abc'],
+    ['port', '0'],
+    ['port', '65536'],
+    ['retryAttempts', '99999999999999999999'],
+    ['requestTimeoutMs', '0'],
+    ['logLevel', 'INFO'],
+    ['logLevel', 'debug'],
+    ['kvVersion', 'v2'],
+    ['duplicateVariableBehavior', ''],
+  ] as const)('%s rejects %j with a hint', (id, raw) => {
+    const error = failure(id, raw);
+    expect(error.message).toBe('invalid value for environment variable X');
+    expect(error.input).toBe('environment variable X');
+    expect(error.hint).toMatch(/^Expected /);
+  });
+
+  it.each(['validateCerts', 'port', 'logLevel'] as const)('%s: the message never echoes the value', (id) => {
+    const error = failure(id, 'zz-distinctive-zz');
+    expect(`${error.message} ${error.input} ${error.hint}`).not.toContain('distinctive');
+  });
+
+  it('never writes process.env (dotenv-parse-variables runs with assignToProcessEnv: false)', () => {
+    const before = { ...process.env };
+    parse('validateCerts', 'true');
+    parse('port', '8200');
+    parse('retryAttempts', '3');
+    expect({ ...process.env }).toEqual(before);
+  });
+
+  it("switches off dotenv-parse-variables' debug logging", () => {
+    expect(debug.enabled('dotenv-parse-variables')).toBe(false);
+  });
+});
