@@ -98,7 +98,7 @@ export function renderError(error: unknown): { text: string; exitCode: number } 
   if (error instanceof VaultenvError) {
     let line = `vaultenv: ${error.message}`;
     if (error.input !== undefined) line += ` (${error.input})`;
-    if (error.hint !== undefined) line += `. ${error.hint}`;
+    if (error.hint !== undefined) line += `. ${error.hint.charAt(0).toUpperCase()}${error.hint.slice(1)}`;
     const lines = [line, ...error.context];
     return { text: lines.join('\n') + '\n', exitCode: error.exitCode };
   }

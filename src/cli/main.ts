@@ -111,6 +111,7 @@ async function prepareEnvironment(
         retry,
         clock,
         log: (message) => log.info(message),
+        hasToken: config.auth.method !== 'none',
       });
       for (const { value } of fetched) redactor.add(value);
       log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);

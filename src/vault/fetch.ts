@@ -19,6 +19,8 @@ export interface FetchOptions {
   clock: RetryClock;
   /** Progress lines for --log-level info; never given a value. */
   log: (message: string) => void;
+  /** Whether requests carry a token: a refusal then means a bad token rather than a missing one. */
+  hasToken: boolean;
 }
 
 export interface FetchedSecret {
@@ -64,7 +66,7 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
   const mountFailureOf = (ref: SecretRef) => mountFailures.get(normalizeMount(ref.mount));
   const firstMountFailure =
     refs.find((ref) => mountFailureOf(ref) !== undefined && mountFailureOf(ref)?.kind !== 'cancelled') ?? refs.find((ref) => mountFailureOf(ref) !== undefined);
-  if (firstMountFailure) throw mountError(firstMountFailure, mountFailureOf(firstMountFailure)!);
+  if (firstMountFailure) throw mountError(firstMountFailure, mountFailureOf(firstMountFailure)!, options.hasToken);
 
   // 2. One request per distinct path.
   const pathOf = (ref: SecretRef) => secretRequestPath(ref.mount, ref.path, mountInfo.get(normalizeMount(ref.mount))!);
@@ -144,12 +146,22 @@ function vaultSays(failure: VaultFailure): string {
   return failure.vaultErrors.length > 0 ? `: Vault says "${failure.vaultErrors.join('; ')}"` : '';
 }
 
-function mountError(ref: SecretRef, failure: VaultFailure): VaultenvError {
+function mountError(ref: SecretRef, failure: VaultFailure, hasToken: boolean): VaultenvError {
   const mount = normalizeMount(ref.mount);
   const input = `mount ${mount}, ${where(ref)}`;
   switch (failure.kind) {
     case 'forbidden':
     case 'unauthorized':
+      // A bare "permission denied" is Vault refusing the token itself; a token that is valid but
+      // lacks access gets a longer "preflight capability check" message.
+      if (failure.vaultErrors.length === 1 && failure.vaultErrors[0] === 'permission denied') {
+        return new AuthError(hasToken ? 'Vault refused the token: permission denied' : 'no Vault token given and Vault requires one', {
+          input,
+          hint: hasToken
+            ? 'the token is invalid, expired or revoked: check VAULT_TOKEN or --token'
+            : 'set VAULT_TOKEN, pass --token, or log in with --kubernetes-role or --github-token',
+        });
+      }
       // OpenBao answers 403 both for a mount the token cannot use and for a mount that does not exist.
       return new AuthError(`no access to the mount "${mount}", or nothing is mounted there${vaultSays(failure)}`, {
         input,
