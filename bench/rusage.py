@@ -8,6 +8,9 @@ import json, os, sys, time
 start = time.perf_counter()
 pid = os.fork()
 if pid == 0:
+    # The measured command's output is not ours to print: our stdout carries the JSON line.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
     try:
         os.execvp(sys.argv[1], sys.argv[1:])
     finally:

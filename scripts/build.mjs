@@ -8,7 +8,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node22.12',
-  minifySyntax: true,
+  minify: true,
   legalComments: 'none',
   // Bundled CommonJS dependencies (dotenv-parse-variables, debug) call require() for node built-ins.
   banner: { js: "import { createRequire as __vaultenvCreateRequire } from 'node:module'; const require = __vaultenvCreateRequire(import.meta.url);" },

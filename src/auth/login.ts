@@ -3,7 +3,7 @@
 // AuthError answered once; vaultenv retried it nine times and called it an "Internal Vault error".
 
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AuthError, VaultUnavailableError } from '../errors.ts';
 import type { AuthSetting } from '../config/types.ts';
 import { VaultFailure } from '../vault/failure.ts';
@@ -23,7 +23,7 @@ export interface LoginOptions {
   readJwt?: (path: string) => Promise<string>;
 }
 
-const loginAnswer = z.object({ auth: z.object({ client_token: z.string().min(1) }) });
+const loginAnswer = z.object({ auth: z.object({ client_token: z.string().check(z.minLength(1)) }) });
 
 /** Logs in and returns the client token. */
 export async function login(setting: LoginSetting, client: VaultHttp, options: LoginOptions): Promise<string> {

@@ -2,7 +2,8 @@
 // this zod schema, which fills in the defaults and yields the only `Config` type the program sees.
 // The defaults and the accepted enum words live here; options.ts shows them in --help.
 
-import { z } from 'zod';
+// zod/mini: the same validation as zod's chained API at a tenth of the bundle (start-up time).
+import * as z from 'zod/mini';
 import { ConfigError } from '../errors.ts';
 import type { Config } from './types.ts';
 
@@ -29,37 +30,37 @@ export const DEFAULTS = {
   execMode: 'auto',
 } as const satisfies Partial<Config>;
 
-const count = z.int().nonnegative();
+const count = z.int().check(z.nonnegative());
 
 const authSchema = z.discriminatedUnion('method', [
   z.strictObject({ method: z.literal('none') }),
-  z.strictObject({ method: z.literal('token'), token: z.string().min(1) }),
+  z.strictObject({ method: z.literal('token'), token: z.string().check(z.minLength(1)) }),
   z.strictObject({ method: z.literal('kubernetes'), role: z.string() }),
   z.strictObject({ method: z.literal('github'), token: z.string() }),
 ]);
 
 const configSchema = z.strictObject({
-  host: z.string().min(1).default(DEFAULTS.host),
-  port: z.int().min(1).max(65_535).default(DEFAULTS.port),
-  tls: z.boolean().default(DEFAULTS.tls),
-  validateCerts: z.boolean().default(DEFAULTS.validateCerts),
-  auth: authSchema.default({ method: 'none' }),
-  authBackend: z.string().optional(),
-  secretsFiles: z.array(z.string()).min(1),
-  command: z.string().min(1),
-  args: z.array(z.string()).default([]),
-  inheritEnv: z.boolean().default(DEFAULTS.inheritEnv),
-  inheritEnvBlacklist: z.array(z.string()).default([...DEFAULTS.inheritEnvBlacklist]),
-  retryBaseDelayMs: count.default(DEFAULTS.retryBaseDelayMs),
-  retryAttempts: count.default(DEFAULTS.retryAttempts),
-  logLevel: z.enum(LOG_LEVELS).default(DEFAULTS.logLevel),
-  usePath: z.boolean().default(DEFAULTS.usePath),
-  maxConcurrentRequests: count.default(DEFAULTS.maxConcurrentRequests),
-  duplicateVariableBehavior: z.enum(DUPLICATE_BEHAVIORS).default(DEFAULTS.duplicateVariableBehavior),
-  kvVersion: z.enum(KV_VERSIONS).default(DEFAULTS.kvVersion),
-  requestTimeoutMs: z.int().min(1).default(DEFAULTS.requestTimeoutMs),
-  execMode: z.enum(EXEC_MODES).default(DEFAULTS.execMode),
-  configFileVariables: z.array(z.tuple([z.string(), z.string()])).default([]),
+  host: z._default(z.string().check(z.minLength(1)), DEFAULTS.host),
+  port: z._default(z.int().check(z.minimum(1), z.maximum(65_535)), DEFAULTS.port),
+  tls: z._default(z.boolean(), DEFAULTS.tls),
+  validateCerts: z._default(z.boolean(), DEFAULTS.validateCerts),
+  auth: z._default(authSchema, { method: 'none' as const }),
+  authBackend: z.optional(z.string()),
+  secretsFiles: z.array(z.string()).check(z.minLength(1)),
+  command: z.string().check(z.minLength(1)),
+  args: z._default(z.array(z.string()), []),
+  inheritEnv: z._default(z.boolean(), DEFAULTS.inheritEnv),
+  inheritEnvBlacklist: z._default(z.array(z.string()), [...DEFAULTS.inheritEnvBlacklist]),
+  retryBaseDelayMs: z._default(count, DEFAULTS.retryBaseDelayMs),
+  retryAttempts: z._default(count, DEFAULTS.retryAttempts),
+  logLevel: z._default(z.enum(LOG_LEVELS), DEFAULTS.logLevel),
+  usePath: z._default(z.boolean(), DEFAULTS.usePath),
+  maxConcurrentRequests: z._default(count, DEFAULTS.maxConcurrentRequests),
+  duplicateVariableBehavior: z._default(z.enum(DUPLICATE_BEHAVIORS), DEFAULTS.duplicateVariableBehavior),
+  kvVersion: z._default(z.enum(KV_VERSIONS), DEFAULTS.kvVersion),
+  requestTimeoutMs: z._default(z.int().check(z.minimum(1)), DEFAULTS.requestTimeoutMs),
+  execMode: z._default(z.enum(EXEC_MODES), DEFAULTS.execMode),
+  configFileVariables: z._default(z.array(z.tuple([z.string(), z.string()])), []),
 });
 
 /**

@@ -5,7 +5,7 @@
 
 import debug from 'debug';
 import parseVariables from 'dotenv-parse-variables';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from '../errors.ts';
 import type { OptionRow } from './options.ts';
 
@@ -29,7 +29,7 @@ const DIGITS = /^[0-9]+$/;
 const WHITESPACE = /\s+/;
 const CONVERT_OPTIONS = { assignToProcessEnv: false, overrideProcessEnv: false } as const;
 const booleanOutput = z.boolean();
-const integerOutput = z.int().nonnegative();
+const integerOutput = z.int().check(z.nonnegative());
 
 export function parseOptionValue(row: OptionRow, raw: string, origin: ValueOrigin): TypedValue {
   switch (row.kind) {
@@ -64,7 +64,7 @@ function parseInteger(row: OptionRow, raw: string, origin: ValueOrigin): number 
 }
 
 /** dotenv-parse-variables on one value that passed the strict checks, then zod on its output. */
-function convert<T>(raw: string, output: z.ZodType<T>, origin: ValueOrigin, hint: string): T {
+function convert<T>(raw: string, output: z.ZodMiniType<T>, origin: ValueOrigin, hint: string): T {
   const converted = parseVariables({ value: raw }, CONVERT_OPTIONS);
   const result = output.safeParse(converted.value);
   if (!result.success) throw invalid(origin, hint);

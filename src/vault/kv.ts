@@ -2,7 +2,7 @@
 // answer, and the shapes of KV v1 and v2 read responses, checked with zod.
 // Docs: https://openbao.org/api-docs/secret/kv/kv-v2/ , https://openbao.org/api-docs/system/internal-ui-mounts/
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { VaultFailure } from './failure.ts';
 
 export type KvVersion = 1 | 2;
@@ -49,7 +49,7 @@ const mountAnswer = z.object({
   data: z.object({
     path: z.string(),
     type: z.string(),
-    options: z.record(z.string(), z.unknown()).nullish(),
+    options: z.nullish(z.record(z.string(), z.unknown())),
   }),
 });
 

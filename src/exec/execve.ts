@@ -1,0 +1,115 @@
+// Replaces vaultenv with the command through process.execve (Node 22.15+, not Windows): same PID,
+// no supervision, like vaultenv's executeFile. Before the call it undoes the state Node would leave
+// to the program (shared/docs/node-runtime.md): ignored SIGPIPE/SIGXFSZ and non-blocking stdio.
+
+import { isMainThread } from 'node:worker_threads';
+import { CommandNotExecutableError, CommandNotFoundError, EnvironmentError } from '../errors.ts';
+import type { SignalRegistry } from './signals.ts';
+
+export type ExecveFn = (file: string, args: readonly string[], env: Record<string, string>) => never;
+
+/** A libuv stream handle Node created for one of our file descriptors. */
+export interface StdioHandle {
+  readonly fd?: number;
+  setBlocking?(blocking: boolean): unknown;
+}
+
+export interface ExecveDeps {
+  execve: ExecveFn;
+  signals: SignalRegistry;
+  /** Handles Node created for fds 0-2 (process.stdin/stdout/stderr, if they were ever touched). */
+  stdioHandles: () => readonly StdioHandle[];
+}
+
+/** Signals Node sets to SIG_IGN, which an exec'd program would inherit. */
+export const NODE_IGNORED_SIGNALS = ['SIGPIPE', 'SIGXFSZ'] as const;
+
+/** Whether process.execve can be used here: it exists, is not Windows' stub, and we are not in a worker. */
+export function execveAvailable(platform: NodeJS.Platform, execve: ExecveFn | undefined, mainThread = isMainThread): boolean {
+  return platform !== 'win32' && typeof execve === 'function' && mainThread;
+}
+
+/** A caught signal is reset to SIG_DFL by execve(2); an ignored one stays ignored. */
+export function restoreDefaultOnExec(): void {
+  // Having the listener is the point: libuv then catches the signal instead of ignoring it.
+}
+
+/**
+ * Puts the process in the state the exec'd program should start from:
+ * - SIGPIPE and SIGXFSZ caught (by a no-op) instead of ignored, so the program gets SIG_DFL
+ *   (`yes | head -1` must end `yes` quietly by SIGPIPE, as after GHC's exec);
+ * - fds 0-2 blocking again (makeStdioBlocking).
+ * Nothing is queued in libuv: vaultenv writes synchronously (log.ts) and never uses process.stdout.
+ */
+export function prepareForExec(deps: Pick<ExecveDeps, 'signals' | 'stdioHandles'>): void {
+  for (const signal of NODE_IGNORED_SIGNALS) {
+    if (!deps.signals.listeners(signal).includes(restoreDefaultOnExec)) deps.signals.on(signal, restoreDefaultOnExec);
+  }
+  makeStdioBlocking(deps.stdioHandles);
+}
+
+/**
+ * A handle Node created on a pipe (touching process.stdout, say) sets O_NONBLOCK on the file
+ * description the exec'd program inherits; programs such as `cat` then fail with EAGAIN once the
+ * pipe is full. (libuv's spawn clears it in the child by itself, so only execve needs this.)
+ */
+export function makeStdioBlocking(stdioHandles: () => readonly StdioHandle[]): void {
+  for (const handle of stdioHandles()) {
+    if (handle.fd !== undefined && handle.fd >= 0 && handle.fd <= 2) handle.setBlocking?.(true);
+  }
+}
+
+/**
+ * The stream handles Node created for fds 0-2, found without touching process.stdin/stdout/stderr
+ * (their lazy getters would create a handle, and with it the O_NONBLOCK we are undoing).
+ * process._getActiveHandles() lists the ref'd handles' owners; a stdio socket owns its libuv handle
+ * as `_handle`, whose `fd` and `setBlocking` come from LibuvStreamWrap. Both are undocumented but
+ * stable since Node 0.x; when absent, nothing is found and nothing is changed. A TTY is not affected
+ * either way: libuv reopens the terminal on a new descriptor instead of changing fds 0-2.
+ */
+export function nodeStdioHandles(): readonly StdioHandle[] {
+  const lister = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles;
+  if (typeof lister !== 'function') return [];
+  const found: StdioHandle[] = [];
+  for (const owner of lister.call(process)) {
+    const handle = (owner as { _handle?: unknown } | null)?._handle as StdioHandle | null | undefined;
+    if (handle !== null && handle !== undefined && typeof handle.fd === 'number' && handle.fd >= 0 && handle.fd <= 2) found.push(handle);
+  }
+  return found;
+}
+
+/**
+ * Replaces the process with `file`, argv `argv` (argv[0] as the user gave it) and exactly `env`.
+ * Call only after resolveCommand and checkExecLimits: on Node 22.15–24 a failed execve aborts the
+ * process. On Node 26, which throws instead, the error is turned into the shell-like one.
+ */
+export function execCommand(file: string, argv: readonly string[], env: Readonly<Record<string, string>>, deps: ExecveDeps): never {
+  prepareForExec(deps);
+  try {
+    return deps.execve(file, argv, { ...env });
+  } catch (error) {
+    throw execFailure(argv[0] ?? file, error);
+  }
+}
+
+/** Turns an exec/spawn failure (an errno) into the error a shell would report. */
+export function execFailure(command: string, error: unknown): Error {
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  // No errno, or Node's own argument validation (ERR_*): not the command's fault, a bug of ours.
+  if (errno === undefined || errno.startsWith('ERR_')) return error instanceof Error ? error : new Error(String(error));
+  switch (errno) {
+    case 'ENOENT':
+      return new CommandNotFoundError('command not found', {
+        input: command,
+        hint: 'It, its interpreter or the working directory disappeared before it could start',
+        cause: error,
+      });
+    case 'E2BIG':
+      return new EnvironmentError("the command's arguments and environment are too large", {
+        hint: 'Inherit fewer variables (--no-inherit-env) or pass large secrets through files',
+        cause: error,
+      });
+    default:
+      return new CommandNotExecutableError('command is not executable', { input: command, hint: `The system refused to start it (${errno})`, cause: error });
+  }
+}

@@ -1,0 +1,84 @@
+// Checks the child's argv and environment against what execve(2) accepts, before anything runs: a
+// failed process.execve aborts Node 22.15–24 (E2BIG included). Errors name the variable or the
+// argument's position, never a value: values are secrets.
+
+import { EnvironmentError } from '../errors.ts';
+
+/** Linux MAX_ARG_STRLEN: one argument or one `NAME=value`, counting its NUL (32 pages of 4 KiB). */
+export const MAX_ARG_STRLEN = 128 * 1024;
+
+/**
+ * The execve budget for argv + envp we assume: Linux allows a quarter of the stack rlimit, which
+ * defaults to 8 MiB. Reading the real limit (getconf ARG_MAX, /proc/self/limits) would be I/O on
+ * every start for a case that almost never matters; with `ulimit -s unlimited` Linux allows up to
+ * 6 MiB, which we then refuse a little early.
+ */
+export const ASSUMED_ARG_MAX = 2 * 1024 * 1024;
+
+/** Room for what the kernel adds on the same stack: the file name, and for a #! script the interpreter, its argument and the script path. */
+export const ARG_MAX_MARGIN = 4 * 1024;
+
+/** Each argv/envp string also costs a pointer on the new stack (64-bit). */
+export const POINTER_SIZE = 8;
+
+/**
+ * Throws EnvironmentError (exit 7) when execve would refuse `argv`/`env`: a NUL byte anywhere, an
+ * empty variable name or one containing `=`, one string longer than MAX_ARG_STRLEN, or all of them
+ * together over ASSUMED_ARG_MAX - ARG_MAX_MARGIN.
+ */
+export function checkExecLimits(file: string, argv: readonly string[], env: Readonly<Record<string, string>>): void {
+  let total = byteLength(file) + 1;
+  argv.forEach((arg, index) => {
+    if (arg.includes('\0')) {
+      throw new EnvironmentError(`argument ${index} of the command contains a NUL byte`, { hint: 'A program argument cannot contain NUL' });
+    }
+    const size = byteLength(arg) + 1;
+    if (size > MAX_ARG_STRLEN) {
+      throw new EnvironmentError(`argument ${index} of the command is too long (${kib(size)})`, {
+        hint: `One argument may be at most ${kib(MAX_ARG_STRLEN)} including its NUL; pass large data through a file`,
+      });
+    }
+    total += size + POINTER_SIZE;
+  });
+  for (const [name, value] of Object.entries(env)) {
+    const shown = nameForDisplay(name);
+    if (name === '') throw new EnvironmentError('an environment variable has an empty name', { hint: 'Every variable needs a name' });
+    if (name.includes('=')) {
+      throw new EnvironmentError(`environment variable name ${shown} contains "="`, { hint: 'The part after "=" would become the value' });
+    }
+    if (name.includes('\0')) throw new EnvironmentError(`environment variable name ${shown} contains a NUL byte`);
+    if (typeof value !== 'string') throw new EnvironmentError(`environment variable ${shown} has no string value`);
+    if (value.includes('\0')) {
+      throw new EnvironmentError(`the value of environment variable ${shown} contains a NUL byte`, {
+        hint: 'Environment values cannot contain NUL; store binary secrets encoded (base64)',
+      });
+    }
+    const size = byteLength(name) + 1 + byteLength(value) + 1;
+    if (size > MAX_ARG_STRLEN) {
+      throw new EnvironmentError(`environment variable ${shown} is too large (${kib(size)})`, {
+        hint: `One NAME=value may be at most ${kib(MAX_ARG_STRLEN)} (Linux MAX_ARG_STRLEN); pass large secrets through a file`,
+      });
+    }
+    total += size + POINTER_SIZE;
+  }
+  const budget = ASSUMED_ARG_MAX - ARG_MAX_MARGIN;
+  if (total > budget) {
+    throw new EnvironmentError(`the command's arguments and environment are too large (${kib(total)}, limit ${kib(budget)})`, {
+      hint: 'Inherit fewer variables (--no-inherit-env) or pass large secrets through files',
+    });
+  }
+}
+
+function byteLength(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+function kib(bytes: number): string {
+  return `${Math.ceil(bytes / 1024)} KiB`;
+}
+
+/** A variable name as shown in errors: quoted, cut at the first `=` or NUL (what follows could be a value). */
+function nameForDisplay(name: string): string {
+  const cut = name.search(/[=\0]/);
+  return JSON.stringify(cut === -1 ? name : name.slice(0, cut));
+}

@@ -1,0 +1,103 @@
+// The exec stage: resolve the command, check argv/env limits, then replace vaultenv with it through
+// process.execve, or run it as a relayed child where execve is unavailable (or spawn mode is forced).
+// Every failure that can be foreseen is thrown as a VaultenvError before anything is executed.
+
+import { spawn as nodeSpawn } from 'node:child_process';
+import { isatty } from 'node:tty';
+import { isMainThread } from 'node:worker_threads';
+import { ConfigError } from '../errors.ts';
+import { execCommand, execveAvailable, nodeStdioHandles } from './execve.ts';
+import type { ExecveFn, StdioHandle } from './execve.ts';
+import { checkExecLimits } from './limits.ts';
+import { nodeResolveFs, resolveCommand } from './resolve.ts';
+import type { ResolveFs } from './resolve.ts';
+import { spawnAndRelay } from './spawn.ts';
+import type { SpawnFn } from './spawn.ts';
+import type { SignalRegistry } from './signals.ts';
+
+export { guardInspectorSignal } from './signals.ts';
+
+export interface ExecRequest {
+  /** CMD as given; argv[0] is exactly this. */
+  command: string;
+  args: readonly string[];
+  /** The complete child environment (already assembled). */
+  env: Readonly<Record<string, string>>;
+  /** vaultenv --use-path (default true). */
+  usePath: boolean;
+  /** vaultenv's OWN PATH (execvpe semantics: the parent's PATH, not the child env's). */
+  searchPath: string | undefined;
+  cwd: string;
+  /** auto = execve when available, else spawn. */
+  mode: 'auto' | 'execve' | 'spawn';
+}
+
+/** Every effect of the stage, injectable so unit tests never replace or signal the test process. */
+export interface ExecDeps {
+  platform: NodeJS.Platform;
+  /** process.execve; undefined where Node lacks it. */
+  execve: ExecveFn | undefined;
+  isMainThread: boolean;
+  spawn: SpawnFn;
+  kill: (pid: number, signal: NodeJS.Signals) => unknown;
+  pid: number;
+  signals: SignalRegistry;
+  fs: ResolveFs;
+  isatty: (fd: number) => boolean;
+  stdioHandles: () => readonly StdioHandle[];
+  setTimeout: (callback: () => void, ms: number) => unknown;
+  /** The process's working directory, and a way to change it (execve keeps ours). */
+  cwd: () => string;
+  chdir: (directory: string) => void;
+}
+
+export function nodeExecDeps(): ExecDeps {
+  return {
+    platform: process.platform,
+    execve:
+      typeof process.execve === 'function'
+        ? (file, args, env) => {
+            process.execve?.(file, args, env);
+            throw new Error('process.execve returned');
+          }
+        : undefined,
+    isMainThread,
+    spawn: (file, args, options) => nodeSpawn(file, [...args], options),
+    kill: (pid, signal) => process.kill(pid, signal),
+    pid: process.pid,
+    signals: process,
+    fs: nodeResolveFs,
+    isatty,
+    stdioHandles: nodeStdioHandles,
+    setTimeout: (callback, ms) => setTimeout(callback, ms),
+    cwd: () => process.cwd(),
+    chdir: (directory) => process.chdir(directory),
+  };
+}
+
+/**
+ * Runs the command. With execve it never returns. With spawn it resolves with the status vaultenv
+ * must exit with: the child's exit code, or 128+n after re-raising the child's signal failed.
+ * Throws CommandNotFoundError (127), CommandNotExecutableError (126), EnvironmentError (7) or
+ * ConfigError (execve forced where unavailable) before anything is executed.
+ */
+export async function runCommand(request: ExecRequest, deps: Partial<ExecDeps> = {}): Promise<number> {
+  const d: ExecDeps = { ...nodeExecDeps(), ...deps };
+  const file = await resolveCommand(request.command, { usePath: request.usePath, searchPath: request.searchPath, cwd: request.cwd }, d.fs);
+  const argv = [request.command, ...request.args];
+  checkExecLimits(file, argv, request.env);
+
+  const canExecve = execveAvailable(d.platform, d.execve, d.isMainThread);
+  if (request.mode === 'execve' && !canExecve) {
+    throw new ConfigError('exec mode "execve" is not available here', {
+      hint: 'process.execve needs Node 22.15+ on Linux or macOS, in the main thread; use the auto or spawn exec mode',
+    });
+  }
+  if (request.mode !== 'spawn' && canExecve && d.execve !== undefined) {
+    // execve keeps our working directory, so move there first when the request names another one.
+    if (d.cwd() !== request.cwd) d.chdir(request.cwd);
+    execCommand(file, argv, request.env, { execve: d.execve, signals: d.signals, stdioHandles: d.stdioHandles });
+  }
+  // No stdio fix-up needed here: libuv's spawn makes fds 0-2 blocking in the child itself.
+  return spawnAndRelay(file, request.command, request.args, request.env, request.cwd, d);
+}

@@ -1,0 +1,133 @@
+// The fallback when process.execve is missing (Node < 22.15, Windows) or spawn mode is forced: run
+// the command as a child, relay termination signals to it once each, and end with its status (its
+// exit code, or its signal re-raised on ourselves, or 128+n). The secrets stay in this process's
+// memory while the child runs; vaultenv does not reap orphans as PID 1 (use `docker run --init`).
+
+import { constants } from 'node:os';
+import { EXIT } from '../errors.ts';
+import { execFailure } from './execve.ts';
+import { inspectorGuard } from './signals.ts';
+import type { SignalListener, SignalRegistry } from './signals.ts';
+
+/** The part of a ChildProcess the relay uses. */
+export interface ChildLike {
+  readonly pid?: number | undefined;
+  kill(signal: NodeJS.Signals): boolean;
+  once(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  once(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+export interface SpawnOptions {
+  stdio: 'inherit';
+  env: Record<string, string>;
+  argv0: string;
+  cwd: string;
+}
+
+export type SpawnFn = (file: string, args: readonly string[], options: SpawnOptions) => ChildLike;
+
+export interface SpawnDeps {
+  spawn: SpawnFn;
+  /** process.kill, used only on ourselves to die by the child's signal. */
+  kill: (pid: number, signal: NodeJS.Signals) => unknown;
+  pid: number;
+  signals: SignalRegistry;
+  isatty: (fd: number) => boolean;
+  setTimeout: (callback: () => void, ms: number) => unknown;
+}
+
+/** Signals relayed to the child: the ones supervisors and terminals use to stop or poke a program. */
+export const RELAYED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+/**
+ * Signals a terminal sends to its whole foreground process group (Ctrl-C, Ctrl-\, hangup). The child
+ * is in our group (never detached), so when stdin is a terminal it already got them: relaying would
+ * deliver them twice. Caveat of the simple isatty(0) test: in a background job (`vaultenv cmd &`)
+ * with a terminal on stdin, a `kill -INT` aimed at vaultenv alone does not reach the child.
+ */
+export const TERMINAL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGQUIT', 'SIGHUP']);
+
+/**
+ * Signals whose default action dumps core. Re-raising one of them on ourselves would write a core
+ * file of vaultenv, whose memory holds the Vault token and the secrets; we exit with 128+n instead
+ * (what a shell reports for such a death anyway).
+ */
+export const CORE_DUMP_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set([
+  'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGIOT', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGXCPU', 'SIGXFSZ', 'SIGSYS',
+]);
+
+/** How long we wait to die by the re-raised signal before exiting with 128+n (PID 1 ignores self-signals). */
+export const SELF_SIGNAL_GRACE_MS = 200;
+
+/**
+ * Spawns `file` with argv[0] = `argv0`, relays signals, and resolves with the status vaultenv must
+ * exit with. Rejects with CommandNotFoundError/CommandNotExecutableError/EnvironmentError when the
+ * spawn itself fails (the file vanished after resolveCommand, for instance).
+ */
+export function spawnAndRelay(
+  file: string,
+  argv0: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  cwd: string,
+  deps: SpawnDeps,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const child = deps.spawn(file, args, { stdio: 'inherit', env: { ...env }, argv0, cwd });
+    if (child.pid === undefined) {
+      // Spawn failures are reported by an 'error' event, never by 'exit'.
+      child.once('error', (error) => reject(execFailure(argv0, error)));
+      return;
+    }
+    // Later 'error' events (a signal that could not be delivered) must not crash us; the child's
+    // 'exit' decides the outcome.
+    child.once('error', () => undefined);
+
+    const onTerminal = deps.isatty(0);
+    const relays = new Map<NodeJS.Signals, SignalListener>();
+    for (const signal of RELAYED_SIGNALS) {
+      // On a terminal we still listen to INT/QUIT/HUP (without relaying) so that we outlive the child
+      // and end with its status.
+      const relay: SignalListener = onTerminal && TERMINAL_SIGNALS.has(signal) ? () => undefined : () => void child.kill(signal);
+      relays.set(signal, relay);
+      deps.signals.on(signal, relay);
+    }
+
+    child.once('exit', (code, signal) => {
+      for (const [name, relay] of relays) deps.signals.off(name, relay);
+      if (code !== null) {
+        resolve(code);
+        return;
+      }
+      const number = signal === null ? undefined : (constants.signals as Record<string, number | undefined>)[signal];
+      if (signal === null || number === undefined) {
+        resolve(EXIT.internal);
+        return;
+      }
+      if (CORE_DUMP_SIGNALS.has(signal)) {
+        resolve(128 + number);
+        return;
+      }
+      dieBy(signal, deps);
+      deps.setTimeout(() => resolve(128 + number), SELF_SIGNAL_GRACE_MS);
+    });
+  });
+}
+
+/** Makes `signal`'s default action happen to us: our status then says the child died by it. */
+function dieBy(signal: NodeJS.Signals, deps: SpawnDeps): void {
+  if (signal === 'SIGUSR1') deps.signals.off('SIGUSR1', inspectorGuard);
+  if (signal !== 'SIGKILL' && signal !== 'SIGSTOP') {
+    // When its last listener goes, libuv sets the disposition to SIG_DFL. That overrides Node's
+    // SIG_IGN for SIGPIPE and its own handlers for INT/TERM/USR1. Another module's listener would
+    // keep the signal caught; the timer's 128+n covers that.
+    const probe = (): void => undefined;
+    deps.signals.on(signal, probe);
+    deps.signals.off(signal, probe);
+  }
+  try {
+    deps.kill(deps.pid, signal);
+  } catch {
+    // Nothing to do: the timer resolves with 128+n.
+  }
+}

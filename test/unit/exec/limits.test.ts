@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { EnvironmentError, renderError } from '../../../src/errors.ts';
+import { ARG_MAX_MARGIN, ASSUMED_ARG_MAX, checkExecLimits, MAX_ARG_STRLEN, POINTER_SIZE } from '../../../src/exec/limits.ts';
+
+const SECRET = 'hunter2-secret-value';
+
+function failure(run: () => void): EnvironmentError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof EnvironmentError) return error;
+    throw error;
+  }
+  throw new Error('expected an EnvironmentError');
+}
+
+/** Everything a user would see for the error. */
+function rendered(error: EnvironmentError): string {
+  return renderError(error).text;
+}
+
+describe('checkExecLimits', () => {
+  it('accepts an ordinary command and environment', () => {
+    expect(() => checkExecLimits('/bin/sh', ['sh', '-c', 'true', ''], { PATH: '/bin', EMPTY: '', UNICODE: 'ünï' })).not.toThrow();
+  });
+
+  it('rejects a NUL in a value, naming the variable but never the value', () => {
+    const error = failure(() => checkExecLimits('/bin/true', ['true'], { DB_PASSWORD: `${SECRET}\0tail` }));
+    expect(error.exitCode).toBe(7);
+    expect(rendered(error)).toContain('DB_PASSWORD');
+    expect(rendered(error)).not.toContain(SECRET);
+    expect(rendered(error)).not.toContain('tail');
+  });
+
+  it('rejects a NUL in a name or an argument', () => {
+    expect(rendered(failure(() => checkExecLimits('/bin/true', ['true'], { 'A\0B': 'x' })))).toContain('"A"');
+    const arg = failure(() => checkExecLimits('/bin/true', ['true', 'ok', `${SECRET}\0`], {}));
+    expect(arg.message).toContain('argument 2');
+    expect(rendered(arg)).not.toContain(SECRET);
+  });
+
+  it('rejects an empty name and a name with "=" without showing what follows the "="', () => {
+    expect(failure(() => checkExecLimits('/bin/true', ['true'], { '': 'x' })).message).toContain('empty name');
+    const error = failure(() => checkExecLimits('/bin/true', ['true'], { [`TOKEN=${SECRET}`]: 'x' }));
+    expect(rendered(error)).toContain('"TOKEN"');
+    expect(rendered(error)).not.toContain(SECRET);
+  });
+
+  it('allows one NAME=value of MAX_ARG_STRLEN bytes with its NUL, and refuses one byte more', () => {
+    const fits = 'v'.repeat(MAX_ARG_STRLEN - 'BIG='.length - 1);
+    expect(() => checkExecLimits('/bin/true', ['true'], { BIG: fits })).not.toThrow();
+    const error = failure(() => checkExecLimits('/bin/true', ['true'], { BIG: `${fits}v` }));
+    expect(rendered(error)).toContain('"BIG" is too large');
+    expect(rendered(error)).not.toContain('vvvv');
+  });
+
+  it('counts bytes, not UTF-16 units', () => {
+    const twoByteChars = 'é'.repeat(MAX_ARG_STRLEN / 2);
+    expect(() => checkExecLimits('/bin/true', ['true'], { X: twoByteChars })).toThrow(EnvironmentError);
+  });
+
+  it('refuses one argument longer than MAX_ARG_STRLEN', () => {
+    const error = failure(() => checkExecLimits('/bin/true', ['true', 'x'.repeat(MAX_ARG_STRLEN)], {}));
+    expect(error.message).toContain('argument 1');
+  });
+
+  it('refuses argv + env over the budget, counting a NUL and a pointer per string', () => {
+    const budget = ASSUMED_ARG_MAX - ARG_MAX_MARGIN;
+    const value = 'v'.repeat(100_000);
+    const perVar = (name: string): number => name.length + 1 + value.length + 1 + POINTER_SIZE;
+    const env: Record<string, string> = {};
+    let total = '/bin/true'.length + 1 + 'true'.length + 1 + POINTER_SIZE;
+    for (let i = 0; total + perVar(`V${i}`) <= budget; i++) {
+      env[`V${i}`] = value;
+      total += perVar(`V${i}`);
+    }
+    expect(() => checkExecLimits('/bin/true', ['true'], env)).not.toThrow();
+    // Fill up to exactly the budget, then one byte over.
+    const rest = budget - total - ('LAST='.length + 1 + POINTER_SIZE);
+    env.LAST = 'v'.repeat(rest);
+    expect(() => checkExecLimits('/bin/true', ['true'], env)).not.toThrow();
+    env.LAST += 'v';
+    const error = failure(() => checkExecLimits('/bin/true', ['true'], env));
+    expect(error.message).toContain('too large');
+    expect(error.hint).toContain('--no-inherit-env');
+  });
+});

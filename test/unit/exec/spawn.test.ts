@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { CommandNotExecutableError, CommandNotFoundError, EnvironmentError } from '../../../src/errors.ts';
+import { inspectorGuard } from '../../../src/exec/signals.ts';
+import { RELAYED_SIGNALS, SELF_SIGNAL_GRACE_MS, spawnAndRelay } from '../../../src/exec/spawn.ts';
+import type { SpawnDeps } from '../../../src/exec/spawn.ts';
+import { errnoError, FakeChild, fakeSpawn, FakeSignals, FakeTimers } from '../../fixtures/exec/fakes.ts';
+
+const OWN_PID = 4242;
+
+function setup(options: { tty?: boolean; pid?: number | undefined } = {}) {
+  const child = new FakeChild('pid' in options ? options.pid : 777);
+  const { spawn, calls } = fakeSpawn(child);
+  const signals = new FakeSignals();
+  const timers = new FakeTimers();
+  const selfKills: NodeJS.Signals[] = [];
+  const deps: SpawnDeps = {
+    spawn,
+    kill: (pid, signal) => {
+      expect(pid).toBe(OWN_PID);
+      selfKills.push(signal);
+    },
+    pid: OWN_PID,
+    signals,
+    isatty: (fd) => fd === 0 && options.tty === true,
+    setTimeout: timers.setTimeout,
+  };
+  const status = spawnAndRelay('/usr/bin/app', 'app', ['-x', ''], { A: '1' }, '/work', deps);
+  return { child, calls, signals, timers, selfKills, status };
+}
+
+describe('spawnAndRelay', () => {
+  it('spawns with inherited stdio, argv0 as given, the env and cwd, never detached', () => {
+    const { calls } = setup();
+    expect(calls).toEqual([{ file: '/usr/bin/app', args: ['-x', ''], options: { stdio: 'inherit', env: { A: '1' }, argv0: 'app', cwd: '/work' } }]);
+  });
+
+  it.each(RELAYED_SIGNALS)('relays %s to the child once per delivery', (signal) => {
+    const { child, signals } = setup();
+    signals.emit(signal);
+    expect(child.killed).toEqual([signal]);
+    signals.emit(signal);
+    expect(child.killed).toEqual([signal, signal]);
+  });
+
+  it('on a terminal, keeps listening to INT, QUIT and HUP without relaying them, but relays the others', () => {
+    const { child, signals } = setup({ tty: true });
+    for (const signal of ['SIGINT', 'SIGQUIT', 'SIGHUP'] as const) {
+      expect(signals.count(signal)).toBe(1);
+      signals.emit(signal);
+    }
+    expect(child.killed).toEqual([]);
+    for (const signal of ['SIGTERM', 'SIGUSR1', 'SIGUSR2'] as const) signals.emit(signal);
+    expect(child.killed).toEqual(['SIGTERM', 'SIGUSR1', 'SIGUSR2']);
+  });
+
+  it.each([0, 3, 42])('resolves with exit code %i and removes its listeners', async (code) => {
+    const { child, signals, status } = setup();
+    child.exit(code);
+    await expect(status).resolves.toBe(code);
+    for (const signal of RELAYED_SIGNALS) expect(signals.count(signal)).toBe(0);
+    signals.emit('SIGTERM');
+    expect(child.killed).toEqual([]);
+  });
+
+  it('re-raises a terminating signal on itself with the default action forced, then falls back to 128+n', async () => {
+    const { child, signals, timers, selfKills, status } = setup();
+    signals.log.length = 0;
+    child.exit(null, 'SIGPIPE');
+    // A listener added and removed makes libuv reset the disposition to SIG_DFL (Node ignores SIGPIPE).
+    expect(signals.log.filter((entry) => entry.endsWith('SIGPIPE'))).toEqual(['on SIGPIPE', 'off SIGPIPE']);
+    expect(selfKills).toEqual(['SIGPIPE']);
+    expect(timers.pending.map((t) => t.ms)).toEqual([SELF_SIGNAL_GRACE_MS]);
+    timers.runAll(); // still alive (as PID 1 would be)
+    await expect(status).resolves.toBe(141);
+  });
+
+  it('removes the inspector guard before re-raising SIGUSR1', async () => {
+    const { child, signals, timers, selfKills, status } = setup();
+    signals.on('SIGUSR1', inspectorGuard);
+    child.exit(null, 'SIGUSR1');
+    expect(signals.count('SIGUSR1')).toBe(0);
+    expect(selfKills).toEqual(['SIGUSR1']);
+    timers.runAll();
+    await expect(status).resolves.toBe(138);
+  });
+
+  it('does not re-raise a core-dumping signal (no core file of a process holding secrets)', async () => {
+    const { child, selfKills, status } = setup();
+    child.exit(null, 'SIGSEGV');
+    await expect(status).resolves.toBe(139);
+    expect(selfKills).toEqual([]);
+  });
+
+  it('re-raises SIGKILL without trying to listen to it', async () => {
+    const { child, signals, timers, selfKills, status } = setup();
+    signals.log.length = 0;
+    child.exit(null, 'SIGKILL');
+    expect(signals.log.some((entry) => entry === 'on SIGKILL')).toBe(false);
+    expect(selfKills).toEqual(['SIGKILL']);
+    timers.runAll();
+    await expect(status).resolves.toBe(137);
+  });
+
+  it.each([
+    ['ENOENT', CommandNotFoundError, 127],
+    ['EACCES', CommandNotExecutableError, 126],
+    ['ENOEXEC', CommandNotExecutableError, 126],
+    ['E2BIG', EnvironmentError, 7],
+  ] as const)('turns a spawn error %s into %s', async (code, type, exitCode) => {
+    const { child, signals, status } = setup({ pid: undefined });
+    child.emit('error', errnoError(code));
+    const error = await status.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(type);
+    expect((error as InstanceType<typeof type>).exitCode).toBe(exitCode);
+    expect(signals.count('SIGTERM')).toBe(0);
+  });
+
+  it('ignores an error event after a successful spawn (a failed relay), and still ends with the exit code', async () => {
+    const { child, status } = setup();
+    child.emit('error', errnoError('ESRCH'));
+    child.exit(5);
+    await expect(status).resolves.toBe(5);
+  });
+});
