@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       {
         test: {
           name: 'integration',
@@ -15,6 +15,7 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Two cores: keep the servers and the spawned CLIs from starving each other.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -90,7 +90,8 @@ export async function runCommand(request: ExecRequest, deps: Partial<ExecDeps> =
   const canExecve = execveAvailable(d.platform, d.execve, d.isMainThread);
   if (request.mode === 'execve' && !canExecve) {
     throw new ConfigError('exec mode "execve" is not available here', {
-      hint: 'process.execve needs Node 22.15+ on Linux or macOS, in the main thread; use the auto or spawn exec mode',
+      input: '--exec-mode / VAULTENV_EXEC_MODE',
+      hint: 'process.execve needs Node 22.15+ on Linux or macOS, in the main thread; use --exec-mode auto or spawn',
     });
   }
   if (request.mode !== 'spawn' && canExecve && d.execve !== undefined) {

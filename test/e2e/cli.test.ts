@@ -1,0 +1,141 @@
+// The built CLI as a user runs it: the exec replaces vaultenv, arguments reach the program untouched,
+// the program inherits a clean process, the spawn fallback relays signals, and every row of the
+// README's exit-code table that needs no Vault server (the Vault rows are in
+// test/integration/wrapper.test.ts).
+
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, baseEnv, expectNoLeak, runCli } from '../helpers/run-cli.ts';
+import { kvServer, uniqueName } from '../helpers/servers.ts';
+
+const TRAP = new URL('../fixtures/exec/trap-signals.ts', import.meta.url).pathname;
+const NODE = process.execPath;
+const dir = mkdtempSync(join(tmpdir(), 'vaultenv-e2e-'));
+const empty = join(dir, 'empty.secrets');
+writeFileSync(empty, '# no secrets\n');
+const printArgv = join(dir, 'print-argv.mjs');
+writeFileSync(printArgv, 'console.log(JSON.stringify(process.argv.slice(2)));\n');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const FAKE_TOKEN = 'e2e-fake-token-value-0123456789';
+const env = (extra: Record<string, string | undefined> = {}) => baseEnv({ VAULT_TOKEN: FAKE_TOKEN, ...extra });
+
+describe('the exec', () => {
+  const server = kvServer(2);
+  const path = uniqueName('e2e');
+  const secretValue = `pid-${uniqueName('v')}`;
+  let secretsFile: string;
+
+  beforeAll(async () => {
+    await server.api.writeSecret('secret', 2, `${path}/app`, { value: secretValue });
+    secretsFile = join(dir, 'pid.secrets');
+    writeFileSync(secretsFile, `MY_SECRET=${path}/app#value\n`);
+  });
+
+  it('replaces vaultenv: the program reports vaultenv\'s PID and sees the secret', async () => {
+    const result = await runCli(['--secrets-file', secretsFile, '--', '/bin/sh', '-c', 'echo "$$ ${#MY_SECRET}"'], {
+      env: baseEnv({ VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken }),
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe(`${result.pid} ${secretValue.length}`);
+  });
+
+  it('passes every argument after the command untouched, including ones that look like options', async () => {
+    const args = ['-x', '--help', '', '--secrets-file', 'a b', 'ünï', '--'];
+    const result = await runCli(['--secrets-file', empty, '--', NODE, printArgv, ...args], { env: env() });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual(args);
+  });
+
+  it('needs no -- when the options come before the command', async () => {
+    const result = await runCli(['--secrets-file', empty, NODE, printArgv, '--version', '-v'], { env: env() });
+    expect(JSON.parse(result.stdout)).toEqual(['--version', '-v']);
+  });
+
+  it('hands the program blocking stdio: 20 MB through a slow pipe arrive whole', async () => {
+    const total = 20_000_000;
+    const child = spawn(NODE, [CLI, '--secrets-file', empty, '--', 'head', '-c', String(total), '/dev/zero'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let received = 0;
+    let stderr = '';
+    let paused = false;
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (!paused) {
+        paused = true;
+        child.stdout.pause();
+        setTimeout(() => child.stdout.resume(), 500);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(received).toBe(total);
+  });
+
+  it('hands the program default SIGPIPE: `yes | head -1` ends quietly', async () => {
+    const stderrFile = join(dir, 'yes.stderr');
+    const script = `'${NODE}' '${CLI}' --secrets-file '${empty}' -- yes 2>'${stderrFile}' | head -n 1; echo "status=\${PIPESTATUS[0]}"`;
+    const child = spawn('bash', ['-c', script], { env: env(), stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(out).toBe('y\nstatus=141\n');
+    expect(readFileSync(stderrFile, 'utf8')).toBe('');
+  });
+});
+
+describe('the spawn fallback (--exec-mode spawn)', () => {
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('relays %s to the program once and ends with its exit code', async (signal) => {
+    const log = join(dir, `${signal}.log`);
+    const child = spawn(NODE, [CLI, '--exec-mode', 'spawn', '--secrets-file', empty, '--', NODE, TRAP, log, '43'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, sig) => resolve({ code, signal: sig })));
+    for (let i = 0; i < 300 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(out).toContain('ready');
+    child.kill(signal);
+    expect(await closed).toEqual({ code: 43, signal: null });
+    expect(readFileSync(log, 'utf8')).toBe(`${signal}\n`);
+  });
+
+  it('dies by the signal that killed the program', async () => {
+    const result = await runCli(['--exec-mode', 'spawn', '--secrets-file', empty, '--', '/bin/sh', '-c', 'kill -TERM $$'], { env: env() });
+    expect(result).toMatchObject({ code: null, signal: 'SIGTERM' });
+  });
+});
+
+describe('exit codes', () => {
+  const notExecutable = join(dir, 'not-executable');
+  writeFileSync(notExecutable, '#!/bin/sh\necho hi\n');
+  chmodSync(notExecutable, 0o644);
+
+  it.each([
+    ['the program\'s own status', ['--secrets-file', empty, '--', '/bin/sh', '-c', 'exit 42'], {}, 42],
+    ['2: an unknown option', ['--no-such-option', '--secrets-file', empty, 'true'], {}, 2],
+    ['2: a missing secrets file option', ['true'], {}, 2],
+    ['2: an invalid boolean', ['--secrets-file', empty, 'true'], { VAULTENV_INHERIT_ENV: 'yes' }, 2],
+    ['3: a secrets file that does not exist', ['--secrets-file', join(dir, 'nope.secrets'), 'true'], {}, 3],
+    ['126: a command that is not executable', ['--secrets-file', empty, '--', notExecutable], {}, 126],
+    ['127: a command that does not exist', ['--secrets-file', empty, '--', 'no-such-command-anywhere'], {}, 127],
+    ['127: a bare name without --use-path', ['--secrets-file', empty, '--', 'sh', '-c', 'true'], { VAULTENV_USE_PATH: 'false' }, 127],
+  ] as const)('%s', async (_label, args, extra, code) => {
+    const result = await runCli(args, { env: env(extra), cwd: dir });
+    expect(result.code).toBe(code);
+    expectNoLeak(result, [FAKE_TOKEN]);
+    if (code !== 0 && code !== 42) expect(result.stderr).toMatch(/^vaultenv: [^\n]+\n$/);
+  });
+
+  it('7: an environment entry too large for execve (from a variable in ./.env)', async () => {
+    const project = mkdtempSync(join(dir, 'big-'));
+    writeFileSync(join(project, '.env'), `BIG=${'x'.repeat(200_000)}\n`);
+    const result = await runCli(['--secrets-file', empty, '--', 'true'], { env: env(), cwd: project });
+    expect(result.code).toBe(7);
+    expect(result.stderr).toMatch(/^vaultenv: [^\n]+\n$/);
+    expect(result.stderr).toContain('BIG');
+    expect(result.stderr).not.toContain('xxxxxxxx');
+  });
+});
