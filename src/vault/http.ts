@@ -4,6 +4,7 @@
 // reported as VaultFailure built from status codes and error codes, never from Node's error objects
 // (which can carry request headers). https is loaded only when TLS is used: it costs start-up time.
 
+import type * as NodeHttp from 'node:http';
 import type { Agent as HttpAgent, IncomingMessage, RequestOptions } from 'node:http';
 import { VaultFailure, failureForStatus } from './failure.ts';
 import { vaultErrorStrings } from './kv.ts';
@@ -40,11 +41,18 @@ export interface VaultHttp {
 }
 
 export async function createVaultHttp(options: VaultHttpOptions): Promise<VaultHttp> {
-  const http = options.tls ? await import('node:https') : await import('node:http');
   const maxSockets = options.maxSockets === 0 ? Infinity : options.maxSockets;
-  const agent: HttpAgent = options.tls
-    ? new (http as typeof import('node:https')).Agent({ keepAlive: true, maxSockets, rejectUnauthorized: options.validateCerts })
-    : new (http as typeof import('node:http')).Agent({ keepAlive: true, maxSockets });
+  let http: Pick<typeof NodeHttp, 'request'>;
+  let agent: HttpAgent;
+  if (options.tls) {
+    const https = await import('node:https');
+    http = https;
+    agent = new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: options.validateCerts });
+  } else {
+    const plain = await import('node:http');
+    http = plain;
+    agent = new plain.Agent({ keepAlive: true, maxSockets });
+  }
   const origin = { host: options.host, port: options.port };
   let requestsSent = 0;
   let token = options.token;

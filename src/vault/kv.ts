@@ -69,7 +69,7 @@ const kv1Answer = z.object({ data: z.record(z.string(), z.unknown()) });
 export function parseSecretAnswer(body: string, version: KvVersion): Record<string, unknown> {
   const json = parseJson(body);
   const parsed = version === 2 ? kv2Answer.safeParse(json) : kv1Answer.safeParse(json);
-  if (parsed.success) return version === 2 ? (parsed.data as z.infer<typeof kv2Answer>).data.data : (parsed.data as z.infer<typeof kv1Answer>).data;
+  if (parsed.success) return version === 2 ? (parsed.data as z.infer<typeof kv2Answer>).data.data : parsed.data.data;
   if (version === 2 && isDeletedKv2(json)) throw new VaultFailure('not-found', 'the latest version is deleted');
   throw new VaultFailure('bad-response', `answer is not a KV v${version} secret`);
 }

@@ -32,7 +32,7 @@ export async function withRetries<T>(
       return await operation();
     } catch (error) {
       if (!(error instanceof VaultFailure) || !isRetryable(error.kind) || retryNumber >= policy.retries || signal?.aborted) throw error;
-      const delay = backoffDelayMs(policy, retryNumber, clock.random);
+      const delay = backoffDelayMs(policy, retryNumber, () => clock.random());
       onRetry(error, retryNumber, delay);
       await clock.sleep(delay, signal);
     }
