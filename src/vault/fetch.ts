@@ -202,7 +202,7 @@ function unavailable(failure: VaultFailure, input: string): VaultenvError {
   const hints: Partial<Record<FailureKind, string>> = {
     unreachable: 'check the address (VAULT_ADDR, --host, --port) and that Vault is running; vaultenv retried with backoff',
     timeout: 'Vault did not answer in time; raise --request-timeout-milliseconds or check the network',
-    tls: 'check the certificate (VAULTENV_VALIDATE_CERTS, --no-validate-certs) and whether the address should be http:// or https://',
+    tls: 'trust the CA with VAULT_CACERT or VAULT_CAPATH (VAULT_SKIP_VERIFY=true or --no-validate-certs turns checks off), or use http:// if the server has no TLS',
     unavailable: 'Vault may be sealed, in standby or under maintenance; vaultenv retried with backoff',
     'redirect-elsewhere': 'point VAULT_ADDR at the active node; vaultenv does not send the token to another host',
   };

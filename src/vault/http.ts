@@ -18,6 +18,15 @@ export interface VaultHttpOptions {
   timeoutMs: number;
   /** 0 means no limit. */
   maxSockets: number;
+  /** PEM text of the CAs to trust instead of the system store (VAULT_CACERT / VAULT_CAPATH). */
+  ca?: string | undefined;
+  /** PEM text of a client certificate and its key (VAULT_CLIENT_CERT / VAULT_CLIENT_KEY). */
+  clientCert?: string | undefined;
+  clientKey?: string | undefined;
+  /** The name to send in SNI and check the certificate against (VAULT_TLS_SERVER_NAME). */
+  serverName?: string | undefined;
+  /** Sent as X-Vault-Namespace on every request (VAULT_NAMESPACE). */
+  namespace?: string | undefined;
 }
 
 export interface VaultResponse {
@@ -34,8 +43,8 @@ const TLS_ERROR_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|SSL_/;
 export interface VaultHttp {
   request(method: 'GET' | 'POST' | 'PUT', path: string, options?: { body?: unknown; signal?: AbortSignal }): Promise<VaultResponse>;
   close(): void;
-  /** Sets the token sent from now on (after a login). */
-  setToken(token: string): void;
+  /** Sets the token sent from now on (after a login); undefined sends none. */
+  setToken(token: string | undefined): void;
   /** Requests sent, including redirects followed: the request-count tests and --log-level info use it. */
   readonly requestsSent: number;
 }
@@ -47,7 +56,14 @@ export async function createVaultHttp(options: VaultHttpOptions): Promise<VaultH
   if (options.tls) {
     const https = await import('node:https');
     http = https;
-    agent = new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: options.validateCerts });
+    agent = new https.Agent({
+      keepAlive: true,
+      maxSockets,
+      rejectUnauthorized: options.validateCerts,
+      ...(options.ca !== undefined ? { ca: options.ca } : {}),
+      ...(options.clientCert !== undefined ? { cert: options.clientCert, key: options.clientKey } : {}),
+      ...(options.serverName !== undefined ? { servername: options.serverName } : {}),
+    });
   } else {
     const plain = await import('node:http');
     http = plain;
@@ -61,6 +77,7 @@ export async function createVaultHttp(options: VaultHttpOptions): Promise<VaultH
     new Promise<{ status: number; body: string; location: string | undefined }>((resolve, reject) => {
       const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
       if (token !== undefined) headers['X-Vault-Token'] = token;
+      if (options.namespace !== undefined && options.namespace !== '') headers['X-Vault-Namespace'] = options.namespace;
       if (payload !== undefined) {
         headers['Content-Type'] = 'application/json';
         headers['Content-Length'] = String(Buffer.byteLength(payload));
@@ -153,7 +170,7 @@ function sameOriginPath(location: string, options: VaultHttpOptions, currentPath
 function transportFailure(error: unknown): VaultFailure {
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
   if (code === 'ABORT_ERR') return new VaultFailure('cancelled', 'request cancelled');
-  if (TLS_ERROR_CODE.test(code)) return new VaultFailure('tls', `TLS error ${code}`);
+  if (TLS_ERROR_CODE.test(code)) return new VaultFailure('tls', describeTlsError(code));
   switch (code) {
     case 'ECONNREFUSED':
       return new VaultFailure('unreachable', 'connection refused');
@@ -168,4 +185,12 @@ function transportFailure(error: unknown): VaultFailure {
     default:
       return new VaultFailure('unreachable', code === '' ? 'network error' : `network error ${code}`);
   }
+}
+
+function describeTlsError(code: string): string {
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the TLS certificate does not match the host name (${code})`;
+  if (code === 'CERT_HAS_EXPIRED') return `the TLS certificate has expired (${code})`;
+  if (/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) return `the TLS certificate is not trusted (${code})`;
+  if (/WRONG_VERSION_NUMBER|ERR_SSL/.test(code)) return `the TLS handshake failed; is the server plain HTTP? (${code})`;
+  return `TLS error (${code})`;
 }

@@ -1,0 +1,64 @@
+// Reads the PEM files named by the TLS options (VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT,
+// VAULT_CLIENT_KEY) for the HTTP client. A file that cannot be read is a configuration error naming
+// the file; its content is never shown (a client key is a secret).
+
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.ts';
+
+export interface TlsMaterial {
+  ca: string | undefined;
+  clientCert: string | undefined;
+  clientKey: string | undefined;
+}
+
+const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
+
+export async function readTlsMaterial(files: {
+  caCert: string | undefined;
+  caPath: string | undefined;
+  clientCert: string | undefined;
+  clientKey: string | undefined;
+}): Promise<TlsMaterial> {
+  let ca: string | undefined;
+  if (files.caCert !== undefined) ca = await readPem(files.caCert, 'CA certificate (VAULT_CACERT)');
+  else if (files.caPath !== undefined) ca = await readCaDirectory(files.caPath);
+  return {
+    ca,
+    clientCert: files.clientCert === undefined ? undefined : await readPem(files.clientCert, 'client certificate (VAULT_CLIENT_CERT)'),
+    clientKey: files.clientKey === undefined ? undefined : await readPem(files.clientKey, 'client key (VAULT_CLIENT_KEY)'),
+  };
+}
+
+async function readPem(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read the ${what}`, {
+      input: path,
+      hint: `the system reported ${(error as NodeJS.ErrnoException).code ?? 'an error'}; check the path and its permissions`,
+    });
+  }
+}
+
+/** Every certificate in the directory's files, like the Vault CLI's VAULT_CAPATH. */
+async function readCaDirectory(dir: string): Promise<string> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).sort();
+  } catch (error) {
+    throw new ConfigError('cannot read the CA directory (VAULT_CAPATH)', {
+      input: dir,
+      hint: `the system reported ${(error as NodeJS.ErrnoException).code ?? 'an error'}; VAULT_CAPATH names a directory of PEM files`,
+    });
+  }
+  const pems: string[] = [];
+  for (const name of names) {
+    const text = await readFile(join(dir, name), 'utf8').catch(() => '');
+    if (text.includes(PEM_CERTIFICATE)) pems.push(text);
+  }
+  if (pems.length === 0) {
+    throw new ConfigError('no PEM certificate found in the CA directory (VAULT_CAPATH)', { input: dir, hint: 'put the CA certificates there as PEM files' });
+  }
+  return pems.join('\n');
+}
