@@ -1,6 +1,8 @@
-// vaultenv's login methods: Kubernetes (the pod's service-account JWT) and GitHub (a personal access
-// token), each a POST to /v1/auth/<mount>/login that answers a client token. A refused login is an
-// AuthError answered once; vaultenv retried it nine times and called it an "Internal Vault error".
+// vaultenv's login methods: Kubernetes (a service-account JWT), GitHub (a personal access token),
+// AppRole (a role ID and a secret ID from a file, possibly response-wrapped) and JWT (a signed JWT
+// from a file or a variable). Each is a POST to /v1/auth/<mount>/login that answers a client token.
+// A refused login is an AuthError answered once; vaultenv retried it nine times and called it an
+// "Internal Vault error". Messages carry Vault's error strings, never a credential or a request body.
 
 import { readFile } from 'node:fs/promises';
 import * as z from 'zod/mini';
@@ -10,26 +12,40 @@ import { VaultFailure } from '../vault/failure.ts';
 import type { VaultHttp } from '../vault/http.ts';
 import { parseJson } from '../vault/kv.ts';
 import { withRetries, type RetryClock, type RetryPolicy } from '../vault/retry.ts';
+import { readError } from './token-file.ts';
 
+/** Where Kubernetes mounts a pod's service-account token (the default of `jwtPath`). */
 export const KUBERNETES_JWT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-export type LoginSetting = Extract<AuthSetting, { method: 'kubernetes' | 'github' }>;
+export type LoginSetting = Extract<AuthSetting, { method: 'kubernetes' | 'github' | 'approle' | 'jwt' }>;
 
 export interface LoginOptions {
-  /** The auth method's mount; undefined means the method's name. */
+  /** The auth method's mount; undefined means the method's name (kubernetes, github, approle, jwt). */
   backend: string | undefined;
   retry: RetryPolicy;
   clock: RetryClock;
-  readJwt?: (path: string) => Promise<string>;
+  /** The process environment: a JWT given as `{ env: NAME }` is read from it. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Reads a credential file (the Kubernetes or JWT token, the secret-ID file); tests inject one. */
+  readFile?: (path: string) => Promise<string>;
 }
 
+export type SecretIdFile = { kind: 'secret-id'; secretId: string } | { kind: 'wrapped'; wrappingToken: string };
+
 const loginAnswer = z.object({ auth: z.object({ client_token: z.string().check(z.minLength(1)) }) });
+const unwrapAnswer = z.object({ data: z.object({ secret_id: z.string().check(z.minLength(1)) }) });
+
+// A token goes into an HTTP header: printable ASCII without spaces.
+const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
+
+const WRAPPED_USED = 'the wrapped secret ID was already used or has expired';
 
 /** Logs in and returns the client token. */
 export async function login(setting: LoginSetting, client: VaultHttp, options: LoginOptions): Promise<string> {
   const backend = (options.backend ?? setting.method).replace(/^\/+|\/+$/g, '');
   const path = `/v1/auth/${backend.split('/').map(encodeURIComponent).join('/')}/login`;
-  const body = setting.method === 'kubernetes' ? { jwt: await readJwt(options), role: setting.role } : { token: setting.token };
+  const input = `${setting.method} login at auth/${backend}`;
+  const body = await loginBody(setting, client, options);
   try {
     return await withRetries(
       async () => {
@@ -43,38 +59,156 @@ export async function login(setting: LoginSetting, client: VaultHttp, options: L
     );
   } catch (error) {
     if (!(error instanceof VaultFailure)) throw error;
-    const says = error.vaultErrors.length > 0 ? `: Vault says "${error.vaultErrors.join('; ')}"` : '';
-    const input = `${setting.method} login at auth/${backend}`;
+    const says = vaultSays(error);
     switch (error.kind) {
       case 'bad-request':
       case 'unauthorized':
       case 'forbidden':
       case 'not-found':
-        return Promise.reject(
-          new AuthError(`login refused (${error.detail})${says}`, {
-            input,
-            hint:
-              setting.method === 'kubernetes'
-                ? 'check the role name, the auth mount (--auth-backend) and that the role binds this service account'
-                : 'check the GitHub token, its read:org scope and the auth mount (--auth-backend)',
-          }),
-        );
+        throw new AuthError(`login refused (${error.detail})${says}`, { input, hint: REFUSED_HINTS[setting.method] });
       default:
-        return Promise.reject(
-          new VaultUnavailableError(`login failed: ${error.detail}${says}`, { input, hint: 'check the address and that Vault is running; vaultenv retried with backoff' }),
-        );
+        throw unavailable('login failed', error, input);
     }
   }
 }
 
-async function readJwt(options: LoginOptions): Promise<string> {
-  const read = options.readJwt ?? ((path: string) => readFile(path, 'utf8'));
-  try {
-    return await read(KUBERNETES_JWT_PATH);
-  } catch {
-    throw new AuthError('cannot read the Kubernetes service-account token', {
-      input: KUBERNETES_JWT_PATH,
-      hint: 'run inside a pod with a mounted service-account token, or use another way to authenticate',
+const REFUSED_HINTS: Record<LoginSetting['method'], string> = {
+  kubernetes: 'check the role name, the auth mount (--auth-backend) and that the role binds this service account',
+  github: 'check the GitHub token, its read:org scope and the auth mount (--auth-backend)',
+  approle: 'check the role ID, that the secret ID is still valid (not used up, not expired) and the auth mount (--auth-backend)',
+  jwt: "check the role name, the JWT (signature, expiry, audience and the role's bound claims) and the auth mount (--auth-backend)",
+};
+
+async function loginBody(setting: LoginSetting, client: VaultHttp, options: LoginOptions): Promise<Record<string, string>> {
+  switch (setting.method) {
+    case 'kubernetes':
+      return { role: setting.role, jwt: await readCredential(setting.jwtPath, 'Kubernetes service-account token', options) };
+    case 'github':
+      return { token: setting.token };
+    case 'approle': {
+      const text = await readCredentialText(setting.secretIdFile, 'secret ID file', options);
+      const file = parseSecretIdFile(text, setting.secretIdFile, setting.secretIdWrapped);
+      const secretId = file.kind === 'wrapped' ? await unwrapSecretId(file.wrappingToken, setting.secretIdFile, client, options) : file.secretId;
+      return { role_id: setting.roleId, secret_id: secretId };
+    }
+    case 'jwt':
+      return { role: setting.role, jwt: await jwtOf(setting.jwt, options) };
+  }
+}
+
+async function jwtOf(source: Extract<LoginSetting, { method: 'jwt' }>['jwt'], options: LoginOptions): Promise<string> {
+  if ('file' in source) return readCredential(source.file, 'JWT file', options);
+  const value = options.env?.[source.env]?.trim();
+  if (value === undefined || value === '') {
+    throw new AuthError(`the JWT variable is ${value === undefined ? 'not set' : 'empty'}`, {
+      input: `environment variable ${source.env}`,
+      hint: 'set it to the JWT (your CI system can issue one), or give a JWT file',
     });
   }
+  return value;
+}
+
+async function readCredentialText(path: string, what: string, options: LoginOptions): Promise<string> {
+  const read = options.readFile ?? ((p: string) => readFile(p, 'utf8'));
+  try {
+    return await read(path);
+  } catch (error) {
+    const failure = readError(what, path, error);
+    if (path === KUBERNETES_JWT_PATH && failure.message.endsWith('not found')) {
+      throw new AuthError(failure.message, { input: path, hint: 'run inside a pod with a mounted service-account token, or use another way to authenticate' });
+    }
+    throw failure;
+  }
+}
+
+/** A token-like credential file (a JWT): trimmed, non-empty. */
+async function readCredential(path: string, what: string, options: LoginOptions): Promise<string> {
+  const value = (await readCredentialText(path, what, options)).trim();
+  if (value === '') throw new AuthError(`the ${what} is empty`, { input: path, hint: 'check what writes this file' });
+  return value;
+}
+
+/**
+ * What a secret-ID file holds: a secret ID, or a response-wrapping token for one. It is wrapped when
+ * the setting says so, or when the file is a wrap-info JSON (`{"token": …}` or `{"wrap_info": {"token": …}}`,
+ * what `vault write -wrap-ttl=… -format=json` prints); `{"data": {"secret_id": …}}` is a plain one.
+ */
+export function parseSecretIdFile(text: string, path: string, wrapped: boolean): SecretIdFile {
+  const trimmed = text.replace(/^\uFEFF/, '').trim();
+  const malformed = (problem: string) =>
+    new AuthError('malformed secret ID file', {
+      input: path,
+      hint: `${problem}; it holds a secret ID, a response-wrapping token, or the JSON Vault answers when it creates either`,
+    });
+  if (trimmed === '') throw malformed('the file is empty');
+  if (trimmed.startsWith('{')) {
+    const json = parseJson(trimmed);
+    const wrapInfo = z.union([z.object({ token: z.string() }), z.object({ wrap_info: z.object({ token: z.string() }) })]).safeParse(json);
+    if (wrapInfo.success) {
+      const token = 'token' in wrapInfo.data ? wrapInfo.data.token : wrapInfo.data.wrap_info.token;
+      if (!TOKEN_CHARACTERS.test(token)) throw malformed('the wrapping token is empty or contains spaces');
+      return { kind: 'wrapped', wrappingToken: token };
+    }
+    const plain = z.object({ data: z.object({ secret_id: z.string().check(z.minLength(1)) }) }).safeParse(json);
+    if (plain.success) return { kind: 'secret-id', secretId: plain.data.data.secret_id };
+    throw malformed(json === undefined ? 'the file looks like JSON but does not parse' : 'the JSON has no "token", "wrap_info.token" or "data.secret_id"');
+  }
+  if (/[\r\n]/.test(trimmed)) throw malformed('the file has several lines');
+  if (wrapped) {
+    if (!TOKEN_CHARACTERS.test(trimmed)) throw malformed('the wrapping token contains spaces or control characters');
+    return { kind: 'wrapped', wrappingToken: trimmed };
+  }
+  return { kind: 'secret-id', secretId: trimmed };
+}
+
+/**
+ * POST sys/wrapping/unwrap authenticated by the wrapping token alone, then clear it: the login that
+ * follows is sent without a token, and the caller sets the client token it answers.
+ */
+async function unwrapSecretId(wrappingToken: string, file: string, client: VaultHttp, options: LoginOptions): Promise<string> {
+  const input = `unwrapping the secret ID of ${file}`;
+  let body: string;
+  client.setToken(wrappingToken);
+  try {
+    body = (await withRetries(() => client.request('POST', '/v1/sys/wrapping/unwrap'), options.retry, options.clock)).body;
+  } catch (error) {
+    throw unwrapError(error, input);
+  } finally {
+    client.setToken(undefined);
+  }
+  const parsed = unwrapAnswer.safeParse(parseJson(body));
+  if (!parsed.success) {
+    throw new AuthError('the wrapped response holds no secret ID', {
+      input,
+      hint: 'wrap the answer of auth/approle/role/<role>/secret-id (X-Vault-Wrap-TTL), not another response',
+    });
+  }
+  return parsed.data.data.secret_id;
+}
+
+function unwrapError(error: unknown, input: string): unknown {
+  if (!(error instanceof VaultFailure)) return error;
+  switch (error.kind) {
+    case 'bad-request':
+    case 'unauthorized':
+    case 'forbidden':
+      // Vault answers 400 "wrapping token is not valid or does not exist" for a used, expired or unknown one.
+      return new AuthError(WRAPPED_USED, {
+        input,
+        hint: `a response-wrapped secret ID works once and only until its wrap TTL ends; get a fresh one${vaultSays(error, ' (Vault says "', '")')}`,
+      });
+    default:
+      return unavailable('unwrapping the secret ID failed', error, input);
+  }
+}
+
+function vaultSays(error: VaultFailure, before = ': Vault says "', after = '"'): string {
+  return error.vaultErrors.length > 0 ? `${before}${error.vaultErrors.join('; ')}${after}` : '';
+}
+
+function unavailable(what: string, error: VaultFailure, input: string): VaultUnavailableError {
+  return new VaultUnavailableError(`${what}: ${error.detail}${vaultSays(error)}`, {
+    input,
+    hint: 'check the address and that Vault is running; vaultenv retried with backoff',
+  });
 }

@@ -1,0 +1,123 @@
+// Token files: the kubernetes-vault JSON file (clientToken, accessor, leaseDuration, renewable,
+// vaultAddr; a ca.crt may sit beside it) and a plain token file such as a Vault/OpenBao Agent sink.
+// parseTokenFile is pure, readTokenFile does the I/O. Errors name the file, never its content: a
+// malformed file may still hold a token.
+
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import * as z from 'zod/mini';
+import { AuthError } from '../errors.ts';
+
+export interface TokenFileContents {
+  token: string;
+  format: 'kubernetes-vault' | 'plain';
+  vaultAddr?: string;
+  accessor?: string;
+  leaseDuration?: number;
+  renewable?: boolean;
+}
+
+export interface TokenFile extends TokenFileContents {
+  /** `<dir>/ca.crt` when it exists beside a kubernetes-vault token file. */
+  caFile?: string;
+}
+
+const FORMATS_HINT =
+  'a kubernetes-vault token file is JSON with a non-empty string "clientToken"; a plain token file (an Agent sink) holds the token alone on one line';
+
+// A token goes into an HTTP header: printable ASCII without spaces.
+const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
+
+const kubernetesVaultFile = z.object({
+  clientToken: z.string().check(z.regex(TOKEN_CHARACTERS)),
+  accessor: z.optional(z.string()),
+  leaseDuration: z.optional(z.int().check(z.minimum(0))),
+  renewable: z.optional(z.boolean()),
+  vaultAddr: z.optional(z.string()),
+});
+
+function malformed(path: string, hint: string): AuthError {
+  return new AuthError('malformed token file', { input: path, hint });
+}
+
+/** The token (and, for kubernetes-vault files, the other fields) of a token file's text. */
+export function parseTokenFile(text: string, path: string): TokenFileContents {
+  const trimmed = text.replace(/^\uFEFF/, '').trim();
+  if (trimmed === '') return throwError(malformed(path, `the file is empty; ${FORMATS_HINT}`));
+  if (/^[{["]/.test(trimmed)) return parseJsonTokenFile(trimmed, path);
+  if (/[\r\n]/.test(trimmed)) return throwError(malformed(path, `the file has several lines; ${FORMATS_HINT}`));
+  if (!TOKEN_CHARACTERS.test(trimmed)) return throwError(malformed(path, `the token contains spaces or control characters; ${FORMATS_HINT}`));
+  return { token: trimmed, format: 'plain' };
+}
+
+function parseJsonTokenFile(trimmed: string, path: string): TokenFileContents {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(trimmed);
+  } catch {
+    throw malformed(path, `the file looks like JSON but does not parse; ${FORMATS_HINT}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw malformed(path, `the JSON is not an object; ${FORMATS_HINT}`);
+  const clientToken = (parsed as Record<string, unknown>).clientToken;
+  if (typeof clientToken !== 'string' || clientToken === '') {
+    throw malformed(path, `the JSON has no non-empty string "clientToken" (a response-wrapped or encrypted Agent sink is not supported); ${FORMATS_HINT}`);
+  }
+  const result = kubernetesVaultFile.safeParse(parsed);
+  if (!result.success) {
+    // Field names come from our schema, never from the file.
+    const fields = [...new Set(result.error.issues.map((issue) => String(issue.path[0] ?? '')))].filter((f) => f !== '');
+    throw malformed(path, `invalid field${fields.length === 1 ? '' : 's'} ${fields.map((f) => `"${f}"`).join(', ')}: clientToken is a token without spaces, accessor and vaultAddr are strings, leaseDuration is a whole number of seconds, renewable is true or false`);
+  }
+  const data = result.data;
+  const contents: TokenFileContents = { token: data.clientToken, format: 'kubernetes-vault' };
+  if (data.vaultAddr !== undefined) contents.vaultAddr = data.vaultAddr;
+  if (data.accessor !== undefined) contents.accessor = data.accessor;
+  if (data.leaseDuration !== undefined) contents.leaseDuration = data.leaseDuration;
+  if (data.renewable !== undefined) contents.renewable = data.renewable;
+  return contents;
+}
+
+function throwError(error: Error): never {
+  throw error;
+}
+
+/** Reads and parses a token file; for a kubernetes-vault file, also finds the ca.crt beside it. */
+export async function readTokenFile(path: string): Promise<TokenFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw readError('token file', path, error);
+  }
+  const contents: TokenFile = parseTokenFile(text, path);
+  if (contents.format === 'kubernetes-vault') {
+    const caFile = join(dirname(path), 'ca.crt');
+    if (await isFile(caFile)) contents.caFile = caFile;
+  }
+  return contents;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** An AuthError for a credential file that cannot be read: built from the error code, never its message. */
+export function readError(what: string, path: string, error: unknown): AuthError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new AuthError(`${what} not found`, { input: path, hint: 'check the path' });
+    case 'EACCES':
+    case 'EPERM':
+      return new AuthError(`cannot read the ${what}: permission denied`, { input: path, hint: 'check the file permissions and the user vaultenv runs as' });
+    case 'EISDIR':
+      return new AuthError(`the ${what} is a directory`, { input: path, hint: 'give the path of the file itself' });
+    default:
+      return new AuthError(`cannot read the ${what}${code === undefined ? '' : ` (${code})`}`, { input: path, hint: 'check the path and the file permissions' });
+  }
+}
