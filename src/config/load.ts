@@ -1,22 +1,26 @@
-// The configuration pipeline: read the config files, parse every source to the same partial shape
-// (sources.ts), resolve addresses per source (address.ts), merge per field by one precedence —
-// defaults < /etc/vaultenv.conf < user config < ./.env < environment < flags — and build the one
-// `Config` with the zod schema (schema.ts). Reads no process state: everything comes in `ConfigInputs`.
+// The configuration pipeline, one for both commands: read the config files, parse every source to the
+// same partial shape (sources.ts), resolve addresses per source (address.ts), merge per field by one
+// precedence — defaults < /etc/vaultenv.conf < user config < ./.env < environment < flags — pick the
+// credential by level (pickAuth), and build `Config` (run) or `RenewConfig` (renew) with the zod
+// schemas (schema.ts). Reads no process state: everything comes in the inputs.
 
 import { isAbsolute, join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { resolveAddress } from './address.ts';
-import { USAGE, type OptionValues } from './options.ts';
-import { buildConfig } from './schema.ts';
+import { USAGE, optionRow, type CommandName, type OptionId, type OptionValues } from './options.ts';
+import { DEFAULTS, buildConfig, buildRenewConfig } from './schema.ts';
 import {
+  FLAG_SOURCE_LABEL,
   parseConfigFileSource,
   parseEnvironmentSource,
   parseFlagSource,
   readConfigFile,
+  type ConfigFileSource,
+  type RenewCommandLine,
   type RunCommandLine,
   type Source,
 } from './sources.ts';
-import type { AuthSetting, Config } from './types.ts';
+import type { AuthSetting, Config, RenewConfig } from './types.ts';
 
 export interface ConfigFiles {
   system: string;
@@ -24,12 +28,20 @@ export interface ConfigFiles {
   local: string;
 }
 
-export interface ConfigInputs {
-  commandLine: RunCommandLine;
+/** What both commands load from besides their command line. */
+export interface LoadInputs {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   /** Defaults to `defaultConfigFiles(env, cwd)`; tests point these at temporary files. */
   configFiles?: ConfigFiles;
+}
+
+export interface ConfigInputs extends LoadInputs {
+  commandLine: RunCommandLine;
+}
+
+export interface RenewConfigInputs extends LoadInputs {
+  commandLine: RenewCommandLine;
 }
 
 /** /etc/vaultenv.conf; $XDG_CONFIG_HOME/vaultenv/vaultenv.conf, else $HOME/.config/…; <cwd>/.env. */
@@ -47,35 +59,16 @@ export function defaultConfigFiles(env: Readonly<Record<string, string | undefin
   };
 }
 
+/** The run command's configuration: the connection plus the secrets files, CMD and the child's environment. */
 export async function loadConfig(inputs: ConfigInputs): Promise<Config> {
-  const files = inputs.configFiles ?? defaultConfigFiles(inputs.env, inputs.cwd);
-  // Lowest precedence first.
-  const paths = [files.system, files.user, files.local].filter((path): path is string => path !== undefined);
-  const texts = await Promise.all(paths.map((path) => readConfigFile(path)));
+  const { merged, connection, fileSources } = await loadConnection('run', inputs, inputs.commandLine);
 
-  const fileSources = paths.flatMap((path, i) => {
-    const text = texts[i];
-    return text === undefined ? [] : [parseConfigFileSource(path, text)];
-  });
-  const sources = [
-    ...fileSources.map((file) => file.source),
-    parseEnvironmentSource(inputs.env),
-    parseFlagSource(inputs.commandLine),
-  ].map(resolveAddress);
-
-  // The auth settings are not merged per field (pickAuth); addresses were resolved per source.
-  const settings = mergeSources(sources);
-  delete settings.token;
-  delete settings.kubernetesRole;
-  delete settings.githubToken;
-  delete settings.addr;
-
-  if (settings.command === undefined || settings.command === '') {
+  if (merged.command === undefined || merged.command === '') {
     throw new ConfigError('no command given', {
       hint: `Usage: ${USAGE} (or set CMD); run vaultenv --help for the options`,
     });
   }
-  if (settings.secretsFiles === undefined || settings.secretsFiles.length === 0) {
+  if (merged.secretsFiles === undefined || merged.secretsFiles.length === 0) {
     throw new ConfigError('no secrets file given', { hint: 'pass --secrets-file FILE or set VAULTENV_SECRETS_FILE' });
   }
 
@@ -85,7 +78,90 @@ export async function loadConfig(inputs: ConfigInputs): Promise<Config> {
     for (const [name, value] of file.variables) if (!configFileVariables.has(name)) configFileVariables.set(name, value);
   }
 
-  return buildConfig({ ...settings, auth: pickAuth(sources), configFileVariables: [...configFileVariables] });
+  return buildConfig({
+    ...connection,
+    secretsFiles: merged.secretsFiles,
+    command: merged.command,
+    args: merged.args,
+    inheritEnv: merged.inheritEnv,
+    inheritEnvBlacklist: merged.inheritEnvBlacklist,
+    usePath: merged.usePath,
+    maxConcurrentRequests: merged.maxConcurrentRequests,
+    duplicateVariableBehavior: merged.duplicateVariableBehavior,
+    kvVersion: merged.kvVersion,
+    execMode: merged.execMode,
+    exportToken: merged.exportToken,
+    configFileVariables: [...configFileVariables],
+  });
+}
+
+/** `vaultenv renew`: the same sources and precedence, config files included; no CMD or secrets file. */
+export async function loadRenewConfig(inputs: RenewConfigInputs): Promise<RenewConfig> {
+  const { merged, connection } = await loadConnection('renew', inputs, inputs.commandLine);
+  return buildRenewConfig({
+    ...connection,
+    intervalMs: merged.renewIntervalSeconds === undefined ? undefined : merged.renewIntervalSeconds * 1000,
+    renewFraction: merged.renewFraction,
+    once: merged.renewOnce,
+  });
+}
+
+interface LoadedConnection {
+  /** Every option merged per field (the credential options too; `connection.auth` is what counts). */
+  merged: OptionValues;
+  /** The ConnectionConfig fields, before the schema's defaults. */
+  connection: Record<string, unknown>;
+  /** The config files that exist, lowest precedence first. */
+  fileSources: ConfigFileSource[];
+}
+
+/** The shared core: every source of `command`, the per-source checks, the merge and the connection settings. */
+async function loadConnection(
+  command: CommandName,
+  inputs: LoadInputs,
+  commandLine: RunCommandLine | RenewCommandLine,
+): Promise<LoadedConnection> {
+  const files = inputs.configFiles ?? defaultConfigFiles(inputs.env, inputs.cwd);
+  // Lowest precedence first.
+  const paths = [files.system, files.user, files.local].filter((path): path is string => path !== undefined);
+  const texts = await Promise.all(paths.map((path) => readConfigFile(path)));
+
+  const fileSources = paths.flatMap((path, i) => {
+    const text = texts[i];
+    return text === undefined ? [] : [parseConfigFileSource(path, text, command)];
+  });
+  const sources = [
+    ...fileSources.map((file) => file.source),
+    parseEnvironmentSource(inputs.env, command),
+    parseFlagSource(commandLine),
+  ].map(resolveAddress);
+  for (const source of sources) checkLevel(source);
+
+  const merged = mergeSources(sources);
+  const clientPair = highestSetting(sources, ['clientCert', 'clientKey']);
+  const connection = {
+    host: merged.host,
+    port: merged.port,
+    tls: merged.tls,
+    validateCerts: merged.validateCerts,
+    tlsFiles: {
+      caCert: merged.caCert,
+      caPath: merged.caPath,
+      clientCert: clientPair?.values.clientCert,
+      clientKey: clientPair?.values.clientKey,
+      serverName: merged.tlsServerName,
+    },
+    namespace: merged.namespace,
+    // An address sets host and port (address.ts); connect-tls alone does not count.
+    addressConfigured: sources.some(({ values }) => values.host !== undefined || values.port !== undefined),
+    auth: pickAuth(sources, merged),
+    authBackend: merged.authBackend,
+    retryBaseDelayMs: merged.retryBaseDelayMs,
+    retryAttempts: merged.retryAttempts,
+    requestTimeoutMs: merged.requestTimeoutMs,
+    logLevel: merged.logLevel,
+  };
+  return { merged, connection, fileSources };
 }
 
 /** Each option from the highest-precedence source that sets it (`sources` lowest first). */
@@ -99,16 +175,107 @@ function mergeSources(sources: readonly Source[]): OptionValues {
   return merged;
 }
 
+/** The highest source that sets any of `ids`: options that are used together come from one source. */
+function highestSetting(sources: readonly Source[], ids: readonly OptionId[]): Source | undefined {
+  return sources.findLast((source) => ids.some((id) => source.values[id] !== undefined));
+}
+
+/** Credentials that log in, in the order of the README; each is the option naming the role or token. */
+const LOGINS = ['kubernetesRole', 'githubToken', 'approleRoleId', 'jwtRole'] as const satisfies readonly OptionId[];
+/** Credentials that are a token. */
+const TOKENS = ['token', 'tokenFile'] as const satisfies readonly OptionId[];
+
 /**
- * The auth method comes from the highest-precedence source that sets any of token, Kubernetes role
- * or GitHub token; within one source the token wins, then the role (as in vaultenv). vaultenv merged
- * with `max`, so any token beat a role given as a flag and the lexicographically larger token won.
+ * The checks of one level (every source, also one a higher source overrides): at most one login
+ * method, at most one token, not both --jwt-file and --jwt-env, and --client-cert with --client-key.
  */
-function pickAuth(sources: readonly Source[]): AuthSetting {
-  for (const { values } of [...sources].reverse()) {
+function checkLevel(source: Source): void {
+  const exclusive: Array<[readonly OptionId[], string]> = [
+    [LOGINS, 'Configure one login method per source; a higher source overrides a lower one'],
+    [TOKENS, 'Give the token or the token file, not both'],
+    [['jwtFile', 'jwtEnv'], 'The JWT comes from a file or from an environment variable: give one of them'],
+  ];
+  for (const [ids, hint] of exclusive) {
+    const given = ids.filter((id) => source.values[id] !== undefined);
+    if (given.length > 1) {
+      const names = given.map((id) => nameIn(source, id));
+      const list = `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
+      throw new ConfigError(`${list} are ${given.length === 2 ? 'both' : 'all'} given`, { input: source.label, hint });
+    }
+  }
+  const { clientCert, clientKey } = source.values;
+  if ((clientCert === undefined) !== (clientKey === undefined)) {
+    const [given, missing] = clientCert === undefined ? (['clientKey', 'clientCert'] as const) : (['clientCert', 'clientKey'] as const);
+    throw new ConfigError(`${nameIn(source, given)} is given without ${nameIn(source, missing)}`, {
+      input: source.label,
+      hint: 'TLS client authentication needs the certificate and its key: set both, in the same source',
+    });
+  }
+}
+
+/**
+ * The credential (README "Credentials"): the highest level that configures any login or token
+ * decides; within it a login method wins over a token. vaultenv merged with `max`, so any token beat
+ * a role given as a flag and the lexicographically larger token won. Levels were checked (checkLevel).
+ */
+function pickAuth(sources: readonly Source[], merged: OptionValues): AuthSetting {
+  for (const source of [...sources].reverse()) {
+    const { values } = source;
+    const login = LOGINS.find((id) => values[id] !== undefined);
+    if (login !== undefined) return loginSetting(login, source, sources, merged);
     if (values.token !== undefined) return { method: 'token', token: values.token };
-    if (values.kubernetesRole !== undefined) return { method: 'kubernetes', role: values.kubernetesRole };
-    if (values.githubToken !== undefined) return { method: 'github', token: values.githubToken };
+    if (values.tokenFile !== undefined) return { method: 'token-file', path: values.tokenFile };
   }
   return { method: 'none' };
+}
+
+/** A login method with its modifiers, which are merged per field (the JWT's file-or-variable pair per level). */
+function loginSetting(
+  login: (typeof LOGINS)[number],
+  source: Source,
+  sources: readonly Source[],
+  merged: OptionValues,
+): AuthSetting {
+  const { values } = source;
+  const origin = source.origins[login];
+  const input = origin?.input ?? source.label;
+  switch (login) {
+    case 'kubernetesRole':
+      return { method: 'kubernetes', role: values.kubernetesRole ?? '', jwtPath: merged.kubernetesJwtFile ?? DEFAULTS.kubernetesJwtFile };
+    case 'githubToken':
+      return { method: 'github', token: values.githubToken ?? '' };
+    case 'approleRoleId': {
+      if (merged.approleSecretIdFile === undefined) {
+        throw new ConfigError(`${nameIn(source, login)} is given without a secret ID file`, {
+          input,
+          hint: 'Set --approle-secret-id-file PATH or VAULTENV_APPROLE_SECRET_ID_FILE (in any source) to the file holding the secret ID',
+        });
+      }
+      return {
+        method: 'approle',
+        roleId: values.approleRoleId ?? '',
+        secretIdFile: merged.approleSecretIdFile,
+        secretIdWrapped: merged.approleSecretIdWrapped ?? DEFAULTS.approleSecretIdWrapped,
+      };
+    }
+    case 'jwtRole': {
+      const jwtSource = highestSetting(sources, ['jwtFile', 'jwtEnv'])?.values;
+      const role = values.jwtRole ?? '';
+      if (jwtSource?.jwtFile !== undefined) return { method: 'jwt', role, jwt: { file: jwtSource.jwtFile } };
+      if (jwtSource?.jwtEnv !== undefined) return { method: 'jwt', role, jwt: { env: jwtSource.jwtEnv } };
+      throw new ConfigError(`${nameIn(source, login)} is given without a JWT`, {
+        input,
+        hint: 'Set --jwt-file PATH (VAULTENV_JWT_FILE) or --jwt-env NAME (VAULTENV_JWT_ENV), in any source',
+      });
+    }
+  }
+}
+
+/** How `source` names an option: the name that set it, else the flag or the primary key. */
+function nameIn(source: Source, id: OptionId): string {
+  const origin = source.origins[id];
+  if (origin !== undefined) return origin.name;
+  const row = optionRow(id);
+  const flag = row.flags[0];
+  return source.label === FLAG_SOURCE_LABEL && flag !== undefined ? `--${flag}` : (row.env[0] ?? id);
 }

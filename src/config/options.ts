@@ -1,6 +1,7 @@
 // The one table of vaultenv's options. Each row drives the commander definition (cli/program.ts), the
 // parsing of environment variables and config-file keys (sources.ts, typed-values.ts), the --help text
 // and the README. Defaults and enum words come from schema.ts, where the final parse applies them.
+// A row's `commands` says which commands read it: `vaultenv [options] CMD` (run) and `vaultenv renew`.
 
 import { DEFAULTS, DUPLICATE_BEHAVIORS, EXEC_MODES, KV_VERSIONS, LOG_LEVELS } from './schema.ts';
 
@@ -9,27 +10,46 @@ import { DEFAULTS, DUPLICATE_BEHAVIORS, EXEC_MODES, KV_VERSIONS, LOG_LEVELS } fr
  * - string: taken as is
  * - boolean: exactly `true` or `false` (flags: `--X` / `--no-X`)
  * - integer: one or more ASCII digits
+ * - fraction: a decimal number greater than 0 and at most 1: digits, optionally `.` and digits (`0.5`, `.25`, `1`)
  * - list: split on `,`, no trimming (`""` gives `[""]`)
  * - enum: exactly one of `values`
  * - address: an `http://` or `https://` URL, split by address.ts
  * - words: split on whitespace (the `ARGS...` key)
  */
-export type OptionKind = 'string' | 'boolean' | 'integer' | 'list' | 'enum' | 'address' | 'words';
+export type OptionKind = 'string' | 'boolean' | 'integer' | 'fraction' | 'list' | 'enum' | 'address' | 'words';
+
+/** The commands: `run` is `vaultenv [options] CMD [ARGS...]`, `renew` is `vaultenv renew [options]`. */
+export type CommandName = 'run' | 'renew';
 
 /** One source's typed values, keyed by option id; a missing key means the source does not set it. */
 export interface OptionValues {
   host?: string;
   port?: number;
   addr?: string;
+  namespace?: string;
   authBackend?: string;
   token?: string;
+  tokenFile?: string;
   kubernetesRole?: string;
+  kubernetesJwtFile?: string;
   githubToken?: string;
+  approleRoleId?: string;
+  approleSecretIdFile?: string;
+  approleSecretIdWrapped?: boolean;
+  jwtRole?: string;
+  jwtFile?: string;
+  jwtEnv?: string;
+  exportToken?: boolean;
   secretsFiles?: string[];
   command?: string;
   args?: string[];
   tls?: boolean;
   validateCerts?: boolean;
+  caCert?: string;
+  caPath?: string;
+  clientCert?: string;
+  clientKey?: string;
+  tlsServerName?: string;
   inheritEnv?: boolean;
   inheritEnvBlacklist?: string[];
   retryBaseDelayMs?: number;
@@ -41,19 +61,32 @@ export interface OptionValues {
   kvVersion?: string;
   requestTimeoutMs?: number;
   execMode?: string;
+  renewIntervalSeconds?: number;
+  renewFraction?: number;
+  renewOnce?: boolean;
 }
 
 export type OptionId = keyof OptionValues;
 
 export interface OptionRow {
   readonly id: OptionId;
+  /** The commands that read this option (flag, environment and config-file key alike). */
+  readonly commands: readonly CommandName[];
   /** Long flag names without `--`, primary first. Booleans also get `--no-<primary>`. Empty: positional. */
   readonly flags: readonly string[];
   /** The placeholder shown in help (`--port PORT`); for positionals, their name. */
   readonly metavar?: string;
   /** Environment variable and config-file key names, primary first, then aliases. */
   readonly env: readonly string[];
+  /**
+   * Names in `env` that hold the negation of the value, written `true`/`false` or `1`/`0` (the Vault
+   * CLI's VAULT_SKIP_VERIFY); empty counts as not set, as in the Vault CLI. They are aliases like the
+   * others: in one source they must agree.
+   */
+  readonly negatedEnv?: readonly string[];
   readonly kind: OptionKind;
+  /** An empty value (flag, environment or file) counts as not set. */
+  readonly emptyIsUnset?: boolean;
   /** The accepted words of an enum. */
   readonly values?: readonly string[];
   /** Inclusive bounds of an integer. */
@@ -66,14 +99,20 @@ export interface OptionRow {
   readonly description: string;
 }
 
-/** The usage line, shared by --help and the missing-command error. */
+/** The usage lines, shared by --help and the missing-command error. */
 export const USAGE = 'vaultenv [options] [--] CMD [ARGS...]';
+export const RENEW_USAGE = 'vaultenv renew [options]';
 
 const onOff = (value: boolean): string => (value ? 'true' : 'false');
+
+const RUN = ['run'] as const;
+const BOTH = ['run', 'renew'] as const;
+const RENEW = ['renew'] as const;
 
 export const OPTIONS: readonly OptionRow[] = [
   {
     id: 'host',
+    commands: BOTH,
     flags: ['host'],
     metavar: 'HOST',
     env: ['VAULT_HOST'],
@@ -83,6 +122,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'port',
+    commands: BOTH,
     flags: ['port'],
     metavar: 'PORT',
     env: ['VAULT_PORT'],
@@ -94,6 +134,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'addr',
+    commands: BOTH,
     flags: ['addr'],
     metavar: 'ADDR',
     env: ['VAULT_ADDR', 'BAO_ADDR'],
@@ -103,39 +144,221 @@ export const OPTIONS: readonly OptionRow[] = [
       'host, port or TLS settings in the same source must agree with it.',
   },
   {
-    id: 'authBackend',
-    flags: ['auth-backend'],
-    metavar: 'AUTH_BACKEND',
-    env: ['VAULT_AUTH_BACKEND'],
+    id: 'tls',
+    commands: BOTH,
+    flags: ['connect-tls'],
+    env: ['VAULTENV_CONNECT_TLS'],
+    kind: 'boolean',
+    default: onOff(DEFAULTS.tls),
+    description: 'Connect to Vault with TLS (HTTPS).',
+  },
+  {
+    id: 'validateCerts',
+    commands: BOTH,
+    flags: ['validate-certs'],
+    env: ['VAULTENV_VALIDATE_CERTS', 'VAULT_SKIP_VERIFY', 'BAO_SKIP_VERIFY'],
+    negatedEnv: ['VAULT_SKIP_VERIFY', 'BAO_SKIP_VERIFY'],
+    kind: 'boolean',
+    default: onOff(DEFAULTS.validateCerts),
+    description:
+      "Verify Vault's TLS certificate. VAULT_SKIP_VERIFY and BAO_SKIP_VERIFY mean the opposite and, as in the Vault CLI, " +
+      'also accept 1 and 0; in one source they must agree with VAULTENV_VALIDATE_CERTS.',
+  },
+  {
+    id: 'caCert',
+    commands: BOTH,
+    flags: ['ca-cert'],
+    metavar: 'PATH',
+    env: ['VAULT_CACERT', 'BAO_CACERT'],
     kind: 'string',
-    description: "Mount name of the auth method. Default: 'kubernetes' or 'github', after the chosen method.",
+    emptyIsUnset: true,
+    description: "PEM file of the CA certificates to verify Vault's certificate with.",
+  },
+  {
+    id: 'caPath',
+    commands: BOTH,
+    flags: ['ca-path'],
+    metavar: 'DIR',
+    env: ['VAULT_CAPATH', 'BAO_CAPATH'],
+    kind: 'string',
+    emptyIsUnset: true,
+    description: "Directory of PEM files of CA certificates to verify Vault's certificate with.",
+  },
+  {
+    id: 'clientCert',
+    commands: BOTH,
+    flags: ['client-cert'],
+    metavar: 'PATH',
+    env: ['VAULT_CLIENT_CERT', 'BAO_CLIENT_CERT'],
+    kind: 'string',
+    emptyIsUnset: true,
+    description: 'PEM file of the TLS client certificate. Give it with --client-key, in the same source.',
+  },
+  {
+    id: 'clientKey',
+    commands: BOTH,
+    flags: ['client-key'],
+    metavar: 'PATH',
+    env: ['VAULT_CLIENT_KEY', 'BAO_CLIENT_KEY'],
+    kind: 'string',
+    emptyIsUnset: true,
+    description: 'PEM file of the private key of --client-cert.',
+  },
+  {
+    id: 'tlsServerName',
+    commands: BOTH,
+    flags: ['tls-server-name'],
+    metavar: 'NAME',
+    env: ['VAULT_TLS_SERVER_NAME', 'BAO_TLS_SERVER_NAME'],
+    kind: 'string',
+    emptyIsUnset: true,
+    description: "Name sent as TLS SNI and expected in Vault's certificate, when it is not the host.",
+  },
+  {
+    id: 'namespace',
+    commands: BOTH,
+    flags: ['namespace'],
+    metavar: 'NS',
+    env: ['VAULT_NAMESPACE', 'BAO_NAMESPACE'],
+    kind: 'string',
+    emptyIsUnset: true,
+    description: 'Namespace of logins and reads (sent as X-Vault-Namespace).',
   },
   {
     id: 'token',
+    commands: BOTH,
     flags: ['token'],
     metavar: 'TOKEN',
     env: ['VAULT_TOKEN', 'BAO_TOKEN'],
     kind: 'string',
-    description: 'Vault token to authenticate with. An empty value counts as not set.',
+    emptyIsUnset: true,
+    description: 'Vault token to authenticate with. A login method set in the same source wins over it.',
+  },
+  {
+    id: 'tokenFile',
+    commands: BOTH,
+    flags: ['token-file'],
+    metavar: 'PATH',
+    env: ['VAULTENV_TOKEN_FILE'],
+    kind: 'string',
+    emptyIsUnset: true,
+    description:
+      'File holding the Vault token: a kubernetes-vault JSON token file or a plain token (a Vault Agent sink). ' +
+      'A login method set in the same source wins over it.',
   },
   {
     id: 'kubernetesRole',
+    commands: RUN,
     flags: ['kubernetes-role'],
     metavar: 'ROLE',
     env: ['VAULTENV_KUBERNETES_ROLE'],
     kind: 'string',
-    description: 'Log in with the Kubernetes service account token, with this role.',
+    emptyIsUnset: true,
+    description: 'Log in with the Kubernetes auth method and this role, with the service account token of --kubernetes-jwt-file.',
+  },
+  {
+    id: 'kubernetesJwtFile',
+    commands: RUN,
+    flags: ['kubernetes-jwt-file'],
+    metavar: 'PATH',
+    env: ['VAULTENV_KUBERNETES_JWT_FILE'],
+    kind: 'string',
+    emptyIsUnset: true,
+    default: DEFAULTS.kubernetesJwtFile,
+    description: 'The service account token (JWT) file for --kubernetes-role.',
   },
   {
     id: 'githubToken',
+    commands: RUN,
     flags: ['github-token'],
     metavar: 'TOKEN',
     env: ['VAULTENV_GITHUB_TOKEN'],
     kind: 'string',
-    description: 'Log in with this GitHub personal access token.',
+    emptyIsUnset: true,
+    description: 'Log in with the GitHub auth method and this personal access token.',
+  },
+  {
+    id: 'approleRoleId',
+    commands: RUN,
+    flags: ['approle-role-id'],
+    metavar: 'ID',
+    env: ['VAULTENV_APPROLE_ROLE_ID'],
+    kind: 'string',
+    emptyIsUnset: true,
+    description: 'Log in with the AppRole auth method and this role ID, with the secret ID of --approle-secret-id-file.',
+  },
+  {
+    id: 'approleSecretIdFile',
+    commands: RUN,
+    flags: ['approle-secret-id-file'],
+    metavar: 'PATH',
+    env: ['VAULTENV_APPROLE_SECRET_ID_FILE'],
+    kind: 'string',
+    emptyIsUnset: true,
+    description: 'File holding the AppRole secret ID for --approle-role-id (required with it).',
+  },
+  {
+    id: 'approleSecretIdWrapped',
+    commands: RUN,
+    flags: ['approle-secret-id-wrapped'],
+    env: ['VAULTENV_APPROLE_SECRET_ID_WRAPPED'],
+    kind: 'boolean',
+    default: onOff(DEFAULTS.approleSecretIdWrapped),
+    description:
+      'The --approle-secret-id-file holds a response-wrapping token: unwrap it to get the secret ID. ' +
+      'A wrapping response (JSON) in the file is recognised without this.',
+  },
+  {
+    id: 'jwtRole',
+    commands: RUN,
+    flags: ['jwt-role'],
+    metavar: 'ROLE',
+    env: ['VAULTENV_JWT_ROLE'],
+    kind: 'string',
+    emptyIsUnset: true,
+    description: 'Log in with the JWT auth method and this role, with the JWT of --jwt-file or --jwt-env.',
+  },
+  {
+    id: 'jwtFile',
+    commands: RUN,
+    flags: ['jwt-file'],
+    metavar: 'PATH',
+    env: ['VAULTENV_JWT_FILE'],
+    kind: 'string',
+    emptyIsUnset: true,
+    description: 'File holding the JWT for --jwt-role. Give this or --jwt-env; of the two, the highest source decides.',
+  },
+  {
+    id: 'jwtEnv',
+    commands: RUN,
+    flags: ['jwt-env'],
+    metavar: 'NAME',
+    env: ['VAULTENV_JWT_ENV'],
+    kind: 'string',
+    emptyIsUnset: true,
+    description: 'Name of the environment variable holding the JWT for --jwt-role. Give this or --jwt-file.',
+  },
+  {
+    id: 'authBackend',
+    commands: RUN,
+    flags: ['auth-backend'],
+    metavar: 'AUTH_BACKEND',
+    env: ['VAULT_AUTH_BACKEND'],
+    kind: 'string',
+    description: 'Mount name of the auth method. Default: the method name (kubernetes, github, approle or jwt).',
+  },
+  {
+    id: 'exportToken',
+    commands: RUN,
+    flags: ['export-token'],
+    env: ['VAULTENV_EXPORT_TOKEN'],
+    kind: 'boolean',
+    default: onOff(DEFAULTS.exportToken),
+    description: "Put the token a login obtained into CMD's environment as VAULT_TOKEN.",
   },
   {
     id: 'secretsFiles',
+    commands: RUN,
     flags: ['secrets-file', 'secret-file'],
     metavar: 'FILENAME',
     env: ['VAULTENV_SECRETS_FILE'],
@@ -145,6 +368,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'command',
+    commands: RUN,
     flags: [],
     metavar: 'CMD',
     env: ['CMD'],
@@ -153,6 +377,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'args',
+    commands: RUN,
     flags: [],
     metavar: 'ARGS...',
     env: ['ARGS...'],
@@ -160,23 +385,8 @@ export const OPTIONS: readonly OptionRow[] = [
     description: 'Arguments for CMD. The ARGS... key is split on whitespace and used only when none are given after CMD.',
   },
   {
-    id: 'tls',
-    flags: ['connect-tls'],
-    env: ['VAULTENV_CONNECT_TLS'],
-    kind: 'boolean',
-    default: onOff(DEFAULTS.tls),
-    description: 'Connect to Vault with TLS (HTTPS).',
-  },
-  {
-    id: 'validateCerts',
-    flags: ['validate-certs'],
-    env: ['VAULTENV_VALIDATE_CERTS'],
-    kind: 'boolean',
-    default: onOff(DEFAULTS.validateCerts),
-    description: "Verify Vault's TLS certificate.",
-  },
-  {
     id: 'inheritEnv',
+    commands: RUN,
     flags: ['inherit-env'],
     env: ['VAULTENV_INHERIT_ENV'],
     kind: 'boolean',
@@ -185,6 +395,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'inheritEnvBlacklist',
+    commands: RUN,
     flags: ['inherit-env-blacklist'],
     metavar: 'COMMA_SEPARATED_NAMES',
     env: ['VAULTENV_INHERIT_ENV_BLACKLIST'],
@@ -194,6 +405,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'retryBaseDelayMs',
+    commands: BOTH,
     flags: ['retry-base-delay-milliseconds'],
     metavar: 'MILLISECONDS',
     env: ['VAULTENV_RETRY_BASE_DELAY', 'VAULTENV_RETRY_BASE_DELAY_MS'],
@@ -203,6 +415,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'retryAttempts',
+    commands: BOTH,
     flags: ['retry-attempts'],
     metavar: 'NUM',
     env: ['VAULTENV_RETRY_ATTEMPTS'],
@@ -212,6 +425,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'logLevel',
+    commands: BOTH,
     flags: ['log-level'],
     metavar: 'LEVEL',
     env: ['VAULTENV_LOG_LEVEL'],
@@ -222,6 +436,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'usePath',
+    commands: RUN,
     flags: ['use-path'],
     env: ['VAULTENV_USE_PATH'],
     kind: 'boolean',
@@ -230,6 +445,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'maxConcurrentRequests',
+    commands: RUN,
     flags: ['max-concurrent-requests'],
     metavar: 'NUM',
     env: ['VAULTENV_MAX_CONCURRENT_REQUESTS'],
@@ -239,6 +455,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'duplicateVariableBehavior',
+    commands: RUN,
     flags: ['duplicate-variable-behavior'],
     metavar: 'BEHAVIOR',
     env: ['VAULTENV_DUPLICATE_VARIABLE_BEHAVIOR'],
@@ -250,6 +467,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'kvVersion',
+    commands: RUN,
     flags: ['kv-version'],
     metavar: 'VERSION',
     env: ['VAULTENV_KV_VERSION'],
@@ -260,6 +478,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'requestTimeoutMs',
+    commands: BOTH,
     flags: ['request-timeout-milliseconds'],
     metavar: 'MILLISECONDS',
     env: ['VAULTENV_REQUEST_TIMEOUT'],
@@ -270,6 +489,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'execMode',
+    commands: RUN,
     flags: ['exec-mode'],
     metavar: 'MODE',
     env: ['VAULTENV_EXEC_MODE'],
@@ -278,6 +498,38 @@ export const OPTIONS: readonly OptionRow[] = [
     default: DEFAULTS.execMode,
     description: 'How CMD is started: execve replaces vaultenv, spawn runs it as a child, auto uses execve where available.',
   },
+  {
+    id: 'renewIntervalSeconds',
+    commands: RENEW,
+    flags: ['interval'],
+    metavar: 'SECONDS',
+    env: ['VAULTENV_RENEW_INTERVAL'],
+    kind: 'integer',
+    min: 1,
+    default: String(DEFAULTS.renewIntervalSeconds),
+    description: 'vaultenv renew only: seconds between two checks of the token.',
+  },
+  {
+    id: 'renewFraction',
+    commands: RENEW,
+    flags: ['renew-fraction'],
+    metavar: 'FRACTION',
+    env: ['VAULTENV_RENEW_FRACTION'],
+    kind: 'fraction',
+    default: String(DEFAULTS.renewFraction),
+    description:
+      "vaultenv renew only: renew when the token's remaining TTL is at most this fraction of its creation TTL " +
+      '(a decimal number greater than 0 and at most 1).',
+  },
+  {
+    id: 'renewOnce',
+    commands: RENEW,
+    flags: ['once'],
+    env: ['VAULTENV_RENEW_ONCE'],
+    kind: 'boolean',
+    default: onOff(DEFAULTS.renewOnce),
+    description: 'vaultenv renew only: check the token once (renewing it when due), then exit.',
+  },
 ];
 
 /** The row of an option id (every id has exactly one row). */
@@ -285,4 +537,9 @@ export function optionRow(id: OptionId): OptionRow {
   const row = OPTIONS.find((r) => r.id === id);
   if (row === undefined) throw new Error(`no option row for ${id}`);
   return row;
+}
+
+/** The rows a command reads, in table order. */
+export function optionsFor(command: CommandName): readonly OptionRow[] {
+  return OPTIONS.filter((row) => row.commands.includes(command));
 }

@@ -1,13 +1,15 @@
 // The configuration sources, each parsed to the same partial shape (`Source`): a config file, the
 // process environment, the command line. Every value a source sets is validated here, with the
-// source's name in the error, even when a higher source overrides it. Reading a config file is the
-// only I/O; parsing uses Node's util.parseEnv (no command substitution, no variable expansion).
+// source's name in the error, even when a higher source overrides it. Each command (run, renew) reads
+// only its own options (options.ts `commands`): the others are ignored in the environment and files.
+// Reading a config file is the only I/O; parsing uses Node's util.parseEnv (no command substitution,
+// no variable expansion).
 
 import { readFile, stat } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
 import { ConfigError } from '../errors.ts';
-import { OPTIONS, type OptionId, type OptionRow, type OptionValues } from './options.ts';
-import { parseOptionValue, type TypedValue, type ValueOrigin } from './typed-values.ts';
+import { optionsFor, type CommandName, type OptionId, type OptionRow, type OptionValues } from './options.ts';
+import { parseNegatedBoolean, parseOptionValue, type TypedValue, type ValueOrigin } from './typed-values.ts';
 
 /** Flag values keyed by option id (options.ts); only the flags actually given. */
 export type FlagValues = Record<string, string | boolean | string[]>;
@@ -15,10 +17,16 @@ export type FlagValues = Record<string, string | boolean | string[]>;
 /** What the command line asks for (cli/program.ts builds it with commander). */
 export type CommandLine =
   | { kind: 'run'; flags: FlagValues; command: string | undefined; args: string[] }
+  /** `vaultenv renew [options]`: `renew` was the first argument. */
+  | { kind: 'renew'; flags: FlagValues }
   | { kind: 'help'; text: string }
   | { kind: 'version'; text: string };
 
 export type RunCommandLine = Extract<CommandLine, { kind: 'run' }>;
+export type RenewCommandLine = Extract<CommandLine, { kind: 'renew' }>;
+
+/** The label of the command-line source. */
+export const FLAG_SOURCE_LABEL = 'the command line';
 
 export interface NamedOrigin extends ValueOrigin {
   /** The variable, key or flag that set the value: `VAULT_PORT`, `BAO_ADDR`, `--port`. */
@@ -38,10 +46,9 @@ export interface ConfigFileSource {
   variables: Array<[string, string]>;
 }
 
-const KEYED_ROWS = OPTIONS.filter((row) => row.env.length > 0);
-
-export function parseEnvironmentSource(env: Readonly<Record<string, string | undefined>>): Source {
+export function parseEnvironmentSource(env: Readonly<Record<string, string | undefined>>, command: CommandName = 'run'): Source {
   return parseKeyedSource({
+    command,
     label: 'the environment',
     lookup: (name) => env[name],
     origin: (name) => ({ name, what: `environment variable ${name}`, input: 'set in the environment' }),
@@ -49,7 +56,7 @@ export function parseEnvironmentSource(env: Readonly<Record<string, string | und
   });
 }
 
-export function parseConfigFileSource(path: string, text: string): ConfigFileSource {
+export function parseConfigFileSource(path: string, text: string, command: CommandName = 'run'): ConfigFileSource {
   const parsed = parseEnv(text);
   const lines = text.split(/\r?\n/);
   const lineOf = (name: string): number | undefined => {
@@ -58,6 +65,7 @@ export function parseConfigFileSource(path: string, text: string): ConfigFileSou
     return undefined;
   };
   const source = parseKeyedSource({
+    command,
     label: `file ${path}`,
     lookup: (name) => (Object.hasOwn(parsed, name) ? parsed[name] : undefined),
     origin: (name) => {
@@ -75,10 +83,10 @@ export function parseConfigFileSource(path: string, text: string): ConfigFileSou
   return { source, variables };
 }
 
-export function parseFlagSource(commandLine: RunCommandLine): Source {
+export function parseFlagSource(commandLine: RunCommandLine | RenewCommandLine): Source {
   const values: OptionValues = {};
   const origins: Source['origins'] = {};
-  for (const row of OPTIONS) {
+  for (const row of optionsFor(commandLine.kind)) {
     const given = commandLine.flags[row.id];
     const flag = row.flags[0];
     if (given === undefined || flag === undefined) continue;
@@ -89,10 +97,11 @@ export function parseFlagSource(commandLine: RunCommandLine): Source {
     else if (typeof given === 'boolean' && row.kind === 'boolean') value = given;
     else if (Array.isArray(given) && row.repeatable === true) value = [...given];
     else throw new Error(`flag value of ${row.id} has the wrong type`);
-    if (isUnsetToken(row, value)) continue;
+    if (isUnset(row, value)) continue;
     setValue(values, row.id, value);
     origins[row.id] = origin;
   }
+  if (commandLine.kind === 'renew') return { label: FLAG_SOURCE_LABEL, values, origins };
   const positional: NamedOrigin = { name: 'CMD', what: 'the command line', input: 'command line' };
   if (commandLine.command !== undefined) {
     values.command = commandLine.command;
@@ -102,7 +111,7 @@ export function parseFlagSource(commandLine: RunCommandLine): Source {
     values.args = [...commandLine.args];
     origins.args = { ...positional, name: 'ARGS...' };
   }
-  return { label: 'the command line', values, origins };
+  return { label: FLAG_SOURCE_LABEL, values, origins };
 }
 
 /** The text of a config file, or undefined when there is no regular file at `path`. */
@@ -123,6 +132,7 @@ export async function readConfigFile(path: string): Promise<string | undefined> 
 }
 
 interface KeyedSourceSpec {
+  command: CommandName;
   label: string;
   lookup(name: string): string | undefined;
   origin(name: string): NamedOrigin;
@@ -133,33 +143,46 @@ interface KeyedSourceSpec {
 function parseKeyedSource(spec: KeyedSourceSpec): Source {
   const values: OptionValues = {};
   const origins: Source['origins'] = {};
-  for (const row of KEYED_ROWS) {
-    const set: Array<[string, string]> = [];
+  for (const row of optionsFor(spec.command)) {
+    const set: Array<{ name: string; value: TypedValue }> = [];
     for (const name of row.env) {
       const raw = spec.lookup(name);
-      if (raw !== undefined && !isUnsetToken(row, raw)) set.push([name, raw]);
+      const negated = row.negatedEnv?.includes(name) === true;
+      // An empty negated name is unset, as in the Vault CLI (`export VAULT_SKIP_VERIFY=` clears it).
+      if (raw === undefined || isUnset(row, raw) || (negated && raw === '')) continue;
+      const origin = spec.origin(name);
+      const value = negated ? parseNegatedBoolean(raw, origin) : parseOptionValue(row, raw, origin);
+      set.push({ name, value });
     }
     const primary = set[0];
     if (primary === undefined) continue;
-    const differing = set.filter(([, raw]) => raw !== primary[1]);
+    const differing = set.filter(({ value }) => !sameValue(value, primary.value)).map(({ name }) => name);
     if (differing.length > 0) {
-      const names = [primary[0], ...differing.map(([name]) => name)];
+      const names = [primary.name, ...differing];
+      const negated = names.find((name) => row.negatedEnv?.includes(name) === true);
+      const plain = names.find((name) => row.negatedEnv?.includes(name) !== true);
       throw new ConfigError(`conflicting values for ${names.join(' and ')}`, {
         input: spec.aliasInput(names),
-        hint: 'They are aliases of each other: set only one, or give them the same value',
+        hint:
+          negated !== undefined && plain !== undefined
+            ? `${negated} means the opposite of ${plain} (${negated}=true is ${plain}=false): set only one, or make them agree`
+            : 'They are aliases of each other: set only one, or give them the same value',
       });
     }
-    const origin = spec.origin(primary[0]);
-    const value = parseOptionValue(row, primary[1], origin);
-    setValue(values, row.id, row.repeatable === true && typeof value === 'string' ? [value] : value);
-    origins[row.id] = origin;
+    setValue(values, row.id, row.repeatable === true && typeof primary.value === 'string' ? [primary.value] : primary.value);
+    origins[row.id] = spec.origin(primary.name);
   }
   return { label: spec.label, values, origins };
 }
 
-/** An empty token counts as not set (vaultenv would send an empty X-Vault-Token header). */
-function isUnsetToken(row: OptionRow, value: TypedValue): boolean {
-  return row.id === 'token' && value === '';
+/** An empty value of a row marked `emptyIsUnset` counts as not set (vaultenv would send an empty X-Vault-Token header). */
+function isUnset(row: OptionRow, value: TypedValue): boolean {
+  return row.emptyIsUnset === true && value === '';
+}
+
+function sameValue(a: TypedValue, b: TypedValue): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => item === b[i]);
+  return a === b;
 }
 
 function setValue(values: OptionValues, id: OptionId, value: TypedValue): void {

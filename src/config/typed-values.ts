@@ -1,7 +1,7 @@
 // Turns one raw option value (from the environment, a config file or a flag) into its typed value, by
 // the option's kind in options.ts, with vaultenv's strict rules. This is the only importer of
 // dotenv-parse-variables: it sees only values that already passed the strict checks, and only
-// booleans and integers (never addresses, tokens, paths or lists), and its output is checked by zod.
+// booleans and integers (never addresses, tokens, paths, lists or fractions), and its output is checked by zod.
 
 import debug from 'debug';
 import parseVariables from 'dotenv-parse-variables';
@@ -26,10 +26,15 @@ export interface ValueOrigin {
 }
 
 const DIGITS = /^[0-9]+$/;
+const DECIMAL = /^(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)$/;
+const FRACTION_HINT = 'Expected a decimal number greater than 0 and at most 1, such as 0.5 or .25';
+const BOOLEAN_HINT = 'Expected true or false (lowercase)';
+const NEGATED_HINT = 'Expected true, false, 1 or 0';
 const WHITESPACE = /\s+/;
 const CONVERT_OPTIONS = { assignToProcessEnv: false, overrideProcessEnv: false } as const;
 const booleanOutput = z.boolean();
 const integerOutput = z.int().check(z.nonnegative());
+const fractionOutput = z.number().check(z.positive(), z.maximum(1));
 
 export function parseOptionValue(row: OptionRow, raw: string, origin: ValueOrigin): TypedValue {
   switch (row.kind) {
@@ -46,11 +51,27 @@ export function parseOptionValue(row: OptionRow, raw: string, origin: ValueOrigi
       return raw;
     }
     case 'boolean':
-      if (raw !== 'true' && raw !== 'false') throw invalid(origin, 'Expected true or false (lowercase)');
-      return convert(raw, booleanOutput, origin, 'Expected true or false (lowercase)');
+      if (raw !== 'true' && raw !== 'false') throw invalid(origin, BOOLEAN_HINT);
+      return convert(raw, booleanOutput, origin, BOOLEAN_HINT);
     case 'integer':
       return parseInteger(row, raw, origin);
+    case 'fraction': {
+      // Number() on a string the regex accepted: no exponent, sign, hex or whitespace gets this far.
+      const result = DECIMAL.test(raw) ? fractionOutput.safeParse(Number(raw)) : undefined;
+      if (result?.success !== true) throw invalid(origin, FRACTION_HINT);
+      return result.data;
+    }
   }
+}
+
+/**
+ * A name of the row's `negatedEnv` (VAULT_SKIP_VERIFY): `true`/`false` or, as the Vault CLI accepts,
+ * `1`/`0`, giving the negation (VAULT_SKIP_VERIFY=true means validate-certs false).
+ */
+export function parseNegatedBoolean(raw: string, origin: ValueOrigin): boolean {
+  const word = raw === '1' ? 'true' : raw === '0' ? 'false' : raw;
+  if (word !== 'true' && word !== 'false') throw invalid(origin, NEGATED_HINT);
+  return !convert(word, booleanOutput, origin, NEGATED_HINT);
 }
 
 function parseInteger(row: OptionRow, raw: string, origin: ValueOrigin): number {

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import packageJson from '../../../package.json' with { type: 'json' };
 import { parseCommandLine, type CommandLine } from '../../../src/cli/program.ts';
-import { OPTIONS } from '../../../src/config/options.ts';
+import { OPTIONS, optionsFor } from '../../../src/config/options.ts';
 import { ConfigError } from '../../../src/errors.ts';
 
 function run(argv: string[]): Extract<CommandLine, { kind: 'run' }> {
   const result = parseCommandLine(argv);
   if (result.kind !== 'run') throw new Error(`expected a run, got ${result.kind}`);
+  return result;
+}
+
+function renew(argv: string[]): Extract<CommandLine, { kind: 'renew' }> {
+  const result = parseCommandLine(argv);
+  if (result.kind !== 'renew') throw new Error(`expected renew, got ${result.kind}`);
   return result;
 }
 
@@ -64,6 +70,23 @@ describe('parseCommandLine: flags', () => {
     { argv: ['--max-concurrent-requests', '0', 'x'], flags: { maxConcurrentRequests: '0' } },
     { argv: ['--auth-backend', 'k8s', '--kubernetes-role', 'r', 'x'], flags: { authBackend: 'k8s', kubernetesRole: 'r' } },
     { argv: ['--github-token', 'g', 'x'], flags: { githubToken: 'g' } },
+    { argv: ['--token-file', '/t', 'x'], flags: { tokenFile: '/t' } },
+    { argv: ['--kubernetes-role', 'r', '--kubernetes-jwt-file', '/j', 'x'], flags: { kubernetesRole: 'r', kubernetesJwtFile: '/j' } },
+    {
+      argv: ['--approle-role-id', 'id', '--approle-secret-id-file', '/s', '--approle-secret-id-wrapped', 'x'],
+      flags: { approleRoleId: 'id', approleSecretIdFile: '/s', approleSecretIdWrapped: true },
+    },
+    { argv: ['--jwt-role', 'j', '--jwt-file', '/f', '--jwt-env', 'E', 'x'], flags: { jwtRole: 'j', jwtFile: '/f', jwtEnv: 'E' } },
+    { argv: ['--export-token', 'x'], flags: { exportToken: true } },
+    { argv: ['--no-export-token', 'x'], flags: { exportToken: false } },
+    {
+      argv: ['--ca-cert', '/ca', '--ca-path', '/cas', '--client-cert', '/c', '--client-key', '/k', '--tls-server-name', 'n', 'x'],
+      flags: { caCert: '/ca', caPath: '/cas', clientCert: '/c', clientKey: '/k', tlsServerName: 'n' },
+    },
+    { argv: ['--namespace', 'team/a', 'x'], flags: { namespace: 'team/a' } },
+    // Several credentials on the command line are config/load.ts's business (login > token; two logins: error).
+    { argv: ['--token', 't', '--kubernetes-role', 'r', 'x'], flags: { token: 't', kubernetesRole: 'r' } },
+    { argv: ['--kubernetes-role', 'r', '--github-token', 'g', 'x'], flags: { kubernetesRole: 'r', githubToken: 'g' } },
     { argv: ['x'], flags: {} },
   ])('$argv → $flags', ({ argv, flags }) => {
     expect(run(argv).flags).toEqual(flags);
@@ -88,10 +111,9 @@ describe('parseCommandLine: flags', () => {
 
 describe('parseCommandLine: errors', () => {
   it.each([
-    { argv: ['--token', 't', '--kubernetes-role', 'r', 'x'], message: /--token.*cannot be used with.*--kubernetes-role/ },
-    { argv: ['--github-token', 'g', '--token', 't', 'x'], message: /cannot be used with/ },
-    { argv: ['--kubernetes-role', 'r', '--github-token', 'g', 'x'], message: /cannot be used with/ },
     { argv: ['--bogus', 'x'], message: /^unknown option '--bogus'/ },
+    { argv: ['--interval', '5', 'x'], message: /^unknown option '--interval'/ },
+    { argv: ['--once', 'x'], message: /^unknown option '--once'/ },
     { argv: ['-x', 'ls'], message: /^unknown option '-x'/ },
     { argv: ['--port'], message: /^option '--port <PORT>' argument missing/ },
   ])('$argv is an error', ({ argv, message }) => {
@@ -119,7 +141,7 @@ describe('parseCommandLine: help and version', () => {
     if (result.kind !== 'help') throw new Error('expected help');
     const text = result.text.replace(/\s+/g, ' ');
     expect(text).toContain('Usage: vaultenv [options] [--] CMD [ARGS...]');
-    for (const option of OPTIONS) {
+    for (const option of optionsFor('run')) {
       for (const flag of option.flags) expect(text).toContain(`--${flag}`);
       if (option.kind === 'boolean') expect(text).toContain(`--no-${option.flags[0]}`);
       if (option.env.length > 0) expect(text).toContain(`env: ${option.env.join(', ')}`);
@@ -129,5 +151,96 @@ describe('parseCommandLine: help and version', () => {
 
   it('--version returns the package version only', () => {
     expect(parseCommandLine(['--version'])).toEqual({ kind: 'version', text: `${packageJson.version}\n` });
+  });
+});
+
+describe('parseCommandLine: renew', () => {
+  it.each([
+    { argv: ['renew'], flags: {} },
+    { argv: ['renew', '--interval', '5', '--renew-fraction', '0.25', '--once'], flags: { renewIntervalSeconds: '5', renewFraction: '0.25', renewOnce: true } },
+    { argv: ['renew', '--no-once', '--interval=30'], flags: { renewOnce: false, renewIntervalSeconds: '30' } },
+    { argv: ['renew', '--token-file', '/t', '--token', 't'], flags: { tokenFile: '/t', token: 't' } },
+    {
+      argv: ['renew', '--addr', 'https://v', '--host', 'h', '--port', '1', '--no-connect-tls', '--no-validate-certs'],
+      flags: { addr: 'https://v', host: 'h', port: '1', tls: false, validateCerts: false },
+    },
+    {
+      argv: ['renew', '--ca-cert', '/ca', '--ca-path', '/cas', '--client-cert', '/c', '--client-key', '/k', '--tls-server-name', 'n', '--namespace', 'ns'],
+      flags: { caCert: '/ca', caPath: '/cas', clientCert: '/c', clientKey: '/k', tlsServerName: 'n', namespace: 'ns' },
+    },
+    {
+      argv: ['renew', '--retry-attempts', '1', '--retry-base-delay-milliseconds', '2', '--request-timeout-milliseconds', '3', '--log-level', 'info'],
+      flags: { retryAttempts: '1', retryBaseDelayMs: '2', requestTimeoutMs: '3', logLevel: 'info' },
+    },
+  ])('$argv → $flags', ({ argv, flags }) => {
+    expect(renew(argv)).toEqual({ kind: 'renew', flags });
+  });
+
+  it.each([
+    { argv: ['--', 'renew'], command: 'renew', args: [] },
+    { argv: ['--', 'renew', '--once'], command: 'renew', args: ['--once'] },
+    { argv: ['--secrets-file', 'f', 'renew'], command: 'renew', args: [] },
+    { argv: ['--token', 't', 'renew', '--interval', '5'], command: 'renew', args: ['--interval', '5'] },
+    { argv: ['ls', 'renew'], command: 'ls', args: ['renew'] },
+  ])('renew only as the first argument: $argv runs $command', ({ argv, command, args }) => {
+    const result = run(argv);
+    expect(result.command).toBe(command);
+    expect(result.args).toEqual(args);
+  });
+
+  it.each([
+    ['--secrets-file', 's'],
+    ['--secret-file', 's'],
+    ['--kubernetes-role', 'r'],
+    ['--github-token', 'g'],
+    ['--approle-role-id', 'id'],
+    ['--jwt-role', 'j'],
+    ['--auth-backend', 'b'],
+    ['--export-token'],
+    ['--no-use-path'],
+    ['--inherit-env'],
+    ['--exec-mode', 'spawn'],
+    ['--kv-version', '2'],
+    ['--max-concurrent-requests', '1'],
+  ])('rejects the run option %s under renew', (...flags) => {
+    const error = syntaxError(['renew', ...flags]);
+    expect(error.message).toBe(`unknown option '${flags[0]}' (an option of the run command, not of vaultenv renew)`);
+    expect(error.hint).toBe('run vaultenv renew --help for usage');
+  });
+
+  it('rejects an unknown option and arguments, without echoing them', () => {
+    expect(syntaxError(['renew', '--bogus']).message).toBe("unknown option '--bogus'");
+    const error = syntaxError(['renew', 's3cr3t-value']);
+    expect(error.message).toBe('vaultenv renew takes no arguments, only options');
+    expect(syntaxError(['renew', '--tokn=s3cr3t-value']).message).not.toContain('s3cr3t-value');
+    expect(syntaxError(['renew', '--', 'ls']).message).toBe('vaultenv renew takes no arguments, only options');
+  });
+
+  it('vaultenv renew --help shows its own usage and only its options', () => {
+    const result = parseCommandLine(['renew', '--help']);
+    if (result.kind !== 'help') throw new Error('expected help');
+    const text = result.text.replace(/\s+/g, ' ');
+    expect(text).toContain('Usage: vaultenv renew [options]');
+    for (const option of OPTIONS) {
+      const shown = option.commands.includes('renew');
+      for (const flag of option.flags) {
+        if (shown) expect(text).toContain(`--${flag} `);
+        else expect(text, flag).not.toMatch(new RegExp(`--${flag}[ ,]`));
+      }
+      if (shown && option.env.length > 0) expect(text).toContain(`env: ${option.env.join(', ')}`);
+    }
+    expect(text).not.toContain('CMD');
+  });
+
+  it('-h and --version work under renew', () => {
+    expect(parseCommandLine(['renew', '-h']).kind).toBe('help');
+    expect(parseCommandLine(['renew', '--version'])).toEqual({ kind: 'version', text: `${packageJson.version}\n` });
+  });
+
+  it('the run help lists no renew-only option and points to vaultenv renew --help', () => {
+    const result = parseCommandLine(['--help']);
+    if (result.kind !== 'help') throw new Error('expected help');
+    expect(result.text).not.toMatch(/--interval|--renew-fraction|--once/);
+    expect(result.text).toContain('vaultenv renew --help');
   });
 });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../../src/cli/program.ts';
-import { defaultConfigFiles, loadConfig, type ConfigFiles } from '../../../src/config/load.ts';
-import type { Config } from '../../../src/config/types.ts';
+import { defaultConfigFiles, loadConfig, loadRenewConfig, type ConfigFiles } from '../../../src/config/load.ts';
+import type { AuthSetting, Config, RenewConfig } from '../../../src/config/types.ts';
 import { ConfigError } from '../../../src/errors.ts';
 
 let dir: string;
@@ -30,19 +30,35 @@ interface Setup {
 }
 
 async function load(setup: Setup): Promise<Config> {
-  if (setup.system !== undefined) await writeFile(files.system, setup.system);
-  if (setup.user !== undefined && files.user !== undefined) await writeFile(files.user, setup.user);
-  if (setup.local !== undefined) await writeFile(files.local, setup.local);
+  await writeFiles(setup);
   const commandLine = parseCommandLine(setup.argv ?? ['--secrets-file', 's', 'cmd']);
   if (commandLine.kind !== 'run') throw new Error('expected a run');
   return loadConfig({ commandLine, env: setup.env ?? {}, cwd: dir, configFiles: files });
 }
 
-async function loadError(setup: Setup): Promise<ConfigError> {
-  const error = await load(setup).catch((e: unknown) => e);
+async function writeFiles(setup: Setup): Promise<void> {
+  if (setup.system !== undefined) await writeFile(files.system, setup.system);
+  if (setup.user !== undefined && files.user !== undefined) await writeFile(files.user, setup.user);
+  if (setup.local !== undefined) await writeFile(files.local, setup.local);
+}
+
+/** `vaultenv renew ARGV...` (argv without the leading `renew`). */
+async function loadRenew(setup: Setup): Promise<RenewConfig> {
+  await writeFiles(setup);
+  const commandLine = parseCommandLine(['renew', ...(setup.argv ?? [])]);
+  if (commandLine.kind !== 'renew') throw new Error('expected renew');
+  return loadRenewConfig({ commandLine, env: setup.env ?? {}, cwd: dir, configFiles: files });
+}
+
+async function loadError(setup: Setup, loader: (setup: Setup) => Promise<unknown> = load): Promise<ConfigError> {
+  const error = await loader(setup).catch((e: unknown) => e);
   if (error instanceof ConfigError) return error;
   throw new Error(`expected a ConfigError, got ${String(error)}`);
 }
+
+/** Everything a ConfigError shows: no value may appear in it. */
+const shown = (error: ConfigError): string => [error.message, error.input, error.hint, ...error.context].join(' ');
+const argv = (...flags: string[]): string[] => [...flags, '--secrets-file', 's', 'cmd'];
 
 describe('loadConfig: defaults', () => {
   it('fills every default', async () => {
@@ -51,6 +67,9 @@ describe('loadConfig: defaults', () => {
       port: 8200,
       tls: true,
       validateCerts: true,
+      tlsFiles: { caCert: undefined, caPath: undefined, clientCert: undefined, clientKey: undefined, serverName: undefined },
+      namespace: undefined,
+      addressConfigured: false,
       auth: { method: 'none' },
       authBackend: undefined,
       secretsFiles: ['s'],
@@ -67,6 +86,7 @@ describe('loadConfig: defaults', () => {
       kvVersion: 'auto',
       requestTimeoutMs: 30000,
       execMode: 'auto',
+      exportToken: false,
       configFileVariables: [],
     } satisfies Config);
   });
@@ -190,26 +210,362 @@ describe('loadConfig: address', () => {
   });
 });
 
-describe('loadConfig: auth', () => {
-  it.each<[Setup, Config['auth']]>([
-    [{}, { method: 'none' }],
-    [{ env: { VAULT_TOKEN: 't' } }, { method: 'token', token: 't' }],
-    [{ env: { BAO_TOKEN: 't' } }, { method: 'token', token: 't' }],
-    [{ env: { VAULT_TOKEN: '' } }, { method: 'none' }],
-    [{ env: { VAULT_TOKEN: 't', VAULTENV_KUBERNETES_ROLE: 'r', VAULTENV_GITHUB_TOKEN: 'g' } }, { method: 'token', token: 't' }],
-    [{ env: { VAULTENV_KUBERNETES_ROLE: 'r', VAULTENV_GITHUB_TOKEN: 'g' } }, { method: 'kubernetes', role: 'r' }],
-    [{ env: { VAULTENV_GITHUB_TOKEN: 'g' } }, { method: 'github', token: 'g' }],
-    // The highest source that sets any auth setting decides (vaultenv: any token beat everything).
-    [{ system: 'VAULT_TOKEN=etc-token\n', argv: ['--kubernetes-role', 'r', '--secrets-file', 's', 'x'] }, { method: 'kubernetes', role: 'r' }],
-    [{ system: 'VAULT_TOKEN=zzz\n', env: { VAULT_TOKEN: 'aaa' } }, { method: 'token', token: 'aaa' }],
-    [{ local: 'VAULTENV_GITHUB_TOKEN=g\n', env: { VAULT_TOKEN: '' } }, { method: 'github', token: 'g' }],
-    [{ user: 'VAULTENV_KUBERNETES_ROLE=r\n', system: 'VAULT_TOKEN=t\n' }, { method: 'kubernetes', role: 'r' }],
-  ])('%j → %j', async (setup, auth) => {
+const K8S_JWT = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+const none: AuthSetting = { method: 'none' };
+const token = (value: string): AuthSetting => ({ method: 'token', token: value });
+const tokenFile = (path: string): AuthSetting => ({ method: 'token-file', path });
+const kubernetes = (role: string, jwtPath = K8S_JWT): AuthSetting => ({ method: 'kubernetes', role, jwtPath });
+const github = (value: string): AuthSetting => ({ method: 'github', token: value });
+const approle = (roleId: string, secretIdFile: string, secretIdWrapped = false): AuthSetting => ({
+  method: 'approle',
+  roleId,
+  secretIdFile,
+  secretIdWrapped,
+});
+
+describe('loadConfig: the credential rule (flags > environment > ./.env > user file > /etc)', () => {
+  it.each<[string, Setup, AuthSetting]>([
+    ['nothing anywhere', {}, none],
+    ['VAULT_TOKEN', { env: { VAULT_TOKEN: 't' } }, token('t')],
+    ['BAO_TOKEN', { env: { BAO_TOKEN: 't' } }, token('t')],
+    ['--token', { argv: argv('--token', 't') }, token('t')],
+    ['--token-file', { argv: argv('--token-file', '/run/t') }, tokenFile('/run/t')],
+    ['VAULTENV_TOKEN_FILE', { env: { VAULTENV_TOKEN_FILE: '/run/t' } }, tokenFile('/run/t')],
+    ['VAULTENV_TOKEN_FILE in ./.env', { local: 'VAULTENV_TOKEN_FILE=/run/t\n' }, tokenFile('/run/t')],
+    ['VAULTENV_GITHUB_TOKEN', { env: { VAULTENV_GITHUB_TOKEN: 'g' } }, github('g')],
+    ['VAULTENV_KUBERNETES_ROLE in the user file', { user: 'VAULTENV_KUBERNETES_ROLE=r\n' }, kubernetes('r')],
+    // Each level wins over every lower one, whatever the kind of credential.
+    ['a flag token beats an environment login', { argv: argv('--token', 't'), env: { VAULTENV_KUBERNETES_ROLE: 'r' } }, token('t')],
+    ['a flag login beats an environment token', { argv: argv('--kubernetes-role', 'r'), env: { VAULT_TOKEN: 't' } }, kubernetes('r')],
+    ['a flag login beats an /etc token', { system: 'VAULT_TOKEN=etc-token\n', argv: argv('--kubernetes-role', 'r') }, kubernetes('r')],
+    ['the environment beats ./.env', { env: { VAULTENV_TOKEN_FILE: 'f' }, local: 'VAULTENV_GITHUB_TOKEN=g\n' }, tokenFile('f')],
+    ['./.env beats the user file', { local: 'VAULT_TOKEN=t\n', user: 'VAULTENV_GITHUB_TOKEN=g\n' }, token('t')],
+    ['the user file beats /etc', { user: 'VAULTENV_KUBERNETES_ROLE=r\n', system: 'VAULT_TOKEN=t\n' }, kubernetes('r')],
+    ['/etc when nothing else', { system: 'VAULT_TOKEN=t\n' }, token('t')],
+    ['of two tokens the higher level wins, not the larger', { system: 'VAULT_TOKEN=zzz\n', env: { VAULT_TOKEN: 'aaa' } }, token('aaa')],
+    // Within a level a login method beats a token.
+    ['environment: login beats VAULT_TOKEN', { env: { VAULT_TOKEN: 't', VAULTENV_KUBERNETES_ROLE: 'r' } }, kubernetes('r')],
+    ['flags: login beats --token-file', { argv: argv('--token-file', 'f', '--github-token', 'g') }, github('g')],
+    ['file: login beats VAULT_TOKEN', { local: 'VAULT_TOKEN=t\nVAULTENV_GITHUB_TOKEN=g\n' }, github('g')],
+    // Empty values count as unset, in every source.
+    ['an empty VAULT_TOKEN', { env: { VAULT_TOKEN: '' } }, none],
+    ['an empty --token', { argv: argv('--token', ''), env: { VAULT_TOKEN: 't' } }, token('t')],
+    ['an empty --kubernetes-role', { argv: argv('--kubernetes-role', ''), local: 'VAULT_TOKEN=t\n' }, token('t')],
+    ['an empty VAULT_TOKEN does not hide a lower login', { local: 'VAULTENV_GITHUB_TOKEN=g\n', env: { VAULT_TOKEN: '' } }, github('g')],
+    ['empty logins and token files', { env: { VAULTENV_APPROLE_ROLE_ID: '', VAULTENV_JWT_ROLE: '', VAULTENV_TOKEN_FILE: '' } }, none],
+    // Modifiers are not credentials.
+    [
+      'modifiers alone configure nothing',
+      {
+        env: { VAULTENV_KUBERNETES_JWT_FILE: '/j', VAULTENV_APPROLE_SECRET_ID_FILE: '/s', VAULTENV_JWT_FILE: '/f', VAULT_AUTH_BACKEND: 'b' },
+        system: 'VAULT_TOKEN=t\n',
+      },
+      token('t'),
+    ],
+  ])('%s', async (_name, setup, auth) => {
     expect((await load(setup)).auth).toEqual(auth);
+  });
+
+  it.each<[Setup, string, string]>([
+    [{ argv: argv('--kubernetes-role', 'r', '--jwt-role', 'j', '--jwt-file', 'f') }, '--kubernetes-role and --jwt-role are both given', 'the command line'],
+    [{ argv: argv('--github-token', 'g', '--kubernetes-role', 'r') }, '--kubernetes-role and --github-token are both given', 'the command line'],
+    [{ env: { VAULTENV_GITHUB_TOKEN: 'g', VAULTENV_APPROLE_ROLE_ID: 'id' } }, 'VAULTENV_GITHUB_TOKEN and VAULTENV_APPROLE_ROLE_ID are both given', 'the environment'],
+    [
+      { local: 'VAULTENV_KUBERNETES_ROLE=r\nVAULTENV_GITHUB_TOKEN=g\nVAULTENV_JWT_ROLE=j\n' },
+      'VAULTENV_KUBERNETES_ROLE, VAULTENV_GITHUB_TOKEN and VAULTENV_JWT_ROLE are all given',
+      'file LOCAL',
+    ],
+    [{ argv: argv('--token', 't', '--token-file', 'f') }, '--token and --token-file are both given', 'the command line'],
+    [{ env: { VAULT_TOKEN: 't', VAULTENV_TOKEN_FILE: 'f' } }, 'VAULT_TOKEN and VAULTENV_TOKEN_FILE are both given', 'the environment'],
+    [{ env: { BAO_TOKEN: 't', VAULTENV_TOKEN_FILE: 'f', VAULTENV_GITHUB_TOKEN: 'g' } }, 'BAO_TOKEN and VAULTENV_TOKEN_FILE are both given', 'the environment'],
+    // Every level is checked, also one a higher level overrides.
+    [{ system: 'VAULT_TOKEN=t\nVAULTENV_TOKEN_FILE=f\n', argv: argv('--token', 'x') }, 'VAULT_TOKEN and VAULTENV_TOKEN_FILE are both given', 'file SYSTEM'],
+  ])('%j is an error', async (setup, message, input) => {
+    const error = await loadError(setup);
+    expect(error.message).toBe(message);
+    expect(error.input).toBe(input.replace('LOCAL', files.local).replace('SYSTEM', files.system));
+    expect(error.hint).toBeDefined();
+  });
+
+  it('a login and a token in different levels are no error', async () => {
+    expect((await load({ env: { VAULTENV_KUBERNETES_ROLE: 'r' }, local: 'VAULT_TOKEN=t\nVAULTENV_GITHUB_TOKEN=g\n' })).auth).toEqual(kubernetes('r'));
+  });
+});
+
+describe('loadConfig: login methods', () => {
+  it.each<[string, Setup, AuthSetting]>([
+    ['kubernetes: the default JWT file', { argv: argv('--kubernetes-role', 'r') }, kubernetes('r')],
+    ['kubernetes: --kubernetes-jwt-file', { argv: argv('--kubernetes-role', 'r', '--kubernetes-jwt-file', '/j') }, kubernetes('r', '/j')],
+    ['kubernetes: the JWT file from a lower level', { argv: argv('--kubernetes-role', 'r'), system: 'VAULTENV_KUBERNETES_JWT_FILE=/etc-j\n' }, kubernetes('r', '/etc-j')],
+    ['kubernetes: an empty JWT file is the default', { env: { VAULTENV_KUBERNETES_ROLE: 'r', VAULTENV_KUBERNETES_JWT_FILE: '' } }, kubernetes('r')],
+    ['approle: flags', { argv: argv('--approle-role-id', 'id', '--approle-secret-id-file', '/s') }, approle('id', '/s')],
+    ['approle: environment', { env: { VAULTENV_APPROLE_ROLE_ID: 'id', VAULTENV_APPROLE_SECRET_ID_FILE: '/s' } }, approle('id', '/s')],
+    ['approle: the secret ID file from a lower level', { env: { VAULTENV_APPROLE_ROLE_ID: 'id' }, system: 'VAULTENV_APPROLE_SECRET_ID_FILE=/s\n' }, approle('id', '/s')],
+    [
+      'approle: --approle-secret-id-wrapped',
+      { argv: argv('--approle-role-id', 'id', '--approle-secret-id-wrapped'), local: 'VAULTENV_APPROLE_SECRET_ID_FILE=/w\n' },
+      approle('id', '/w', true),
+    ],
+    [
+      'approle: VAULTENV_APPROLE_SECRET_ID_WRAPPED',
+      { user: 'VAULTENV_APPROLE_ROLE_ID=id\nVAULTENV_APPROLE_SECRET_ID_FILE=/w\nVAULTENV_APPROLE_SECRET_ID_WRAPPED=true\n' },
+      approle('id', '/w', true),
+    ],
+    ['jwt: --jwt-file', { argv: argv('--jwt-role', 'j', '--jwt-file', '/f') }, { method: 'jwt', role: 'j', jwt: { file: '/f' } }],
+    ['jwt: --jwt-env', { argv: argv('--jwt-role', 'j', '--jwt-env', 'CI_JOB_JWT') }, { method: 'jwt', role: 'j', jwt: { env: 'CI_JOB_JWT' } }],
+    ['jwt: environment', { env: { VAULTENV_JWT_ROLE: 'j', VAULTENV_JWT_ENV: 'ID_TOKEN' } }, { method: 'jwt', role: 'j', jwt: { env: 'ID_TOKEN' } }],
+    ['jwt: file', { local: 'VAULTENV_JWT_ROLE=j\nVAULTENV_JWT_FILE=/f\n' }, { method: 'jwt', role: 'j', jwt: { file: '/f' } }],
+    [
+      'jwt: the highest level setting the file or the variable decides between them',
+      { env: { VAULTENV_JWT_ROLE: 'j', VAULTENV_JWT_ENV: 'ID_TOKEN' }, system: 'VAULTENV_JWT_FILE=/f\n' },
+      { method: 'jwt', role: 'j', jwt: { env: 'ID_TOKEN' } },
+    ],
+    [
+      'jwt: the JWT file from a lower level',
+      { argv: argv('--jwt-role', 'j'), system: 'VAULTENV_JWT_FILE=/f\n' },
+      { method: 'jwt', role: 'j', jwt: { file: '/f' } },
+    ],
+  ])('%s', async (_name, setup, auth) => {
+    expect((await load(setup)).auth).toEqual(auth);
+  });
+
+  it.each<[Setup, string]>([
+    [{ argv: argv('--approle-role-id', 'id') }, '--approle-role-id is given without a secret ID file'],
+    [{ env: { VAULTENV_APPROLE_ROLE_ID: 'id', VAULTENV_APPROLE_SECRET_ID_FILE: '' } }, 'VAULTENV_APPROLE_ROLE_ID is given without a secret ID file'],
+    [{ argv: argv('--jwt-role', 'j') }, '--jwt-role is given without a JWT'],
+    [{ env: { VAULTENV_JWT_ROLE: 'j' } }, 'VAULTENV_JWT_ROLE is given without a JWT'],
+    [{ argv: argv('--jwt-role', 'j', '--jwt-file', '/f', '--jwt-env', 'X') }, '--jwt-file and --jwt-env are both given'],
+    [{ system: 'VAULTENV_JWT_FILE=/f\nVAULTENV_JWT_ENV=X\n', argv: argv('--token', 't') }, 'VAULTENV_JWT_FILE and VAULTENV_JWT_ENV are both given'],
+  ])('%j is an error', async (setup, message) => {
+    const error = await loadError(setup);
+    expect(error.message).toBe(message);
+    expect(error.hint).toMatch(/--approle-secret-id-file|--jwt-file|JWT comes from a file/);
   });
 
   it('merges the auth backend per field', async () => {
     expect((await load({ system: 'VAULT_AUTH_BACKEND=k8s-prod\n' })).authBackend).toBe('k8s-prod');
+  });
+
+  it.each<[Setup, boolean]>([
+    [{}, false],
+    [{ argv: argv('--export-token') }, true],
+    [{ argv: argv('--no-export-token'), env: { VAULTENV_EXPORT_TOKEN: 'true' } }, false],
+    [{ env: { VAULTENV_EXPORT_TOKEN: 'true' } }, true],
+    [{ system: 'VAULTENV_EXPORT_TOKEN=true\n' }, true],
+  ])('exportToken: %j → %s', async (setup, exportToken) => {
+    expect((await load(setup)).exportToken).toBe(exportToken);
+  });
+});
+
+describe('loadConfig: TLS files', () => {
+  const tls = (overrides: Partial<Config['tlsFiles']>): Config['tlsFiles'] => ({
+    caCert: undefined,
+    caPath: undefined,
+    clientCert: undefined,
+    clientKey: undefined,
+    serverName: undefined,
+    ...overrides,
+  });
+
+  it.each<[string, Setup, Config['tlsFiles']]>([
+    ['--ca-cert', { argv: argv('--ca-cert', '/ca.pem') }, tls({ caCert: '/ca.pem' })],
+    ['VAULT_CACERT', { env: { VAULT_CACERT: '/ca.pem' } }, tls({ caCert: '/ca.pem' })],
+    ['BAO_CACERT in a file', { system: 'BAO_CACERT=/ca.pem\n' }, tls({ caCert: '/ca.pem' })],
+    ['--ca-path', { argv: argv('--ca-path', '/cas') }, tls({ caPath: '/cas' })],
+    ['VAULT_CAPATH and BAO_CAPATH agreeing', { env: { VAULT_CAPATH: '/cas', BAO_CAPATH: '/cas' } }, tls({ caPath: '/cas' })],
+    ['--tls-server-name', { argv: argv('--tls-server-name', 'vault.internal') }, tls({ serverName: 'vault.internal' })],
+    ['BAO_TLS_SERVER_NAME', { env: { BAO_TLS_SERVER_NAME: 'v' } }, tls({ serverName: 'v' })],
+    ['client pair from flags', { argv: argv('--client-cert', '/c', '--client-key', '/k') }, tls({ clientCert: '/c', clientKey: '/k' })],
+    ['client pair from the environment', { env: { VAULT_CLIENT_CERT: '/c', BAO_CLIENT_KEY: '/k' } }, tls({ clientCert: '/c', clientKey: '/k' })],
+    [
+      'the higher pair replaces the lower one as a whole',
+      { env: { VAULT_CLIENT_CERT: '/c2', VAULT_CLIENT_KEY: '/k2' }, system: 'VAULT_CLIENT_CERT=/c1\nVAULT_CLIENT_KEY=/k1\n' },
+      tls({ clientCert: '/c2', clientKey: '/k2' }),
+    ],
+    [
+      'the other TLS settings merge per field',
+      { env: { VAULT_CACERT: '/ca2' }, local: 'VAULT_CACERT=/ca1\nVAULT_CAPATH=/cas\nVAULT_TLS_SERVER_NAME=n\n' },
+      tls({ caCert: '/ca2', caPath: '/cas', serverName: 'n' }),
+    ],
+    ['empty values count as unset', { env: { VAULT_CACERT: '', VAULT_CLIENT_CERT: '', VAULT_CLIENT_KEY: '' } }, tls({})],
+  ])('%s', async (_name, setup, tlsFiles) => {
+    expect((await load(setup)).tlsFiles).toEqual(tlsFiles);
+  });
+
+  it.each<[Setup, string]>([
+    [{ argv: argv('--client-cert', '/c') }, '--client-cert is given without --client-key'],
+    [{ argv: argv('--client-key', '/k') }, '--client-key is given without --client-cert'],
+    [{ env: { BAO_CLIENT_CERT: '/c' } }, 'BAO_CLIENT_CERT is given without VAULT_CLIENT_KEY'],
+    [{ env: { VAULT_CLIENT_CERT: '/c' }, system: 'VAULT_CLIENT_CERT=/c1\nVAULT_CLIENT_KEY=/k1\n' }, 'VAULT_CLIENT_CERT is given without VAULT_CLIENT_KEY'],
+    [{ local: 'VAULT_CLIENT_KEY=/k\n' }, 'VAULT_CLIENT_KEY is given without VAULT_CLIENT_CERT'],
+  ])('%j is an error', async (setup, message) => {
+    const error = await loadError(setup);
+    expect(error.message).toBe(message);
+    expect(error.hint).toMatch(/certificate and its key/);
+  });
+});
+
+describe('loadConfig: VAULT_SKIP_VERIFY', () => {
+  it.each<[Setup, boolean]>([
+    [{ env: { VAULT_SKIP_VERIFY: 'true' } }, false],
+    [{ env: { VAULT_SKIP_VERIFY: 'false' } }, true],
+    [{ env: { VAULT_SKIP_VERIFY: '1' } }, false],
+    [{ env: { VAULT_SKIP_VERIFY: '0' } }, true],
+    [{ env: { BAO_SKIP_VERIFY: 'true' } }, false],
+    [{ env: { VAULT_SKIP_VERIFY: 'true', BAO_SKIP_VERIFY: '1' } }, false],
+    [{ local: 'VAULT_SKIP_VERIFY=1\n' }, false],
+    [{ env: { VAULT_SKIP_VERIFY: 'true', VAULTENV_VALIDATE_CERTS: 'false' } }, false],
+    [{ env: { VAULT_SKIP_VERIFY: '0', VAULTENV_VALIDATE_CERTS: 'true' } }, true],
+    // Different sources: the higher one wins, as for any option.
+    [{ env: { VAULT_SKIP_VERIFY: 'true' }, argv: argv('--validate-certs') }, true],
+    [{ system: 'VAULTENV_VALIDATE_CERTS=false\n', env: { VAULT_SKIP_VERIFY: 'false' } }, true],
+    [{ system: 'VAULT_SKIP_VERIFY=true\n', env: { VAULTENV_VALIDATE_CERTS: 'true' } }, true],
+  ])('%j → validateCerts %s', async (setup, validateCerts) => {
+    expect((await load(setup)).validateCerts).toBe(validateCerts);
+  });
+
+  it.each<[Setup, string]>([
+    [{ env: { VAULT_SKIP_VERIFY: 'true', VAULTENV_VALIDATE_CERTS: 'true' } }, 'VAULTENV_VALIDATE_CERTS and VAULT_SKIP_VERIFY'],
+    [{ env: { VAULT_SKIP_VERIFY: '0', VAULTENV_VALIDATE_CERTS: 'false' } }, 'VAULTENV_VALIDATE_CERTS and VAULT_SKIP_VERIFY'],
+    [{ local: 'VAULTENV_VALIDATE_CERTS=false\nBAO_SKIP_VERIFY=false\n' }, 'VAULTENV_VALIDATE_CERTS and BAO_SKIP_VERIFY'],
+    [{ env: { VAULT_SKIP_VERIFY: 'true', BAO_SKIP_VERIFY: '0' } }, 'VAULT_SKIP_VERIFY and BAO_SKIP_VERIFY'],
+  ])('%j conflicts', async (setup, names) => {
+    const error = await loadError(setup);
+    expect(error.message).toBe(`conflicting values for ${names}`);
+  });
+
+  it('names the opposite meaning in the hint', async () => {
+    const error = await loadError({ env: { VAULT_SKIP_VERIFY: 'true', VAULTENV_VALIDATE_CERTS: 'true' } });
+    expect(error.hint).toMatch(/VAULT_SKIP_VERIFY means the opposite of VAULTENV_VALIDATE_CERTS/);
+  });
+
+  it('an empty VAULT_SKIP_VERIFY counts as unset, as in the Vault CLI', async () => {
+    expect((await load({ env: { VAULT_SKIP_VERIFY: '', VAULTENV_VALIDATE_CERTS: 'false' } })).validateCerts).toBe(false);
+    expect((await load({ system: 'VAULT_SKIP_VERIFY=true\n', env: { VAULT_SKIP_VERIFY: '' } })).validateCerts).toBe(false);
+  });
+
+  it.each(['yes', 'TRUE', 't', ' 1', '2'])('rejects VAULT_SKIP_VERIFY=%j', async (value) => {
+    const error = await loadError({ env: { VAULT_SKIP_VERIFY: value } });
+    expect(error.message).toBe('invalid value for environment variable VAULT_SKIP_VERIFY');
+    expect(error.hint).toBe('Expected true, false, 1 or 0');
+  });
+});
+
+describe('loadConfig: namespace and addressConfigured', () => {
+  it.each<[Setup, string | undefined]>([
+    [{}, undefined],
+    [{ argv: argv('--namespace', 'team-a') }, 'team-a'],
+    [{ env: { VAULT_NAMESPACE: 'team-a' } }, 'team-a'],
+    [{ env: { BAO_NAMESPACE: 'team-a/sub' } }, 'team-a/sub'],
+    [{ system: 'VAULT_NAMESPACE=etc\n', env: { VAULT_NAMESPACE: 'env' } }, 'env'],
+    [{ system: 'VAULT_NAMESPACE=etc\n', env: { VAULT_NAMESPACE: '' } }, 'etc'],
+  ])('namespace: %j → %s', async (setup, namespace) => {
+    expect((await load(setup)).namespace).toBe(namespace);
+  });
+
+  it('rejects VAULT_NAMESPACE and BAO_NAMESPACE that differ', async () => {
+    expect((await loadError({ env: { VAULT_NAMESPACE: 'a', BAO_NAMESPACE: 'b' } })).message).toBe('conflicting values for VAULT_NAMESPACE and BAO_NAMESPACE');
+  });
+
+  it.each<[Setup, boolean]>([
+    [{}, false],
+    [{ env: { VAULTENV_CONNECT_TLS: 'false' } }, false],
+    [{ argv: argv('--no-connect-tls') }, false],
+    [{ env: { VAULT_TOKEN: 't', VAULT_NAMESPACE: 'n' } }, false],
+    [{ system: 'VAULT_ADDR=https://v\n' }, true],
+    [{ env: { BAO_ADDR: 'http://v:1' } }, true],
+    [{ env: { VAULT_HOST: 'v' } }, true],
+    [{ local: 'VAULT_PORT=1\n' }, true],
+    [{ argv: argv('--host', 'https://v') }, true],
+    [{ argv: argv('--port', '8201') }, true],
+  ])('addressConfigured: %j → %s', async (setup, addressConfigured) => {
+    expect((await load(setup)).addressConfigured).toBe(addressConfigured);
+  });
+});
+
+describe('loadRenewConfig', () => {
+  it('fills every default, and needs no command or secrets file', async () => {
+    expect(await loadRenew({})).toEqual({
+      host: 'localhost',
+      port: 8200,
+      tls: true,
+      validateCerts: true,
+      tlsFiles: { caCert: undefined, caPath: undefined, clientCert: undefined, clientKey: undefined, serverName: undefined },
+      namespace: undefined,
+      addressConfigured: false,
+      auth: { method: 'none' },
+      authBackend: undefined,
+      retryBaseDelayMs: 40,
+      retryAttempts: 9,
+      requestTimeoutMs: 30000,
+      logLevel: 'error',
+      intervalMs: 10_000,
+      renewFraction: 0.5,
+      once: false,
+    } satisfies RenewConfig);
+  });
+
+  it('reads its own options from flags', async () => {
+    const config = await loadRenew({ argv: ['--interval', '3', '--renew-fraction', '.25', '--once'] });
+    expect(config).toMatchObject({ intervalMs: 3000, renewFraction: 0.25, once: true });
+  });
+
+  it('reads its own options from the environment and config files, by the same precedence', async () => {
+    const config = await loadRenew({
+      env: { VAULTENV_RENEW_INTERVAL: '30', VAULTENV_RENEW_ONCE: 'true' },
+      system: 'VAULTENV_RENEW_INTERVAL=60\nVAULTENV_RENEW_FRACTION=1\n',
+      argv: ['--no-once'],
+    });
+    expect(config).toMatchObject({ intervalMs: 30_000, renewFraction: 1, once: false });
+  });
+
+  it('reads the connection options like the run command', async () => {
+    const config = await loadRenew({
+      system: 'VAULT_ADDR=https://vault.example:8201\nVAULTENV_TOKEN_FILE=/var/run/secrets/boostport.com/vault-token\n',
+      env: { VAULT_CACERT: '/ca.pem', VAULT_NAMESPACE: 'ns', VAULT_SKIP_VERIFY: '0' },
+      argv: ['--retry-attempts', '2', '--request-timeout-milliseconds', '500', '--log-level', 'info'],
+    });
+    expect(config).toMatchObject({
+      host: 'vault.example',
+      port: 8201,
+      tls: true,
+      validateCerts: true,
+      addressConfigured: true,
+      namespace: 'ns',
+      tlsFiles: { caCert: '/ca.pem' },
+      auth: { method: 'token-file', path: '/var/run/secrets/boostport.com/vault-token' },
+      retryAttempts: 2,
+      requestTimeoutMs: 500,
+      logLevel: 'info',
+    });
+  });
+
+  it('applies the credential rule to tokens', async () => {
+    expect((await loadRenew({ argv: ['--token', 't'], env: { VAULTENV_TOKEN_FILE: 'f' } })).auth).toEqual(token('t'));
+    expect((await loadRenew({ env: { BAO_TOKEN: 't' }, local: 'VAULTENV_TOKEN_FILE=f\n' })).auth).toEqual(token('t'));
+    const error = await loadError({ env: { VAULT_TOKEN: 't', VAULTENV_TOKEN_FILE: 'f' } }, loadRenew);
+    expect(error.message).toBe('VAULT_TOKEN and VAULTENV_TOKEN_FILE are both given');
+  });
+
+  it("ignores the run command's options in the environment and config files (a sidecar shares them)", async () => {
+    const config = await loadRenew({
+      env: { VAULTENV_KUBERNETES_ROLE: 'r', VAULTENV_SECRETS_FILE: 's', CMD: 'x', VAULTENV_USE_PATH: 'not-checked', VAULT_TOKEN: 't' },
+      local: 'VAULTENV_JWT_ROLE=j\nVAULTENV_EXPORT_TOKEN=yes\n',
+    });
+    expect(config.auth).toEqual(token('t'));
+  });
+
+  it.each<[Setup, string]>([
+    [{ argv: ['--interval', '0'] }, 'invalid value for flag --interval'],
+    [{ argv: ['--interval', '1.5'] }, 'invalid value for flag --interval'],
+    [{ env: { VAULTENV_RENEW_INTERVAL: '' } }, 'invalid value for environment variable VAULTENV_RENEW_INTERVAL'],
+    [{ argv: ['--renew-fraction', '0'] }, 'invalid value for flag --renew-fraction'],
+    [{ argv: ['--renew-fraction', '1.5'] }, 'invalid value for flag --renew-fraction'],
+    [{ argv: ['--renew-fraction', '5e-1'] }, 'invalid value for flag --renew-fraction'],
+    [{ env: { VAULTENV_RENEW_FRACTION: ' 0.5' } }, 'invalid value for environment variable VAULTENV_RENEW_FRACTION'],
+    [{ local: 'VAULTENV_RENEW_ONCE=1\n' }, 'invalid value for VAULTENV_RENEW_ONCE'],
+  ])('%j is an error', async (setup, message) => {
+    expect((await loadError(setup, loadRenew)).message).toBe(message);
   });
 });
 
@@ -282,9 +638,26 @@ describe('loadConfig: secrets stay out of errors', () => {
     { env: { VAULT_TOKEN: token }, argv: ['--secrets-file', 's'] },
     { env: { VAULTENV_GITHUB_TOKEN: token, VAULTENV_LOG_LEVEL: token } },
     { local: `VAULT_TOKEN=${token}\nBAO_TOKEN=x\n` },
+    { env: { VAULTENV_APPROLE_ROLE_ID: token } },
+    { env: { VAULTENV_APPROLE_ROLE_ID: token, VAULTENV_KUBERNETES_ROLE: token } },
+    { env: { VAULTENV_JWT_ROLE: token } },
+    { env: { VAULTENV_JWT_ROLE: token, VAULTENV_JWT_FILE: token, VAULTENV_JWT_ENV: token } },
+    { argv: argv('--token', token, '--token-file', token) },
+    { argv: argv('--approle-role-id', token) },
+    { local: `VAULTENV_GITHUB_TOKEN=${token}\nVAULTENV_TOKEN_FILE=x\nVAULT_TOKEN=${token}\n` },
+    { env: { VAULT_CLIENT_CERT: token } },
+    { env: { VAULT_SKIP_VERIFY: token } },
+    { env: { VAULT_NAMESPACE: token, BAO_NAMESPACE: 'other' } },
   ])('%j', async (setup) => {
-    const error = await loadError(setup);
-    expect([error.message, error.input, error.hint, ...error.context].join(' ')).not.toContain('TOKEN-VALUE');
+    expect(shown(await loadError(setup))).not.toContain('TOKEN-VALUE');
+  });
+
+  it.each<Setup>([
+    { argv: ['--renew-fraction', token] },
+    { env: { VAULTENV_RENEW_INTERVAL: token } },
+    { env: { VAULT_TOKEN: token, VAULTENV_TOKEN_FILE: token } },
+  ])('renew: %j', async (setup) => {
+    expect(shown(await loadError(setup, loadRenew))).not.toContain('TOKEN-VALUE');
   });
 });
 

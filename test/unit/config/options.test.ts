@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OPTIONS } from '../../../src/config/options.ts';
-import { buildConfig } from '../../../src/config/schema.ts';
+import { OPTIONS, optionsFor } from '../../../src/config/options.ts';
+import { DEFAULTS, buildConfig, buildRenewConfig } from '../../../src/config/schema.ts';
 
 describe('OPTIONS', () => {
   it('has unique ids, flags and environment names', () => {
@@ -20,6 +20,9 @@ describe('OPTIONS', () => {
         'connect-tls', 'validate-certs', 'inherit-env', 'inherit-env-blacklist', 'retry-base-delay-milliseconds',
         'retry-attempts', 'log-level', 'use-path', 'max-concurrent-requests', 'duplicate-variable-behavior',
         'kv-version', 'request-timeout-milliseconds', 'exec-mode',
+        'token-file', 'kubernetes-jwt-file', 'approle-role-id', 'approle-secret-id-file', 'approle-secret-id-wrapped',
+        'jwt-role', 'jwt-file', 'jwt-env', 'export-token', 'ca-cert', 'ca-path', 'client-cert', 'client-key',
+        'tls-server-name', 'namespace', 'interval', 'renew-fraction', 'once',
       ]),
     );
     const env = OPTIONS.flatMap((row) => row.env);
@@ -31,16 +34,48 @@ describe('OPTIONS', () => {
         'VAULTENV_RETRY_BASE_DELAY', 'VAULTENV_RETRY_BASE_DELAY_MS', 'VAULTENV_RETRY_ATTEMPTS', 'VAULTENV_LOG_LEVEL',
         'VAULTENV_USE_PATH', 'VAULTENV_MAX_CONCURRENT_REQUESTS', 'VAULTENV_DUPLICATE_VARIABLE_BEHAVIOR',
         'VAULTENV_KV_VERSION', 'VAULTENV_REQUEST_TIMEOUT', 'VAULTENV_EXEC_MODE',
+        'VAULTENV_TOKEN_FILE', 'VAULTENV_KUBERNETES_JWT_FILE', 'VAULTENV_APPROLE_ROLE_ID', 'VAULTENV_APPROLE_SECRET_ID_FILE',
+        'VAULTENV_APPROLE_SECRET_ID_WRAPPED', 'VAULTENV_JWT_ROLE', 'VAULTENV_JWT_FILE', 'VAULTENV_JWT_ENV',
+        'VAULTENV_EXPORT_TOKEN', 'VAULT_CACERT', 'BAO_CACERT', 'VAULT_CAPATH', 'BAO_CAPATH', 'VAULT_CLIENT_CERT',
+        'BAO_CLIENT_CERT', 'VAULT_CLIENT_KEY', 'BAO_CLIENT_KEY', 'VAULT_TLS_SERVER_NAME', 'BAO_TLS_SERVER_NAME',
+        'VAULT_SKIP_VERIFY', 'BAO_SKIP_VERIFY', 'VAULT_NAMESPACE', 'BAO_NAMESPACE', 'VAULTENV_RENEW_INTERVAL',
+        'VAULTENV_RENEW_FRACTION', 'VAULTENV_RENEW_ONCE',
       ]),
     );
   });
 
   it('shows the defaults the schema applies', () => {
     const config = buildConfig({ command: 'x', secretsFiles: ['s'] }) as unknown as Record<string, unknown>;
+    const renew = buildRenewConfig({});
+    // Options whose default lands elsewhere than config[id] (load.ts applies the login modifiers' defaults).
+    const elsewhere: Record<string, unknown> = {
+      kubernetesJwtFile: DEFAULTS.kubernetesJwtFile,
+      approleSecretIdWrapped: DEFAULTS.approleSecretIdWrapped,
+      renewIntervalSeconds: renew.intervalMs / 1000,
+      renewFraction: renew.renewFraction,
+      renewOnce: renew.once,
+    };
     for (const row of OPTIONS) {
       if (row.default === undefined) continue;
-      const value = config[row.id];
+      const value = Object.hasOwn(elsewhere, row.id) ? elsewhere[row.id] : config[row.id];
       expect(Array.isArray(value) ? value.join(',') : String(value), row.id).toBe(row.default);
+    }
+  });
+
+  it('tags every row with the commands that read it', () => {
+    for (const row of OPTIONS) expect(row.commands.length, row.id).toBeGreaterThan(0);
+    expect(optionsFor('renew').map((row) => row.id)).toEqual([
+      'host', 'port', 'addr', 'tls', 'validateCerts', 'caCert', 'caPath', 'clientCert', 'clientKey', 'tlsServerName',
+      'namespace', 'token', 'tokenFile', 'retryBaseDelayMs', 'retryAttempts', 'logLevel', 'requestTimeoutMs',
+      'renewIntervalSeconds', 'renewFraction', 'renewOnce',
+    ]);
+    for (const row of optionsFor('run')) expect(row.id).not.toMatch(/^renew/);
+  });
+
+  it('lists negated names among the environment names of their row', () => {
+    for (const row of OPTIONS) {
+      for (const name of row.negatedEnv ?? []) expect(row.env, row.id).toContain(name);
+      if (row.negatedEnv !== undefined) expect(row.kind).toBe('boolean');
     }
   });
 

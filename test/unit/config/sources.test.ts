@@ -45,6 +45,22 @@ describe('parseEnvironmentSource', () => {
       VAULTENV_KV_VERSION: '2',
       VAULTENV_REQUEST_TIMEOUT: '100',
       VAULTENV_EXEC_MODE: 'spawn',
+      VAULT_NAMESPACE: 'ns',
+      VAULTENV_TOKEN_FILE: '/t',
+      VAULTENV_KUBERNETES_JWT_FILE: '/kj',
+      VAULTENV_APPROLE_ROLE_ID: 'id',
+      VAULTENV_APPROLE_SECRET_ID_FILE: '/s',
+      VAULTENV_APPROLE_SECRET_ID_WRAPPED: 'true',
+      VAULTENV_JWT_ROLE: 'j',
+      VAULTENV_JWT_FILE: '/jf',
+      VAULTENV_JWT_ENV: 'JE',
+      VAULTENV_EXPORT_TOKEN: 'true',
+      VAULT_CACERT: '/ca',
+      VAULT_CAPATH: '/cas',
+      VAULT_CLIENT_CERT: '/c',
+      VAULT_CLIENT_KEY: '/k',
+      VAULT_TLS_SERVER_NAME: 'n',
+      VAULTENV_RENEW_INTERVAL: '5',
       UNRELATED: 'x',
     });
     expect(source.values).toEqual({
@@ -70,8 +86,50 @@ describe('parseEnvironmentSource', () => {
       kvVersion: '2',
       requestTimeoutMs: 100,
       execMode: 'spawn',
+      namespace: 'ns',
+      tokenFile: '/t',
+      kubernetesJwtFile: '/kj',
+      approleRoleId: 'id',
+      approleSecretIdFile: '/s',
+      approleSecretIdWrapped: true,
+      jwtRole: 'j',
+      jwtFile: '/jf',
+      jwtEnv: 'JE',
+      exportToken: true,
+      caCert: '/ca',
+      caPath: '/cas',
+      clientCert: '/c',
+      clientKey: '/k',
+      tlsServerName: 'n',
     });
     expect(source.origins.port?.name).toBe('VAULT_PORT');
+  });
+
+  it('reads only the options of the command: vaultenv renew', () => {
+    const source = parseEnvironmentSource(
+      {
+        VAULT_ADDR: 'https://v',
+        BAO_TOKEN: 't',
+        VAULTENV_TOKEN_FILE: '/t',
+        VAULTENV_KUBERNETES_ROLE: 'r',
+        VAULTENV_SECRETS_FILE: 's',
+        VAULTENV_USE_PATH: 'not checked',
+        VAULTENV_RENEW_INTERVAL: '5',
+        VAULTENV_RENEW_FRACTION: '0.75',
+        VAULTENV_RENEW_ONCE: 'true',
+        BAO_SKIP_VERIFY: '1',
+      },
+      'renew',
+    );
+    expect(source.values).toEqual({
+      addr: 'https://v',
+      token: 't',
+      tokenFile: '/t',
+      validateCerts: false,
+      renewIntervalSeconds: 5,
+      renewFraction: 0.75,
+      renewOnce: true,
+    });
   });
 
   it.each([
@@ -82,6 +140,13 @@ describe('parseEnvironmentSource', () => {
     [{ VAULT_TOKEN: 't', BAO_TOKEN: 't' }, { token: 't' }],
     [{ VAULT_TOKEN: '' }, {}],
     [{ VAULT_TOKEN: '', BAO_TOKEN: 't' }, { token: 't' }],
+    [{ BAO_CACERT: '/ca', BAO_CAPATH: '/d', BAO_CLIENT_CERT: '/c', BAO_CLIENT_KEY: '/k' }, { caCert: '/ca', caPath: '/d', clientCert: '/c', clientKey: '/k' }],
+    [{ BAO_TLS_SERVER_NAME: 'n', BAO_NAMESPACE: 'ns' }, { tlsServerName: 'n', namespace: 'ns' }],
+    [{ VAULT_SKIP_VERIFY: 'true' }, { validateCerts: false }],
+    [{ BAO_SKIP_VERIFY: '0' }, { validateCerts: true }],
+    [{ VAULT_SKIP_VERIFY: 'false', BAO_SKIP_VERIFY: '0', VAULTENV_VALIDATE_CERTS: 'true' }, { validateCerts: true }],
+    [{ VAULT_SKIP_VERIFY: '' }, {}],
+    [{ VAULT_CACERT: '', VAULT_NAMESPACE: '', VAULTENV_TOKEN_FILE: '', VAULTENV_JWT_ROLE: '', VAULTENV_APPROLE_ROLE_ID: '' }, {}],
   ])('aliases: %j → %j', (env, values) => {
     expect(parseEnvironmentSource(env).values).toEqual(values);
   });
@@ -95,6 +160,8 @@ describe('parseEnvironmentSource', () => {
     [{ VAULT_ADDR: 'https://a', BAO_ADDR: 'https://b' }, 'VAULT_ADDR and BAO_ADDR'],
     [{ VAULT_TOKEN: 'token-one', BAO_TOKEN: 'token-two' }, 'VAULT_TOKEN and BAO_TOKEN'],
     [{ VAULTENV_RETRY_BASE_DELAY: '1', VAULTENV_RETRY_BASE_DELAY_MS: '2' }, 'VAULTENV_RETRY_BASE_DELAY and VAULTENV_RETRY_BASE_DELAY_MS'],
+    [{ VAULT_CACERT: '/a', BAO_CACERT: '/b' }, 'VAULT_CACERT and BAO_CACERT'],
+    [{ VAULTENV_VALIDATE_CERTS: 'true', VAULT_SKIP_VERIFY: '1' }, 'VAULTENV_VALIDATE_CERTS and VAULT_SKIP_VERIFY'],
   ])('rejects aliases with different values: %j', (env, names) => {
     const error = thrown(() => parseEnvironmentSource(env));
     expect(error.message).toBe(`conflicting values for ${names}`);
@@ -127,6 +194,19 @@ describe('parseConfigFileSource', () => {
     const error = thrown(() => parseConfigFileSource('/etc/vaultenv.conf', 'A=1\n\nVAULT_PORT=80x\n'));
     expect(error.message).toBe('invalid value for VAULT_PORT');
     expect(error.input).toBe('file /etc/vaultenv.conf line 3');
+  });
+
+  it('reads only the options of the command', () => {
+    const text = 'VAULTENV_TOKEN_FILE=/t\nVAULTENV_GITHUB_TOKEN=g\nVAULTENV_RENEW_ONCE=true\nVAULTENV_EXEC_MODE=bogus\n';
+    expect(parseConfigFileSource('/f', text, 'renew').source.values).toEqual({ tokenFile: '/t', renewOnce: true });
+    expect(() => parseConfigFileSource('/f', text)).toThrow(ConfigError);
+  });
+
+  it('reads VAULT_SKIP_VERIFY as the negation of validate-certs', () => {
+    expect(parseConfigFileSource('/f', 'VAULT_SKIP_VERIFY=1\n').source.values).toEqual({ validateCerts: false });
+    const error = thrown(() => parseConfigFileSource('/f', 'VAULTENV_VALIDATE_CERTS=true\nVAULT_SKIP_VERIFY=true\n'));
+    expect(error.message).toBe('conflicting values for VAULTENV_VALIDATE_CERTS and VAULT_SKIP_VERIFY');
+    expect(error.hint).toMatch(/VAULT_SKIP_VERIFY=true is VAULTENV_VALIDATE_CERTS=false/);
   });
 
   it('rejects aliases with different values, naming the file', () => {
@@ -164,6 +244,17 @@ describe('parseFlagSource', () => {
 
   it('treats an empty --token as not set', () => {
     expect(parseFlagSource(line({ token: '' })).values).toEqual({});
+  });
+
+  it('treats empty credentials, paths and names as not set', () => {
+    const empty = { tokenFile: '', kubernetesRole: '', approleRoleId: '', jwtRole: '', jwtEnv: '', caCert: '', namespace: '' };
+    expect(parseFlagSource(line(empty)).values).toEqual({});
+  });
+
+  it('types renew flags, without positionals', () => {
+    const source = parseFlagSource({ kind: 'renew', flags: { renewIntervalSeconds: '7', renewFraction: '1', renewOnce: false, tokenFile: '/t' } });
+    expect(source.values).toEqual({ renewIntervalSeconds: 7, renewFraction: 1, renewOnce: false, tokenFile: '/t' });
+    expect(source.label).toBe('the command line');
   });
 });
 

@@ -1,7 +1,7 @@
 import debug from 'debug';
 import { describe, expect, it } from 'vitest';
 import { optionRow, type OptionId } from '../../../src/config/options.ts';
-import { parseOptionValue } from '../../../src/config/typed-values.ts';
+import { parseNegatedBoolean, parseOptionValue } from '../../../src/config/typed-values.ts';
 import { ConfigError } from '../../../src/errors.ts';
 
 const origin = { what: 'environment variable X', input: 'environment variable X' };
@@ -41,6 +41,15 @@ describe('parseOptionValue', () => {
     ['addr', 'https://v:1', 'https://v:1'],
     ['args', '  -a   b\tc\n', ['-a', 'b', 'c']],
     ['args', '', []],
+    ['renewFraction', '0.5', 0.5],
+    ['renewFraction', '.25', 0.25],
+    ['renewFraction', '1', 1],
+    ['renewFraction', '1.000', 1],
+    ['renewFraction', '0.0001', 0.0001],
+    ['renewIntervalSeconds', '1', 1],
+    ['caCert', ' /path with spaces ', ' /path with spaces '],
+    ['namespace', 'true', 'true'],
+    ['approleRoleId', '123', '123'],
   ] as const)('%s %j → %j', (id, raw, expected) => {
     expect(parse(id, raw)).toEqual(expected);
   });
@@ -67,6 +76,21 @@ describe('parseOptionValue', () => {
     ['logLevel', 'debug'],
     ['kvVersion', 'v2'],
     ['duplicateVariableBehavior', ''],
+    ['renewFraction', '0'],
+    ['renewFraction', '0.0'],
+    ['renewFraction', '1.5'],
+    ['renewFraction', '2'],
+    ['renewFraction', '-0.5'],
+    ['renewFraction', '+0.5'],
+    ['renewFraction', '5e-1'],
+    ['renewFraction', '0x1'],
+    ['renewFraction', '1.'],
+    ['renewFraction', '.'],
+    ['renewFraction', ''],
+    ['renewFraction', ' 0.5'],
+    ['renewFraction', '0,5'],
+    ['renewIntervalSeconds', '0'],
+    ['renewOnce', '1'],
   ] as const)('%s rejects %j with a hint', (id, raw) => {
     const error = failure(id, raw);
     expect(error.message).toBe('invalid value for environment variable X');
@@ -74,7 +98,20 @@ describe('parseOptionValue', () => {
     expect(error.hint).toMatch(/^Expected /);
   });
 
-  it.each(['validateCerts', 'port', 'logLevel'] as const)('%s: the message never echoes the value', (id) => {
+  it.each([
+    ['true', false],
+    ['false', true],
+    ['1', false],
+    ['0', true],
+  ] as const)('parseNegatedBoolean %j → %j', (raw, expected) => {
+    expect(parseNegatedBoolean(raw, origin)).toBe(expected);
+  });
+
+  it.each(['', 'True', 'yes', '01', ' 1', 't', '2'])('parseNegatedBoolean rejects %j', (raw) => {
+    expect(() => parseNegatedBoolean(raw, origin)).toThrow(ConfigError);
+  });
+
+  it.each(['validateCerts', 'port', 'logLevel', 'renewFraction'] as const)('%s: the message never echoes the value', (id) => {
     const error = failure(id, 'zz-distinctive-zz');
     expect(`${error.message} ${error.input} ${error.hint}`).not.toContain('distinctive');
   });
