@@ -29,7 +29,7 @@ async function startBao() {
   const port = await freePort();
   const token = `bench-${Math.random().toString(36).slice(2)}`;
   const binary = execFileSync('sh', ['-c', 'command -v bao || command -v vault'], { encoding: 'utf8' }).trim();
-  const child = spawn(binary, ['server', '-dev', `-dev-root-token-id=${token}`, `-dev-listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  const child = spawn(binary, ['server', '-dev', '-dev-no-store-token', `-dev-root-token-id=${token}`, `-dev-listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
   const address = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     try {

@@ -12,7 +12,7 @@ work="$(mktemp -d)"
 port="$(bash scripts/with-tools.sh node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 root_token="demo-$(od -An -tx1 -N8 /dev/urandom | tr -d ' \n')"
 bao_bin="$(bash scripts/with-tools.sh sh -c 'command -v bao || command -v vault')"
-"$bao_bin" server -dev -dev-root-token-id="$root_token" -dev-listen-address="127.0.0.1:$port" >"$work/bao.log" 2>&1 &
+"$bao_bin" server -dev -dev-no-store-token -dev-root-token-id="$root_token" -dev-listen-address="127.0.0.1:$port" >"$work/bao.log" 2>&1 &
 bao_pid=$!
 trap 'kill "$bao_pid" 2>/dev/null; wait "$bao_pid" 2>/dev/null; rm -rf "$work"' EXIT
 

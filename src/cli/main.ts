@@ -2,9 +2,9 @@
 // command line + environment + config files → Config → secrets spec → Vault → child environment → exec.
 // main() returns an exit code; it reads no globals (entry.ts passes argv, env and the real output in).
 
-import { login } from '../auth/login.ts';
-import { defaultConfigFiles, loadConfig } from '../config/load.ts';
-import type { Config } from '../config/types.ts';
+import { defaultWellKnownTokenFiles } from '../auth/prepare.ts';
+import { defaultConfigFiles, loadConfig, loadRenewConfig } from '../config/load.ts';
+import type { AuthSetting, Config } from '../config/types.ts';
 import { buildChildEnvironment, type EnvEntry } from '../env/merge.ts';
 import { renderError } from '../errors.ts';
 import { runCommand, type ExecRequest } from '../exec/run.ts';
@@ -12,9 +12,10 @@ import { Logger, type Output } from '../log.ts';
 import { Redactor } from '../redact.ts';
 import { readSecretsFiles } from '../spec/read.ts';
 import { fetchSecrets } from '../vault/fetch.ts';
-import { createVaultHttp, type VaultHttp } from '../vault/http.ts';
 import { realClock, type RetryClock } from '../vault/retry.ts';
+import { connect } from './connect.ts';
 import { parseCommandLine } from './program.ts';
+import { runRenewCommand } from './renew.ts';
 
 const CREDENTIAL_VARIABLES = ['VAULT_TOKEN', 'BAO_TOKEN', 'VAULTENV_GITHUB_TOKEN'] as const;
 const CREDENTIAL_FLAGS = new Set(['--token', '--github-token']);
@@ -25,6 +26,10 @@ export interface MainDeps {
   /** Replaced in tests; the real one replaces the process (execve) or waits for the child (spawn). */
   run?: (request: ExecRequest) => Promise<number>;
   clock?: RetryClock;
+  /** Registers what to do on SIGTERM/SIGINT (only `vaultenv renew` asks; the run execs or relays). */
+  onTerminate?: (handler: () => void) => void;
+  /** Token files probed when no credential is configured; defaults to the kubernetes-vault file, then ~/.vault-token. */
+  wellKnownTokenFiles?: readonly string[];
   /** Config file locations; defaults to /etc/vaultenv.conf, the XDG user file and ./.env. */
   configFiles?: ReturnType<typeof defaultConfigFiles>;
 }
@@ -40,9 +45,24 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
   });
   try {
     const commandLine = parseCommandLine(argv);
-    if (commandLine.kind !== 'run') {
+    if (commandLine.kind === 'help' || commandLine.kind === 'version') {
       deps.output.stdout(commandLine.text);
       return 0;
+    }
+    if (commandLine.kind === 'renew') {
+      const config = await loadRenewConfig({ commandLine, env, cwd: deps.cwd, configFiles: deps.configFiles ?? defaultConfigFiles(env, deps.cwd) });
+      if (config.auth.method === 'token') redactor.add(config.auth.token);
+      // The sidecar's job is to report: renewals are logged at any level; info adds the start-up lines.
+      const log = new Logger(deps.output, 'info', redactor);
+      const stop = new AbortController();
+      deps.onTerminate?.(() => stop.abort());
+      return await runRenewCommand(config, {
+        env,
+        wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),
+        log,
+        redactor,
+        signal: stop.signal,
+      });
     }
     const config = await loadConfig({
       commandLine,
@@ -84,48 +104,48 @@ async function prepareEnvironment(
   log.info(`${refs.length} secret${refs.length === 1 ? '' : 's'} named in ${config.secretsFiles.join(', ')}`);
 
   let secrets: EnvEntry[] = [];
-  if (refs.length > 0 || config.auth.method === 'kubernetes' || config.auth.method === 'github') {
-    const clock = deps.clock ?? realClock;
-    const retry = { baseDelayMs: config.retryBaseDelayMs, retries: config.retryAttempts };
-    const client: VaultHttp = await createVaultHttp({
-      host: config.host,
-      port: config.port,
-      tls: config.tls,
-      validateCerts: config.validateCerts,
-      token: config.auth.method === 'token' ? config.auth.token : undefined,
-      timeoutMs: config.requestTimeoutMs,
-      maxSockets: config.maxConcurrentRequests,
-    });
-    try {
-      if (config.auth.method === 'kubernetes' || config.auth.method === 'github') {
-        log.info(`logging in with ${config.auth.method} auth`);
-        const token = await login(config.auth, client, { backend: config.authBackend, retry, clock });
-        redactor.add(token);
-        client.setToken(token);
-        log.info('login succeeded');
-      }
-      const started = Date.now();
-      const fetched = await fetchSecrets(refs, client, {
-        kvVersion: config.kvVersion,
-        concurrency: config.maxConcurrentRequests,
-        retry,
-        clock,
-        log: (message) => log.info(message),
-        hasToken: config.auth.method !== 'none',
-      });
-      for (const { value } of fetched) redactor.add(value);
-      log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);
-      secrets = fetched.map(({ ref, value }) => ({
-        name: ref.variable,
-        value,
-        origin: `the secret at ${ref.position.file}:${ref.position.line}`,
-      }));
-    } finally {
-      client.close();
+  const extra: EnvEntry[] = [];
+  const isLogin = !['none', 'token', 'token-file'].includes(config.auth.method);
+  // Nothing to fetch and no token to export: no connection at all (and no node:http to load).
+  if (refs.length === 0 && !(isLogin && config.exportToken)) return assemble(config, env, [], []);
+  const clock = deps.clock ?? realClock;
+  const { client, prepared, loginToken } = await connect(config, {
+    env,
+    wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),
+    clock,
+    log,
+    redactor,
+    maxSockets: config.maxConcurrentRequests,
+  });
+  try {
+    if (loginToken !== undefined && config.exportToken) {
+      extra.push({ name: 'VAULT_TOKEN', value: loginToken, origin: 'the token from the login (--export-token)' });
     }
+    const started = Date.now();
+    const fetched = await fetchSecrets(refs, client, {
+      kvVersion: config.kvVersion,
+      concurrency: config.maxConcurrentRequests,
+      retry: { baseDelayMs: config.retryBaseDelayMs, retries: config.retryAttempts },
+      clock,
+      log: (message) => log.info(message),
+      hasToken: prepared.kind === 'login' || prepared.token !== undefined,
+    });
+    for (const { value } of fetched) redactor.add(value);
+    log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);
+    secrets = fetched.map(({ ref, value }) => ({
+      name: ref.variable,
+      value,
+      origin: `the secret at ${ref.position.file}:${ref.position.line}`,
+    }));
+  } finally {
+    client.close();
   }
+  return assemble(config, env, extra, secrets);
+}
+
+function assemble(config: Config, env: Readonly<Record<string, string | undefined>>, extra: EnvEntry[], secrets: EnvEntry[]): Record<string, string> {
   return buildChildEnvironment({
-    extra: [],
+    extra,
     secrets,
     processEnv: env,
     configFileVariables: config.configFileVariables,
@@ -137,14 +157,7 @@ async function prepareEnvironment(
 
 /** The effective configuration for --log-level info. Credentials are reported as set, never shown. */
 function describeConfig(config: Config): string {
-  const auth =
-    config.auth.method === 'none'
-      ? 'none'
-      : config.auth.method === 'kubernetes'
-        ? `kubernetes login, role ${config.auth.role}`
-        : config.auth.method === 'github'
-          ? 'github login (token set)'
-          : 'token (set)';
+  const auth = describeAuth(config.auth);
   return [
     `vault ${config.tls ? 'https' : 'http'}://${config.host}:${config.port}`,
     `validate certs ${config.validateCerts}`,
@@ -158,4 +171,23 @@ function describeConfig(config: Config): string {
     `concurrency ${config.maxConcurrentRequests}`,
     `use PATH ${config.usePath}`,
   ].join('; ');
+}
+
+function describeAuth(auth: AuthSetting): string {
+  switch (auth.method) {
+    case 'none':
+      return 'none configured (well-known token files, else no token)';
+    case 'token':
+      return 'token (set)';
+    case 'token-file':
+      return `token file ${auth.path}`;
+    case 'kubernetes':
+      return `kubernetes login, role ${auth.role}, JWT from ${auth.jwtPath}`;
+    case 'github':
+      return 'github login (token set)';
+    case 'approle':
+      return `approle login, secret ID from ${auth.secretIdFile}`;
+    case 'jwt':
+      return `jwt login, role ${auth.role}, JWT from ${'file' in auth.jwt ? auth.jwt.file : `$${auth.jwt.env}`}`;
+  }
 }

@@ -3,6 +3,9 @@
 // the child may see.
 
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,9 +26,17 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
-/** The environment every CLI run starts from: PATH (with our Node 24 first) and HOME, nothing else. */
+// An empty home, so a ~/.vault-token left on the machine (`bao server -dev` writes one) is never
+// picked up by a run that configures no credential.
+let emptyHome: string | undefined;
+function testHome(): string {
+  emptyHome ??= mkdtempSync(join(tmpdir(), 'vaultenv-home-'));
+  return emptyHome;
+}
+
+/** The environment every CLI run starts from: PATH (with our Node 24 first) and an empty HOME, nothing else. */
 export function baseEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: testHome() };
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
   return env;
 }

@@ -1,0 +1,85 @@
+// Opens the connection to Vault for a command (the run and `vaultenv renew`): picks the token source
+// (auth/prepare.ts), fills in the address and CA from a kubernetes-vault token file when none is
+// configured, reads the TLS files, creates the HTTP client, and logs in when a login method is set.
+
+import { login } from '../auth/login.ts';
+import { prepareAuth, type PreparedAuth } from '../auth/prepare.ts';
+import { parseAddress } from '../config/address.ts';
+import type { ConnectionConfig } from '../config/types.ts';
+import type { Logger } from '../log.ts';
+import type { Redactor } from '../redact.ts';
+import { createVaultHttp, type VaultHttp } from '../vault/http.ts';
+import type { RetryClock } from '../vault/retry.ts';
+import { readTlsMaterial } from '../vault/tls-files.ts';
+
+export interface ConnectDeps {
+  env: Readonly<Record<string, string | undefined>>;
+  wellKnownTokenFiles: readonly string[];
+  clock: RetryClock;
+  log: Logger;
+  redactor: Redactor;
+  /** 0 means no limit. */
+  maxSockets: number;
+}
+
+export interface Connection {
+  client: VaultHttp;
+  prepared: PreparedAuth;
+  /** The token a login returned (undefined for a configured or file token, or none). */
+  loginToken: string | undefined;
+}
+
+/** Where to connect: the configured address, else a kubernetes-vault token file's vaultAddr. */
+function endpoint(config: ConnectionConfig, prepared: PreparedAuth): { host: string; port: number; tls: boolean } {
+  if (!config.addressConfigured && prepared.kind === 'token' && prepared.vaultAddr !== undefined) {
+    return parseAddress(prepared.vaultAddr, { what: 'vaultAddr', input: `token file ${prepared.tokenFile ?? ''}`.trim() });
+  }
+  return { host: config.host, port: config.port, tls: config.tls };
+}
+
+export async function prepareConnection(config: ConnectionConfig, deps: ConnectDeps): Promise<{ client: VaultHttp; prepared: PreparedAuth }> {
+  const prepared = await prepareAuth(config.auth, { env: deps.env, wellKnownTokenFiles: deps.wellKnownTokenFiles });
+  if (prepared.kind === 'token' && prepared.token !== undefined) deps.redactor.add(prepared.token);
+  const { host, port, tls } = endpoint(config, prepared);
+  const caFromTokenFile =
+    config.tlsFiles.caCert === undefined && config.tlsFiles.caPath === undefined && prepared.kind === 'token' ? prepared.caFile : undefined;
+  const material = await readTlsMaterial({ ...config.tlsFiles, caCert: config.tlsFiles.caCert ?? caFromTokenFile });
+  deps.log.info(`vault ${tls ? 'https' : 'http'}://${host}:${port}; credential: ${prepared.kind === 'login' ? `${prepared.login.method} login` : prepared.origin}`);
+  const client = await createVaultHttp({
+    host,
+    port,
+    tls,
+    validateCerts: config.validateCerts,
+    token: prepared.kind === 'token' ? prepared.token : undefined,
+    timeoutMs: config.requestTimeoutMs,
+    maxSockets: deps.maxSockets,
+    ca: material.ca,
+    clientCert: material.clientCert,
+    clientKey: material.clientKey,
+    serverName: config.tlsFiles.serverName,
+    namespace: config.namespace,
+  });
+  return { client, prepared };
+}
+
+/** prepareConnection, then the login if one is configured. */
+export async function connect(config: ConnectionConfig, deps: ConnectDeps): Promise<Connection> {
+  const { client, prepared } = await prepareConnection(config, deps);
+  if (prepared.kind !== 'login') return { client, prepared, loginToken: undefined };
+  try {
+    deps.log.info(`logging in with ${prepared.login.method} auth`);
+    const token = await login(prepared.login, client, {
+      backend: config.authBackend,
+      retry: { baseDelayMs: config.retryBaseDelayMs, retries: config.retryAttempts },
+      clock: deps.clock,
+      env: deps.env,
+    });
+    deps.redactor.add(token);
+    client.setToken(token);
+    deps.log.info('login succeeded');
+    return { client, prepared, loginToken: token };
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+}
