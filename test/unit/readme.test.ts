@@ -25,7 +25,7 @@ interface OptionsTableModule {
 const generator = (await import(pathToFileURL(script).href)) as OptionsTableModule;
 
 /** Flags the README names that belong to other programs (docker run, COPY), or are planned and marked so. */
-const OTHER_FLAGS = new Set(['--init', '--from', '--export-token']);
+const OTHER_FLAGS = new Set(['--init', '--from']);
 
 /** The body of the README section whose heading is `## <title>`. */
 function section(title: string): string {
