@@ -48,6 +48,11 @@ export class Logger {
     if (this.level === 'info') this.output.stderr(this.redactor.redact(`vaultenv: info: ${message}`) + '\n');
   }
 
+  /** A failure that ends the command, rendered by renderError without its prefix. */
+  error(message: string): void {
+    this.output.stderr(this.redactor.redact(`vaultenv: ${message}`) + '\n');
+  }
+
   warn(message: string): void {
     this.output.stderr(this.redactor.redact(`vaultenv: warning: ${message}`) + '\n');
   }

@@ -42,11 +42,17 @@ export async function withRetries<T>(
 export const realClock: RetryClock = {
   sleep: (ms, signal) =>
     new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
+      if (signal?.aborted === true) {
         resolve();
-      });
+        return;
+      }
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
     }),
   random: Math.random,
 };

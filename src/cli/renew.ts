@@ -1,0 +1,47 @@
+// `vaultenv renew`: the token-renewer sidecar of the article's pod. Wires the renew loop
+// (renew/renew.ts) to the connection (connect.ts), the real clock and SIGTERM/SIGINT.
+
+import { prepareAuth } from '../auth/prepare.ts';
+import type { RenewConfig } from '../config/types.ts';
+import { ConfigError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Redactor } from '../redact.ts';
+import { realRenewClock, runRenewer } from '../renew/renew.ts';
+import { realClock } from '../vault/retry.ts';
+import { prepareConnection } from './connect.ts';
+
+export interface RenewCommandDeps {
+  env: Readonly<Record<string, string | undefined>>;
+  wellKnownTokenFiles: readonly string[];
+  log: Logger;
+  redactor: Redactor;
+  /** Aborted on SIGTERM/SIGINT. */
+  signal: AbortSignal;
+}
+
+export async function runRenewCommand(config: RenewConfig, deps: RenewCommandDeps): Promise<number> {
+  const { client, prepared } = await prepareConnection(config, { ...deps, clock: realClock, maxSockets: 1 });
+  try {
+    if (prepared.kind === 'login') {
+      throw new ConfigError('vaultenv renew renews a token, not a login', {
+        input: `${prepared.login.method} login`,
+        hint: 'give the token to renew with --token, --token-file or VAULT_TOKEN; a login method gets a fresh token at every start',
+      });
+    }
+    return await runRenewer(config, {
+      client,
+      // Re-read every cycle, so a token file replaced by the init container is picked up.
+      readToken: async () => {
+        const again = await prepareAuth(config.auth, { env: deps.env, wellKnownTokenFiles: deps.wellKnownTokenFiles });
+        if (again.kind !== 'token') return { token: undefined, origin: 'a login method' };
+        if (again.token !== undefined) deps.redactor.add(again.token);
+        return { token: again.token, origin: again.origin };
+      },
+      clock: realRenewClock,
+      log: { info: (m) => deps.log.info(m), warn: (m) => deps.log.warn(m), error: (m) => deps.log.error(m) },
+      signal: deps.signal,
+    });
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,296 @@
+// `vaultenv renew`: the token-renewer sidecar of the article's pod (shared/docs/seed-system.md, step 4).
+// Every interval: read the token (a token file is re-read, so a replaced file is picked up), look it
+// up, and renew it once its TTL is down to a fraction of its creation TTL. Vault being unreachable,
+// slow or failing (5xx) never ends the loop: each failure is logged with the next delay and retried
+// with full-jitter backoff capped at the interval. The loop ends on the abort signal (exit 0), with
+// --once after one check (exit 0), or when the token cannot be kept alive: missing, expired or
+// revoked, not renewable (exit 4, AuthError). Nothing here ever logs a token: tokens are named by
+// their origin and the first 8 characters of their accessor.
+
+import { AuthError, VaultUnavailableError, VaultenvError, renderError } from '../errors.ts';
+import type { RenewConfig } from '../config/types.ts';
+import { VaultFailure, isRetryable } from '../vault/failure.ts';
+import type { VaultHttp } from '../vault/http.ts';
+import { backoffDelayMs, realClock } from '../vault/retry.ts';
+import { decide, describeToken, msUntilRenewalDue, parseLookupAnswer, parseRenewAnswer, type TokenLookup } from './decide.ts';
+
+export interface RenewClock {
+  now(): number;
+  /** Resolves after `ms`, or as soon as `signal` is aborted. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  random(): number;
+}
+
+export interface RenewDeps {
+  /** Created by the caller from the config (address, TLS, namespace); the loop sets the token on it. */
+  client: VaultHttp;
+  /** Called every cycle: a token file is re-read each time. */
+  readToken: () => Promise<{ token: string | undefined; origin: string }>;
+  clock: RenewClock;
+  /** Lines without a prefix (the Logger adds it). `error` gets the fatal message; without it, `warn`. */
+  log: { info(msg: string): void; warn(msg: string): void; error?(msg: string): void };
+  /** Aborted on SIGTERM/SIGINT: the loop stops at once and returns 0. */
+  signal: AbortSignal;
+}
+
+/** The part of RenewConfig the loop reads. */
+export type RenewLoopConfig = Pick<RenewConfig, 'intervalMs' | 'renewFraction' | 'once' | 'retryBaseDelayMs' | 'retryAttempts'>;
+
+export const LOOKUP_SELF_PATH = '/v1/auth/token/lookup-self';
+export const RENEW_SELF_PATH = '/v1/auth/token/renew-self';
+
+/** A token about to reach its renewal threshold is checked again then, but not more often than this. */
+const MIN_CHECK_DELAY_MS = 250;
+/** Backoff exponents beyond this would overflow to Infinity; the delay is capped at the interval long before. */
+const MAX_BACKOFF_EXPONENT = 30;
+
+const RESTART_HINT = 'the orchestrator should restart the pod (or the job) so that it gets a new token';
+
+/** The real clock: the retry module's interruptible sleep, and the wall clock. */
+export const realRenewClock: RenewClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => realClock.sleep(ms, signal),
+  random: () => realClock.random(),
+};
+
+interface LoopState {
+  /** The last token read, kept for when the source cannot be read for a moment. */
+  token: string | undefined;
+  origin: string;
+  /** Accessor of the token last looked up: a new one means the token was replaced. */
+  accessor: string | undefined;
+  /** Whether the current token's status line was logged. */
+  announced: boolean;
+  /** The TTL the last renewal of the current token gave, when less than its creation TTL (a maximum TTL is near). */
+  granted: number | undefined;
+  /** The current token cannot be extended any more (its maximum TTL): it is only watched until it expires. */
+  capped: boolean;
+  /** Whether the current token was renewed by us, and whether its maximum TTL was reported. */
+  renewed: boolean;
+  warnedMax: boolean;
+  /** Transient failures in a row. */
+  failures: number;
+}
+
+/** A transient failure of one step, retried by the loop. */
+class Transient extends Error {
+  readonly step: string;
+  readonly failure: VaultFailure;
+  constructor(step: string, failure: VaultFailure) {
+    super(`${step}: ${failure.detail}`);
+    this.step = step;
+    this.failure = failure;
+  }
+}
+
+/** Runs the renewer; resolves to the exit code. Throws only on a bug (an error that is not a VaultenvError). */
+export async function runRenewer(config: RenewLoopConfig, deps: RenewDeps): Promise<number> {
+  const state: LoopState = { token: undefined, origin: '', accessor: undefined, announced: false, granted: undefined, capped: false, renewed: false, warnedMax: false, failures: 0 };
+  const { clock, signal, log } = deps;
+  try {
+    for (;;) {
+      if (signal.aborted) return 0;
+      const started = clock.now();
+      let next: number | 'done';
+      try {
+        next = await cycle(config, deps, state);
+      } catch (error) {
+        if (signal.aborted) return 0;
+        if (!(error instanceof Transient)) throw error;
+        state.failures++;
+        if (config.once && state.failures > config.retryAttempts) throw gaveUp(error, config.retryAttempts);
+        const delay = Math.min(
+          config.intervalMs,
+          backoffDelayMs({ baseDelayMs: config.retryBaseDelayMs, retries: Infinity }, Math.min(state.failures - 1, MAX_BACKOFF_EXPONENT), () => clock.random()),
+        );
+        const attempt = config.once ? `retry ${state.failures} of ${config.retryAttempts}` : 'retrying';
+        log.warn(`${error.step} failed: ${describeFailure(error.failure)}; ${attempt} in ${delay} ms`);
+        await clock.sleep(delay, signal);
+        continue;
+      }
+      if (state.failures > 0) {
+        log.info(`Vault answered again after ${state.failures} failed attempt${state.failures === 1 ? '' : 's'}`);
+        state.failures = 0;
+      }
+      if (next === 'done') return 0;
+      await clock.sleep(Math.max(0, next - (clock.now() - started)), signal);
+    }
+  } catch (error) {
+    if (!(error instanceof VaultenvError)) throw error;
+    const text = renderError(error).text.replace(/^vaultenv: /, '').replace(/\n$/, '');
+    if (log.error) log.error(text);
+    else log.warn(text);
+    return error.exitCode;
+  }
+}
+
+/** One check: read the token, look it up, renew it if due. Returns the delay until the next check. */
+async function cycle(config: RenewLoopConfig, deps: RenewDeps, state: LoopState): Promise<number | 'done'> {
+  const { client, log, signal } = deps;
+  const { token, origin } = await currentToken(deps, state);
+  client.setToken(token);
+
+  const lookup = await step('token lookup', origin, undefined, state.capped, async () =>
+    parseLookupAnswer((await client.request('GET', LOOKUP_SELF_PATH, { signal })).body),
+  );
+  if (state.accessor !== lookup.accessor) {
+    if (state.accessor !== undefined) log.info(`the token changed (${describeToken(origin, lookup.accessor)})`);
+    Object.assign(state, { accessor: lookup.accessor, announced: false, granted: undefined, capped: false, renewed: false, warnedMax: false });
+  }
+  const name = describeToken(origin, lookup.accessor);
+  const every = config.once ? '' : `; checking every ${seconds(config.intervalMs)}`;
+  // Once a maximum TTL limits the renewals, the threshold follows what a renewal still gives, so
+  // that the renewals become rarer instead of happening at every check.
+  const effective = state.granted === undefined ? lookup : { ...lookup, creationTtl: Math.min(lookup.creationTtl, state.granted) };
+
+  switch (decide(effective, config.renewFraction)) {
+    case 'never-expires':
+      if (!state.announced) log.info(`token (${name}) never expires: nothing to renew${every}`);
+      state.announced = true;
+      return config.once ? 'done' : config.intervalMs;
+
+    case 'not-renewable':
+      // Vault reports a token it renewed before as not renewable once it reached its maximum TTL:
+      // watch it until it expires (a Vault Agent may replace the token file before that).
+      if (state.renewed) {
+        state.capped = true;
+        warnMaxTtl(state, log, name, lookup.ttl);
+        return config.once ? 'done' : config.intervalMs;
+      }
+      throw new AuthError('the token is not renewable', {
+        input: name,
+        hint: `it expires in ${lookup.ttl}s and Vault will not extend it: ${RESTART_HINT}, or issue renewable (e.g. periodic) tokens`,
+      });
+
+    case 'wait':
+      if (!state.announced) log.info(`token (${name}): ttl ${lookup.ttl}s of ${lookup.creationTtl}s, renewing at ${threshold(effective, config)}s or less${every}`);
+      state.announced = true;
+      if (config.once) return 'done';
+      // A token whose TTL would cross the threshold before the next check is checked when it does.
+      return Math.min(config.intervalMs, Math.max(MIN_CHECK_DELAY_MS, msUntilRenewalDue(effective, config.renewFraction)));
+
+    case 'renew': {
+      if (state.capped) return config.once ? 'done' : config.intervalMs;
+      let ttl: number;
+      try {
+        ttl = await step('token renewal', origin, lookup, false, async () =>
+          parseRenewAnswer((await client.request('POST', RENEW_SELF_PATH, { body: {}, signal })).body),
+        );
+      } catch (error) {
+        // Vault answers 500 "past the max TTL, cannot renew" to a token at its maximum TTL.
+        if (!(error instanceof Transient) || !error.failure.vaultErrors.some((e) => /max(imum)? TTL/i.test(e))) throw error;
+        state.capped = true;
+        warnMaxTtl(state, log, name, lookup.ttl);
+        return config.once ? 'done' : config.intervalMs;
+      }
+      log.info(`renewed token (${name}): ttl ${lookup.ttl}s -> ${ttl}s`);
+      state.announced = true;
+      state.renewed = true;
+      if (ttl < lookup.creationTtl) {
+        if (!state.warnedMax) {
+          log.warn(`the token (${name}) was renewed for ${ttl}s only, less than its ${lookup.creationTtl}s: a maximum TTL limits it, and it expires when that is reached: ${RESTART_HINT} then`);
+          state.warnedMax = true;
+        }
+        state.granted = ttl;
+        // A renewal that gained nothing will not gain anything next time either.
+        if (ttl <= lookup.ttl) state.capped = true;
+      } else {
+        state.granted = undefined;
+      }
+      return config.once ? 'done' : config.intervalMs;
+    }
+  }
+}
+
+function warnMaxTtl(state: LoopState, log: RenewDeps['log'], name: string, ttl: number): void {
+  if (state.warnedMax) return;
+  state.warnedMax = true;
+  log.warn(`the token (${name}) reached its maximum TTL: it expires in ${ttl}s and cannot be renewed: ${RESTART_HINT}`);
+}
+
+/** The token to use this cycle. Once one was read, a source that cannot be read for a moment keeps the last one. */
+async function currentToken(deps: RenewDeps, state: LoopState): Promise<{ token: string; origin: string }> {
+  let read: { token: string | undefined; origin: string };
+  try {
+    read = await deps.readToken();
+  } catch (error) {
+    if (state.token === undefined || !(error instanceof VaultenvError)) throw error;
+    deps.log.warn(`could not read the token: ${error.message}; renewing the one read before`);
+    return { token: state.token, origin: state.origin };
+  }
+  if (read.token === undefined || read.token === '') {
+    if (state.token !== undefined) {
+      deps.log.warn(`no token in ${read.origin} now; renewing the one read before`);
+      return { token: state.token, origin: state.origin };
+    }
+    throw new AuthError('no token to renew', {
+      ...(read.origin === 'none' ? {} : { input: read.origin }),
+      hint:
+        'give the token to keep alive with --token or VAULT_TOKEN, or a token file; without them the renewer reads ' +
+        "kubernetes-vault's /var/run/secrets/boostport.com/vault-token, then ~/.vault-token",
+    });
+  }
+  state.token = read.token;
+  state.origin = read.origin;
+  return { token: read.token, origin: read.origin };
+}
+
+/** Runs one request: transient failures become Transient (retried), the rest a VaultenvError (exit). */
+async function step<T>(what: string, origin: string, lookup: TokenLookup | undefined, capped: boolean, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof VaultFailure)) throw error;
+    if (isRetryable(error.kind) || error.kind === 'cancelled') throw new Transient(what, error);
+    throw definiteError(what, origin, lookup, capped, error);
+  }
+}
+
+function definiteError(what: string, origin: string, lookup: TokenLookup | undefined, capped: boolean, failure: VaultFailure): VaultenvError {
+  const input = describeToken(origin, lookup?.accessor);
+  const says = failure.vaultErrors.length > 0 ? `: Vault says "${failure.vaultErrors.join('; ')}"` : '';
+  if (failure.kind === 'forbidden' || failure.kind === 'unauthorized') {
+    if (lookup === undefined && capped) {
+      return new AuthError('the token expired: it reached its maximum TTL', { input, hint: `no renewal can extend it: ${RESTART_HINT}` });
+    }
+    if (lookup === undefined) {
+      return new AuthError('the token is expired or revoked', {
+        input,
+        hint: `Vault refused to look it up (${failure.detail}${says}): it has expired or was revoked (or its policies lack the default policy's auth/token/lookup-self); renewing cannot bring it back: ${RESTART_HINT}`,
+      });
+    }
+    return new AuthError('the token is expired or revoked', {
+      input,
+      hint: `Vault refused to renew it (${failure.detail}${says}): it was revoked a moment ago (or its policies lack the default policy's auth/token/renew-self): ${RESTART_HINT}`,
+    });
+  }
+  if (lookup !== undefined && failure.kind === 'bad-request' && failure.vaultErrors.some((e) => /not renewable/i.test(e))) {
+    return new AuthError('the token is not renewable', { input, hint: `Vault refused to extend it${says}: ${RESTART_HINT}` });
+  }
+  return new VaultUnavailableError(`${what} failed: ${failure.detail}${says}`, {
+    input,
+    hint:
+      failure.kind === 'tls'
+        ? "check the CA (VAULT_CACERT, or ca.crt beside kubernetes-vault's token file) and the server name"
+        : 'check that the address points at Vault or OpenBao itself (a proxy or load balancer in between may answer instead)',
+  });
+}
+
+function gaveUp(transient: Transient, retries: number): VaultUnavailableError {
+  return new VaultUnavailableError(`${transient.step} failed: ${describeFailure(transient.failure)}`, {
+    input: `after ${retries} ${retries === 1 ? 'retry' : 'retries'}`,
+    hint: 'check that Vault is reachable and unsealed; --retry-attempts and --retry-base-delay-milliseconds set how long to try',
+  });
+}
+
+function describeFailure(failure: VaultFailure): string {
+  return failure.vaultErrors.length > 0 ? `${failure.detail} (${failure.vaultErrors.join('; ')})` : failure.detail;
+}
+
+function threshold(lookup: TokenLookup, config: RenewLoopConfig): number {
+  return Math.floor(config.renewFraction * lookup.creationTtl + 1e-9);
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
