@@ -8,11 +8,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login, type LoginOptions } from '../../src/auth/login.ts';
 import { AuthError } from '../../src/errors.ts';
-import { createVaultHttp, type VaultHttp } from '../../src/vault/http.ts';
+import type { VaultHttp } from '../../src/vault/http.ts';
 import { realClock } from '../../src/vault/retry.ts';
 import { startBao, type BaoServer } from '../helpers/bao.ts';
 import { generateJwtKey, signJwt } from '../helpers/jwt.ts';
 import { rejected } from '../helpers/thrown.ts';
+import { clientPool, readKv2With } from '../helpers/vault-clients.ts';
 
 const SECRET = { deployKey: 'jwt-secret-value-77ab' };
 const AUDIENCE = 'vaultenv-test';
@@ -24,19 +25,11 @@ const strangerKey = generateJwtKey('RS256');
 
 let bao: BaoServer;
 let dir: string;
-const clients: VaultHttp[] = [];
+const pool = clientPool();
 
-async function client(): Promise<VaultHttp> {
-  const created = await createVaultHttp({ host: '127.0.0.1', port: bao.port, tls: false, validateCerts: true, token: undefined, timeoutMs: 10_000, maxSockets: 4 });
-  clients.push(created);
-  return created;
-}
+const client = (): Promise<VaultHttp> => pool.client(bao.port);
 
-async function readSecretWith(vault: VaultHttp, token: string): Promise<unknown> {
-  vault.setToken(token);
-  const response = await vault.request('GET', '/v1/secret/data/ci/deploy');
-  return (JSON.parse(response.body) as { data: { data: unknown } }).data.data;
-}
+const readSecretWith = (vault: VaultHttp, token: string): Promise<unknown> => readKv2With(vault, token, 'ci/deploy');
 
 function file(name: string, content: string): string {
   const target = path.join(dir, name);
@@ -78,7 +71,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of clients) c.close();
+  pool.closeAll();
   await bao?.stop();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });

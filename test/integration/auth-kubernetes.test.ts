@@ -9,12 +9,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login, type LoginOptions } from '../../src/auth/login.ts';
 import { AuthError } from '../../src/errors.ts';
-import { createVaultHttp, type VaultHttp } from '../../src/vault/http.ts';
+import type { VaultHttp } from '../../src/vault/http.ts';
 import { realClock } from '../../src/vault/retry.ts';
 import { startBao, type BaoServer } from '../helpers/bao.ts';
 import { generateJwtKey, signJwt } from '../helpers/jwt.ts';
 import { startTokenReviewServer, type ServiceAccount, type TokenReviewServer } from '../helpers/k8s-tokenreview.ts';
 import { rejected } from '../helpers/thrown.ts';
+import { clientPool } from '../helpers/vault-clients.ts';
 
 const SECRET = { password: 'k8s-secret-value-3c9d' };
 const OPTIONS: LoginOptions = { backend: undefined, retry: { baseDelayMs: 10, retries: 2 }, clock: realClock };
@@ -43,13 +44,9 @@ const unknown = serviceAccount('logging', 'logstash'); // same claims, but Kuber
 let bao: BaoServer;
 let kubernetes: TokenReviewServer;
 let dir: string;
-const clients: VaultHttp[] = [];
+const pool = clientPool();
 
-async function client(): Promise<VaultHttp> {
-  const created = await createVaultHttp({ host: '127.0.0.1', port: bao.port, tls: false, validateCerts: true, token: undefined, timeoutMs: 10_000, maxSockets: 4 });
-  clients.push(created);
-  return created;
-}
+const client = (): Promise<VaultHttp> => pool.client(bao.port);
 
 function jwtFile(account: ServiceAccount): string {
   const target = path.join(dir, `${randomUUID()}.token`);
@@ -80,7 +77,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of clients) c.close();
+  pool.closeAll();
   await bao?.stop();
   await kubernetes?.close();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });

@@ -9,23 +9,19 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareAuth, type PreparedAuth } from '../../src/auth/prepare.ts';
 import type { AuthSetting } from '../../src/config/types.ts';
-import { createVaultHttp, type VaultHttp } from '../../src/vault/http.ts';
+import type { VaultHttp } from '../../src/vault/http.ts';
 import { startBao, type BaoServer } from '../helpers/bao.ts';
+import { clientPool } from '../helpers/vault-clients.ts';
 
 const SECRET = { apiKey: 'token-file-secret-value-e41a' };
 
 let bao: BaoServer;
 let dir: string;
-const clients: VaultHttp[] = [];
+const pool = clientPool();
 /** One token per place a token can come from, each able to read the secret. */
 const tokens = { configured: '', boostport: '', home: '' };
 
-async function client(address: string, token: string | undefined): Promise<VaultHttp> {
-  const url = new URL(address);
-  const created = await createVaultHttp({ host: url.hostname, port: Number(url.port), tls: false, validateCerts: true, token, timeoutMs: 10_000, maxSockets: 4 });
-  clients.push(created);
-  return created;
-}
+const client = (address: string, token: string | undefined): Promise<VaultHttp> => pool.client(address, token);
 
 async function readSecret(vault: VaultHttp): Promise<unknown> {
   const response = await vault.request('GET', '/v1/secret/data/shop/api');
@@ -59,7 +55,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of clients) c.close();
+  pool.closeAll();
   await bao?.stop();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
