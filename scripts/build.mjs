@@ -1,5 +1,8 @@
 // Bundles the CLI into one ESM file with every dependency inlined: dist/vaultenv.mjs, run by bin/vaultenv.
+// Then, on Linux, the single executable dist/vaultenv-linux-<arch> (scripts/build-sea.mjs), which needs
+// no Node at all; VAULTENV_BUILD_SEA=0 skips it (the bundle alone takes well under a second).
 import { build } from 'esbuild';
+import { buildSea } from './build-sea.mjs';
 
 await build({
   entryPoints: ['src/cli/entry.ts'],
@@ -14,3 +17,5 @@ await build({
   banner: { js: "import { createRequire as __vaultenvCreateRequire } from 'node:module'; const require = __vaultenvCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+if (process.env.VAULTENV_BUILD_SEA !== '0') await buildSea();

@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, baseEnv, expectNoLeak, runCli } from '../helpers/run-cli.ts';
+import { baseEnv, cliCommand, expectNoLeak, runCli } from '../helpers/run-cli.ts';
 import { kvServer, uniqueName } from '../helpers/servers.ts';
 
 const TRAP = new URL('../fixtures/exec/trap-signals.ts', import.meta.url).pathname;
@@ -57,7 +57,7 @@ describe('the exec', () => {
 
   it('hands the program blocking stdio: 20 MB through a slow pipe arrive whole', async () => {
     const total = 20_000_000;
-    const child = spawn(NODE, [CLI, '--secrets-file', empty, '--', 'head', '-c', String(total), '/dev/zero'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...cliCommand(['--secrets-file', empty, '--', 'head', '-c', String(total), '/dev/zero']), { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
     let received = 0;
     let stderr = '';
     let paused = false;
@@ -78,7 +78,9 @@ describe('the exec', () => {
 
   it('hands the program default SIGPIPE: `yes | head -1` ends quietly', async () => {
     const stderrFile = join(dir, 'yes.stderr');
-    const script = `'${NODE}' '${CLI}' --secrets-file '${empty}' -- yes 2>'${stderrFile}' | head -n 1; echo "status=\${PIPESTATUS[0]}"`;
+    const [file, argv] = cliCommand(['--secrets-file', empty, '--', 'yes']);
+    const vaultenv = [file, ...argv].map((a) => `'${a}'`).join(' ');
+    const script = `${vaultenv} 2>'${stderrFile}' | head -n 1; echo "status=\${PIPESTATUS[0]}"`;
     const child = spawn('bash', ['-c', script], { env: env(), stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -91,7 +93,7 @@ describe('the exec', () => {
 describe('the spawn fallback (--exec-mode spawn)', () => {
   it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('relays %s to the program once and ends with its exit code', async (signal) => {
     const log = join(dir, `${signal}.log`);
-    const child = spawn(NODE, [CLI, '--exec-mode', 'spawn', '--secrets-file', empty, '--', NODE, TRAP, log, '43'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...cliCommand(['--exec-mode', 'spawn', '--secrets-file', empty, '--', NODE, TRAP, log, '43']), { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, sig) => resolve({ code, signal: sig })));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBao, type BaoServer } from '../helpers/bao.ts';
-import { CLI, baseEnv, expectNoLeak, runCli } from '../helpers/run-cli.ts';
+import { baseEnv, cliCommand, expectNoLeak, runCli } from '../helpers/run-cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vaultenv-renew-cli-'));
 let server: BaoServer;
@@ -40,7 +40,7 @@ describe('vaultenv renew', () => {
     const sibling = await periodicToken('4s');
     const file = join(dir, 'vault-token');
     writeFileSync(file, JSON.stringify({ clientToken: kept, vaultAddr: server.address, renewable: true }));
-    const child = spawn(process.execPath, [CLI, 'renew', '--token-file', file, '--interval', '1'], { env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...cliCommand(['renew', '--token-file', file, '--interval', '1']), { env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));

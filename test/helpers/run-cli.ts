@@ -1,15 +1,35 @@
-// Runs the built CLI (bin/vaultenv → dist/vaultenv.mjs) as a user would, with an explicit environment,
-// and captures everything it prints. The environment is never inherited implicitly: tests say what
-// the child may see.
+// Runs the built CLI as a user would, with an explicit environment, and captures everything it prints.
+// The environment is never inherited implicitly: tests say what the child may see.
+// Which build runs is chosen by VAULTENV_TEST_CLI: unset or `bundle`, `node bin/vaultenv` (→ dist/vaultenv.mjs);
+// `sea`, the single executable dist/vaultenv-linux-<arch>, run directly (scripts/test.sh runs the tests
+// that spawn the CLI once more that way). Spawn the CLI through cliCommand, never `node CLI` by hand.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The bundle's launcher, bin/vaultenv (a Node script). */
 export const CLI = fileURLToPath(new URL('../../bin/vaultenv', import.meta.url));
+/** The single executable of this machine (scripts/build-sea.mjs). */
+export const SEA = join(PROJECT_ROOT, 'dist', `vaultenv-${process.platform}-${process.arch}`);
+
+export type CliKind = 'bundle' | 'sea';
+function cliKind(value: string | undefined): CliKind {
+  if (value === undefined || value === '' || value === 'bundle') return 'bundle';
+  if (value === 'sea') return 'sea';
+  throw new Error(`VAULTENV_TEST_CLI must be "bundle" or "sea", not "${value}"`);
+}
+/** The build under test. */
+export const CLI_KIND: CliKind = cliKind(process.env.VAULTENV_TEST_CLI);
+if (CLI_KIND === 'sea' && !existsSync(SEA)) throw new Error(`VAULTENV_TEST_CLI=sea but ${SEA} is missing: run npm run build`);
+
+/** The file to spawn and its arguments for `vaultenv ...args` with the build under test. */
+export function cliCommand(args: readonly string[]): [file: string, argv: string[]] {
+  return CLI_KIND === 'sea' ? [SEA, [...args]] : [process.execPath, [CLI, ...args]];
+}
 
 export interface CliResult {
   code: number | null;
@@ -43,7 +63,8 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): Record<
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const [file, argv] = cliCommand(args);
+    const child = spawn(file, argv, {
       env: options.env ?? baseEnv(),
       cwd: options.cwd ?? PROJECT_ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],

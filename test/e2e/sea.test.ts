@@ -1,0 +1,160 @@
+// The single executable (dist/vaultenv-linux-<arch>, scripts/build-sea.mjs) as it is shipped: copied
+// alone into an empty folder, run with PATH=/usr/bin:/bin and nothing else from this project. The rest
+// of the CLI's behaviour is covered by the e2e and CLI integration tests, which scripts/test.sh runs a
+// second time against this executable (VAULTENV_TEST_CLI=sea).
+
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kvServer, uniqueName } from '../helpers/servers.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const BUILT = join(ROOT, 'dist', `vaultenv-${process.platform}-${process.arch}`);
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+const dir = mkdtempSync(join(tmpdir(), 'vaultenv-sea-'));
+const SEA = join(dir, 'vaultenv');
+const home = mkdtempSync(join(tmpdir(), 'vaultenv-sea-home-'));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** The only environment the executable gets: no node, no node_modules, no project folder. */
+const env = (extra: Record<string, string> = {}) => ({ PATH: '/usr/bin:/bin', HOME: home, ...extra });
+const run = (args: string[], extra: Record<string, string> = {}) =>
+  spawnSync(SEA, args, { cwd: dir, env: env(extra), encoding: 'utf8', timeout: 30_000 });
+
+/** TCP ports `pid` listens on, read from /proc (its sockets' inodes against the LISTEN table). */
+function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (match?.[1] !== undefined) inodes.add(match[1]);
+    } catch {
+      // The descriptor closed meanwhile.
+    }
+  }
+  const ports: number[] = [];
+  for (const table of ['tcp', 'tcp6']) {
+    for (const line of readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      const [local, state, inode] = [fields[1], fields[3], fields[9]];
+      if (state === '0A' && local !== undefined && inode !== undefined && inodes.has(inode)) ports.push(parseInt(local.split(':')[1] ?? '', 16));
+    }
+  }
+  return ports;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// scripts/build-sea.mjs builds the executable on Linux only.
+describe.runIf(process.platform === 'linux')('the single executable, alone in an empty folder', () => {
+  beforeAll(() => {
+    copyFileSync(BUILT, SEA);
+    expect(readdirSync(dir)).toEqual(['vaultenv']);
+  });
+
+  it('prints its version', () => {
+    const result = run(['--version']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe(VERSION);
+    expect(result.status).toBe(0);
+  });
+
+  it('reads a secrets file, fetches from a real OpenBao and execs the program with the secret', async () => {
+    const server = kvServer(2);
+    const path = uniqueName('sea');
+    const value = `sea-${uniqueName('v')}`;
+    await server.api.writeSecret('secret', 2, `${path}/app`, { password: value });
+    writeFileSync(join(dir, 'app.secrets'), `DB_PASSWORD=${path}/app#password\n`);
+    const result = run(['--secrets-file', 'app.secrets', '--', '/usr/bin/env'], { VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout.split('\n')).toContain(`DB_PASSWORD=${value}`);
+  });
+
+  it('ignores NODE_OPTIONS (meant for the program it runs, not for vaultenv)', () => {
+    const result = run(['--version'], { NODE_OPTIONS: '--require /nonexistent/hook.cjs' });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe(VERSION);
+  });
+
+  it('does not open the inspector on SIGUSR1 while it waits for Vault', async () => {
+    // A "Vault" that accepts connections and never answers keeps vaultenv waiting (30 s request timeout).
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    writeFileSync(join(dir, 'wait.secrets'), 'X=some/path#key\n');
+    const child = spawn(SEA, ['--secrets-file', 'wait.secrets', '--', '/bin/true'], {
+      cwd: dir,
+      env: env({ VAULT_ADDR: `http://127.0.0.1:${address.port}`, VAULT_TOKEN: 'sea-fake-token' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const closed = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('close', (code, signal) => resolve(signal ?? code)));
+    try {
+      for (let i = 0; i < 250 && sockets.length === 0; i++) await sleep(20);
+      expect(sockets.length).toBeGreaterThan(0);
+      const pid = child.pid ?? -1;
+      expect(listeningPorts(pid)).toEqual([]);
+      child.kill('SIGUSR1');
+      await sleep(600);
+      expect(child.exitCode).toBe(null);
+      expect(listeningPorts(pid)).toEqual([]);
+      expect(stderr).not.toContain('Debugger listening');
+    } finally {
+      child.kill('SIGKILL');
+      await closed;
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('control: the /proc check sees an inspector that SIGUSR1 opens in a plain node', async () => {
+    const child = spawn(process.execPath, ['--inspect-port=127.0.0.1:0', '-e', 'console.log("ready"); setTimeout(() => {}, 20000)'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    try {
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      for (let i = 0; i < 250 && !out.includes('ready'); i++) await sleep(20);
+      child.kill('SIGUSR1');
+      let ports: number[] = [];
+      for (let i = 0; i < 50 && ports.length === 0; i++) {
+        await sleep(20);
+        ports = listeningPorts(child.pid ?? -1);
+      }
+      expect(ports.length).toBe(1);
+    } finally {
+      child.kill('SIGKILL');
+      await closed;
+    }
+  });
+
+  it('weighs about what a Node binary weighs', () => {
+    const mib = statSync(SEA).size / 1024 / 1024;
+    console.log(`single executable: ${mib.toFixed(1)} MiB`);
+    expect(mib).toBeGreaterThan(40);
+    expect(mib).toBeLessThan(160);
+  });
+
+  it('links only the C and C++ runtime libraries of the system', () => {
+    const output = execFileSync('ldd', [SEA], { encoding: 'utf8' });
+    const libraries = output
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/)[0] ?? '')
+      .filter((name) => name !== '')
+      .map((name) => name.replace(/^.*\//, '').replace(/\.so.*$/, ''));
+    // glibc's own libraries, plus GCC's C++ runtime: the official Node binary links libstdc++ dynamically.
+    const allowed = new Set(['linux-vdso', 'ld-linux-x86-64', 'ld-linux-aarch64', 'libc', 'libm', 'libdl', 'libpthread', 'librt', 'libgcc_s', 'libstdc++']);
+    expect(libraries.filter((name) => !allowed.has(name))).toEqual([]);
+    expect(libraries).toContain('libc');
+  });
+});
