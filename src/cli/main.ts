@@ -2,7 +2,6 @@
 // command line + environment + config files → Config → secrets spec → Vault → child environment → exec.
 // main() returns an exit code; it reads no globals (entry.ts passes argv, env and the real output in).
 
-import { defaultWellKnownTokenFiles } from '../auth/prepare.ts';
 import { defaultConfigFiles, loadConfig, loadRenewConfig } from '../config/load.ts';
 import type { AuthSetting, Config } from '../config/types.ts';
 import { buildChildEnvironment, type EnvEntry } from '../env/merge.ts';
@@ -11,11 +10,8 @@ import { runCommand, type ExecRequest } from '../exec/run.ts';
 import { Logger, type Output } from '../log.ts';
 import { Redactor } from '../redact.ts';
 import { readSecretsFiles } from '../spec/read.ts';
-import { fetchSecrets } from '../vault/fetch.ts';
-import { realClock, type RetryClock } from '../vault/retry.ts';
-import { connect } from './connect.ts';
+import type { RetryClock } from '../vault/retry.ts';
 import { parseCommandLine } from './program.ts';
-import { runRenewCommand } from './renew.ts';
 
 const CREDENTIAL_VARIABLES = ['VAULT_TOKEN', 'BAO_TOKEN', 'VAULTENV_GITHUB_TOKEN'] as const;
 const CREDENTIAL_FLAGS = new Set(['--token', '--github-token']);
@@ -56,6 +52,8 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
       const log = new Logger(deps.output, 'info', redactor);
       const stop = new AbortController();
       deps.onTerminate?.(() => stop.abort());
+      // Loaded on demand, like the Vault stages below: a run that needs no Vault does not pay for them.
+      const [{ runRenewCommand }, { defaultWellKnownTokenFiles }] = await Promise.all([import('./renew.ts'), import('../auth/prepare.ts')]);
       return await runRenewCommand(config, {
         env,
         wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),
@@ -108,6 +106,12 @@ async function prepareEnvironment(
   const isLogin = !['none', 'token', 'token-file'].includes(config.auth.method);
   // Nothing to fetch and no token to export: no connection at all (and no node:http to load).
   if (refs.length === 0 && !(isLogin && config.exportToken)) return assemble(config, env, [], []);
+  const [{ connect }, { fetchSecrets }, { realClock }, { defaultWellKnownTokenFiles }] = await Promise.all([
+    import('./connect.ts'),
+    import('../vault/fetch.ts'),
+    import('../vault/retry.ts'),
+    import('../auth/prepare.ts'),
+  ]);
   const clock = deps.clock ?? realClock;
   const { client, prepared, loginToken } = await connect(config, {
     env,
