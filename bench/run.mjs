@@ -1,9 +1,10 @@
 // Start-up and fetch cost of vaultenv against a local OpenBao dev server.
-// Prints a table: median wall time of >= RUNS runs and peak RSS for bare `node -e 0`,
-// `vaultenv --version`, and `vaultenv … -- /bin/true` with secrets files naming 0, 1, 10, 100 and
-// 1000 distinct paths (one key each, KV v2 at secret/). Usage: npm run bench [-- --runs N]
+// Prints a table: median wall time of >= RUNS runs and peak RSS for bare `node -e 0`, and, for the
+// bundle and the single executable side by side, `vaultenv --version` and `vaultenv … -- /bin/true`
+// with secrets files naming 0, 1, 10, 100 and 1000 distinct paths (one key each, KV v2 at secret/).
+// Usage: npm run bench [-- --runs N]
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ const runsFlag = process.argv.indexOf('--runs');
 const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 10;
 const SIZES = [0, 1, 10, 100, 1000];
 const cli = join(root, 'bin', 'vaultenv');
-const bundle = join(root, 'dist', 'vaultenv.mjs');
+const sea = join(root, 'dist', 'vaultenv-linux-x64');
 
 function freePort() {
   return new Promise((resolve) => {
@@ -86,17 +87,27 @@ try {
   const paths = await seed(bao, Math.max(...SIZES));
   const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', VAULT_ADDR: bao.address, VAULT_TOKEN: bao.token };
   const node = process.execPath;
-  const rows = [row('node -e 0', [node, '-e', '0'], env), row('vaultenv --version', [node, cli, '--version'], env)];
+  const clis = [['bundle', [node, cli]]];
+  if (existsSync(sea)) clis.push(['single executable', [sea]]);
+  const baseline = row('node -e 0', [node, '-e', '0'], env);
+  const table = [['node -e 0', [baseline]]];
+  const measured = (label, args) => table.push([label, clis.map(([, prefix]) => row(label, [...prefix, ...args], env))]);
+  measured('vaultenv --version', ['--version']);
   for (const size of SIZES) {
     const file = join(work, `${size}.secrets`);
     writeFileSync(file, paths.slice(0, size).map((p, i) => `S${i}=${p}#value\n`).join(''));
-    rows.push(row(`${size} paths -- /bin/true`, [node, cli, '--secrets-file', file, '--', '/bin/true'], env));
+    measured(`${size} paths -- /bin/true`, ['--secrets-file', file, '--', '/bin/true']);
   }
-  const base = rows[0].wall;
-  console.log(`vaultenv bench: node ${process.versions.node}, bundle ${bundle}, ${RUNS} runs each, OpenBao dev server on loopback`);
-  console.log('| what | median wall (ms) | × node -e 0 | peak RSS (MiB) |');
-  console.log('| --- | ---: | ---: | ---: |');
-  for (const r of rows) console.log(`| ${r.label} | ${r.wall.toFixed(1)} | ${(r.wall / base).toFixed(2)} | ${r.rss.toFixed(1)} |`);
+  const base = baseline.wall;
+  console.log(`vaultenv bench: node ${process.versions.node}, ${RUNS} runs each (median wall time, peak RSS), OpenBao dev server on loopback`);
+  const heads = clis.map(([name]) => `${name}: ms | × node -e 0 | MiB`).join(' | ');
+  console.log(`| what | ${heads} |`);
+  console.log(`| --- |${clis.map(() => ' ---: | ---: | ---: |').join('')}`);
+  for (const [label, rows] of table) {
+    const cells = rows.map((r) => `${r.wall.toFixed(1)} | ${(r.wall / base).toFixed(2)} | ${r.rss.toFixed(1)}`);
+    while (cells.length < clis.length) cells.push(' | | ');
+    console.log(`| ${label} | ${cells.join(' | ')} |`);
+  }
 } finally {
   bao.stop();
   rmSync(work, { recursive: true, force: true });
