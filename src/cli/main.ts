@@ -11,6 +11,7 @@ import { Logger, type Output } from '../log.ts';
 import { Redactor } from '../redact.ts';
 import { readSecretsFiles } from '../spec/read.ts';
 import type { RetryClock } from '../vault/retry.ts';
+import type { RenewCommandLine } from '../config/sources.ts';
 import { parseCommandLine } from './program.ts';
 
 const CREDENTIAL_VARIABLES = ['VAULT_TOKEN', 'BAO_TOKEN', 'VAULTENV_GITHUB_TOKEN'] as const;
@@ -45,23 +46,7 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
       deps.output.stdout(commandLine.text);
       return 0;
     }
-    if (commandLine.kind === 'renew') {
-      const config = await loadRenewConfig({ commandLine, env, cwd: deps.cwd, configFiles: deps.configFiles ?? defaultConfigFiles(env, deps.cwd) });
-      if (config.auth.method === 'token') redactor.add(config.auth.token);
-      // The sidecar's job is to report: renewals are logged at any level; info adds the start-up lines.
-      const log = new Logger(deps.output, 'info', redactor);
-      const stop = new AbortController();
-      deps.onTerminate?.(() => stop.abort());
-      // Loaded on demand, like the Vault stages below: a run that needs no Vault does not pay for them.
-      const [{ runRenewCommand }, { defaultWellKnownTokenFiles }] = await Promise.all([import('./renew.ts'), import('../auth/prepare.ts')]);
-      return await runRenewCommand(config, {
-        env,
-        wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),
-        log,
-        redactor,
-        signal: stop.signal,
-      });
-    }
+    if (commandLine.kind === 'renew') return await renew(commandLine, env, deps, redactor);
     const config = await loadConfig({
       commandLine,
       env,
@@ -88,6 +73,30 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     deps.output.stderr(redactor.redact(text));
     return exitCode;
   }
+}
+
+/** `vaultenv renew`: the token-renewer sidecar. */
+async function renew(
+  commandLine: RenewCommandLine,
+  env: Readonly<Record<string, string | undefined>>,
+  deps: MainDeps,
+  redactor: Redactor,
+): Promise<number> {
+  const config = await loadRenewConfig({ commandLine, env, cwd: deps.cwd, configFiles: deps.configFiles ?? defaultConfigFiles(env, deps.cwd) });
+  if (config.auth.method === 'token') redactor.add(config.auth.token);
+  // The sidecar's job is to report: renewals are logged at any level; info adds the start-up lines.
+  const log = new Logger(deps.output, 'info', redactor);
+  const stop = new AbortController();
+  deps.onTerminate?.(() => stop.abort());
+  // Loaded on demand, like the Vault stages of a run: a run that needs no Vault does not pay for them.
+  const [{ runRenewCommand }, { defaultWellKnownTokenFiles }] = await Promise.all([import('./renew.ts'), import('../auth/prepare.ts')]);
+  return await runRenewCommand(config, {
+    env,
+    wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),
+    log,
+    redactor,
+    signal: stop.signal,
+  });
 }
 
 /** Secrets file → Vault → environment: everything that must succeed before the command may start. */
