@@ -45,7 +45,7 @@ export async function prepareConnection(config: ConnectionConfig, deps: ConnectD
     config.tlsFiles.caCert === undefined && config.tlsFiles.caPath === undefined && prepared.kind === 'token' ? prepared.caFile : undefined;
   const material = await readTlsMaterial({ ...config.tlsFiles, caCert: config.tlsFiles.caCert ?? caFromTokenFile });
   deps.log.info(`vault ${tls ? 'https' : 'http'}://${host}:${port}; credential: ${prepared.kind === 'login' ? `${prepared.login.method} login` : prepared.origin}`);
-  const client = await createVaultHttp({
+  const client = createVaultHttp({
     host,
     port,
     tls,

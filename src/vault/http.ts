@@ -5,6 +5,7 @@
 // (which can carry request headers). https is loaded only when TLS is used: it costs start-up time.
 
 import type * as NodeHttp from 'node:http';
+import type * as NodeHttps from 'node:https';
 import type { Agent as HttpAgent, IncomingMessage, RequestOptions } from 'node:http';
 import { VaultFailure, failureForStatus } from './failure.ts';
 import { vaultErrorStrings } from './kv.ts';
@@ -49,12 +50,12 @@ export interface VaultHttp {
   readonly requestsSent: number;
 }
 
-export async function createVaultHttp(options: VaultHttpOptions): Promise<VaultHttp> {
+export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   const maxSockets = options.maxSockets === 0 ? Infinity : options.maxSockets;
   let http: Pick<typeof NodeHttp, 'request'>;
   let agent: HttpAgent;
   if (options.tls) {
-    const https = await import('node:https');
+    const https = loadBuiltin<typeof NodeHttps>('node:https');
     http = https;
     agent = new https.Agent({
       keepAlive: true,
@@ -65,7 +66,7 @@ export async function createVaultHttp(options: VaultHttpOptions): Promise<VaultH
       ...(options.serverName !== undefined ? { servername: options.serverName } : {}),
     });
   } else {
-    const plain = await import('node:http');
+    const plain = loadBuiltin<typeof NodeHttp>('node:http');
     http = plain;
     agent = new plain.Agent({ keepAlive: true, maxSockets });
   }
@@ -193,4 +194,12 @@ function describeTlsError(code: string): string {
   if (/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) return `the TLS certificate is not trusted (${code})`;
   if (/WRONG_VERSION_NUMBER|ERR_SSL/.test(code)) return `the TLS handshake failed; is the server plain HTTP? (${code})`;
   return `TLS error (${code})`;
+}
+
+/**
+ * A built-in module, loaded when first needed. Not `await import('node:http')`: the ESM facade of
+ * node:http reads every export, and its lazy WebSocket getters load undici (about 20 ms at start).
+ */
+function loadBuiltin<T>(name: string): T {
+  return process.getBuiltinModule(name) as T;
 }

@@ -5,16 +5,16 @@ import { createVaultHttp, type VaultHttp } from '../../src/vault/http.ts';
 
 export interface ClientPool {
   /** A plain-HTTP client for 127.0.0.1:`port` (or the address's host and port), with `token` or none. */
-  client(target: number | string, token?: string): Promise<VaultHttp>;
+  client(target: number | string, token?: string): VaultHttp;
   closeAll(): void;
 }
 
 export function clientPool(): ClientPool {
   const clients: VaultHttp[] = [];
   return {
-    async client(target, token) {
+    client(target, token) {
       const url = typeof target === 'number' ? new URL(`http://127.0.0.1:${target}`) : new URL(target);
-      const created = await createVaultHttp({ host: url.hostname, port: Number(url.port), tls: false, validateCerts: true, token, timeoutMs: 10_000, maxSockets: 4 });
+      const created = createVaultHttp({ host: url.hostname, port: Number(url.port), tls: false, validateCerts: true, token, timeoutMs: 10_000, maxSockets: 4 });
       clients.push(created);
       return created;
     },

@@ -27,7 +27,7 @@ let bao: BaoServer;
 let dir: string;
 const pool = clientPool();
 
-const client = (): Promise<VaultHttp> => pool.client(bao.port);
+const client = (): VaultHttp => pool.client(bao.port);
 
 const readSecretWith = (vault: VaultHttp, token: string): Promise<unknown> => readKv2With(vault, token, 'ci/deploy');
 
@@ -78,13 +78,13 @@ afterAll(async () => {
 
 describe('JWT login', () => {
   it('logs in with an RS256 JWT from a file, and the token reads the secret', async () => {
-    const vault = await client();
+    const vault = client();
     const token = await login({ method: 'jwt', role: 'ci', jwt: { file: file('jwt', `${ciJwt()}\n`) } }, vault, OPTIONS);
     expect(await readSecretWith(vault, token)).toEqual(SECRET);
   });
 
   it('logs in with an ES256 JWT from an environment variable', async () => {
-    const vault = await client();
+    const vault = client();
     const env = { CI_JOB_JWT: ciJwt(ecKey) };
     const token = await login({ method: 'jwt', role: 'ci', jwt: { env: 'CI_JOB_JWT' } }, vault, { ...OPTIONS, env });
     expect(await readSecretWith(vault, token)).toEqual(SECRET);
@@ -92,18 +92,18 @@ describe('JWT login', () => {
 
   it('refuses a JWT signed by a key Vault does not know', async () => {
     const forged = ciJwt(strangerKey);
-    const error = await rejected(login({ method: 'jwt', role: 'ci', jwt: { file: file('forged', forged) } }, await client(), OPTIONS));
+    const error = await rejected(login({ method: 'jwt', role: 'ci', jwt: { file: file('forged', forged) } }, client(), OPTIONS));
     expectRefusedWithout(error, forged);
   });
 
   it('refuses a JWT for another audience', async () => {
     const elsewhere = ciJwt(rsaKey, { aud: 'another-service' });
-    const error = await rejected(login({ method: 'jwt', role: 'ci', jwt: { env: 'TOKEN' } }, await client(), { ...OPTIONS, env: { TOKEN: elsewhere } }));
+    const error = await rejected(login({ method: 'jwt', role: 'ci', jwt: { env: 'TOKEN' } }, client(), { ...OPTIONS, env: { TOKEN: elsewhere } }));
     expectRefusedWithout(error, elsewhere);
   });
 
   it('names a missing variable without sending anything', async () => {
-    const vault = await client();
+    const vault = client();
     const error = await rejected(login({ method: 'jwt', role: 'ci', jwt: { env: 'CI_JOB_JWT' } }, vault, { ...OPTIONS, env: {} }));
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).input).toBe('environment variable CI_JOB_JWT');

@@ -46,7 +46,7 @@ let kubernetes: TokenReviewServer;
 let dir: string;
 const pool = clientPool();
 
-const client = (): Promise<VaultHttp> => pool.client(bao.port);
+const client = (): VaultHttp => pool.client(bao.port);
 
 function jwtFile(account: ServiceAccount): string {
   const target = path.join(dir, `${randomUUID()}.token`);
@@ -86,7 +86,7 @@ afterAll(async () => {
 describe('Kubernetes login', () => {
   it('logs in with the service-account JWT at jwtPath, checked by TokenReview, and reads the secret', async () => {
     const reviewsBefore = kubernetes.reviews;
-    const vault = await client();
+    const vault = client();
     const token = await login({ method: 'kubernetes', role: 'logstash', jwtPath: jwtFile(logstash) }, vault, OPTIONS);
     expect(kubernetes.reviews).toBe(reviewsBefore + 1);
     vault.setToken(token);
@@ -98,7 +98,7 @@ describe('Kubernetes login', () => {
     ['a JWT Kubernetes does not authenticate', unknown],
     ['a service account the role does not bind', intruder],
   ])('refuses %s, without the JWT in the error', async (_, account) => {
-    const error = await rejected(login({ method: 'kubernetes', role: 'logstash', jwtPath: jwtFile(account) }, await client(), OPTIONS));
+    const error = await rejected(login({ method: 'kubernetes', role: 'logstash', jwtPath: jwtFile(account) }, client(), OPTIONS));
     expect(error).toBeInstanceOf(AuthError);
     const { message, hint, input } = error as AuthError;
     expect(message).toMatch(/^login refused \(HTTP 403\)/);
@@ -108,7 +108,7 @@ describe('Kubernetes login', () => {
 
   it('names a missing JWT file', async () => {
     const missing = path.join(dir, 'no-such-token');
-    const error = await rejected(login({ method: 'kubernetes', role: 'logstash', jwtPath: missing }, await client(), OPTIONS));
+    const error = await rejected(login({ method: 'kubernetes', role: 'logstash', jwtPath: missing }, client(), OPTIONS));
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).message).toBe('Kubernetes service-account token not found');
     expect((error as AuthError).input).toBe(missing);

@@ -21,7 +21,7 @@ let bao: BaoServer;
 let dir: string;
 const pool = clientPool();
 
-const client = (): Promise<VaultHttp> => pool.client(bao.port);
+const client = (): VaultHttp => pool.client(bao.port);
 
 const readSecretWith = (vault: VaultHttp, token: string): Promise<unknown> => readKv2With(vault, token, 'app/db');
 
@@ -82,7 +82,7 @@ describe('AppRole login', () => {
   it('logs in with a plain secret ID from a file, and the token reads the secret', async () => {
     const secretId = await newSecretId(bao.api, 'approle', 'app');
     const secretIdFile = file('secret-id', `${secretId}\n`);
-    const vault = await client();
+    const vault = client();
     const token = await login({ method: 'approle', roleId, secretIdFile, secretIdWrapped: false }, vault, OPTIONS);
     expect(token).not.toBe('');
     expect(await readSecretWith(vault, token)).toEqual(SECRET);
@@ -90,7 +90,7 @@ describe('AppRole login', () => {
 
   it('refuses a wrong secret ID with Vault’s reason and without the credentials', async () => {
     const wrong = '0b7f4c1e-2d7e-4f5e-9a51-5b6f2a9d0c11';
-    const error = await rejected(login({ method: 'approle', roleId, secretIdFile: file('wrong', wrong), secretIdWrapped: false }, await client(), OPTIONS));
+    const error = await rejected(login({ method: 'approle', roleId, secretIdFile: file('wrong', wrong), secretIdWrapped: false }, client(), OPTIONS));
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).exitCode).toBe(4);
     expect((error as AuthError).message).toMatch(/^login refused \(HTTP 400\): Vault says ".+"/);
@@ -100,7 +100,7 @@ describe('AppRole login', () => {
 
   it('unwraps a response-wrapped secret ID given as a wrapping token (secretIdWrapped)', async () => {
     const { token: wrapping } = await newWrappedSecretId(bao.api, 'approle', 'app');
-    const vault = await client();
+    const vault = client();
     const token = await login({ method: 'approle', roleId, secretIdFile: file('wrapped-token', `${wrapping}\n`), secretIdWrapped: true }, vault, OPTIONS);
     expect(token).not.toBe(wrapping);
     expect(await readSecretWith(vault, token)).toEqual(SECRET);
@@ -112,12 +112,12 @@ describe('AppRole login', () => {
     const files = [file('wrapped.json', JSON.stringify({ wrap_info: wrapInfo })), file('wrap-info.json', JSON.stringify(wrapInfo))];
     const setting = { method: 'approle', roleId, secretIdFile: files[0]!, secretIdWrapped: false } as const;
 
-    const vault = await client();
+    const vault = client();
     const token = await login(setting, vault, OPTIONS);
     expect(await readSecretWith(vault, token)).toEqual(SECRET);
 
     for (const secretIdFile of files) {
-      const error = await rejected(login({ ...setting, secretIdFile }, await client(), OPTIONS));
+      const error = await rejected(login({ ...setting, secretIdFile }, client(), OPTIONS));
       expect(error).toBeInstanceOf(AuthError);
       expect((error as AuthError).message).toBe('the wrapped secret ID was already used or has expired');
       expect((error as AuthError).hint).toMatch(/works once.*get a fresh one/);
@@ -132,18 +132,18 @@ describe('AppRole login', () => {
     const secretIdFile = file('team-secret-id', await newSecretId(bao.api, 'team/apps', 'web'));
     const setting = { method: 'approle', roleId: otherRoleId, secretIdFile, secretIdWrapped: false } as const;
 
-    const refused = await rejected(login(setting, await client(), OPTIONS));
+    const refused = await rejected(login(setting, client(), OPTIONS));
     expect(refused).toBeInstanceOf(AuthError);
     expect((refused as AuthError).input).toBe('approle login at auth/approle');
 
-    const vault = await client();
+    const vault = client();
     const token = await login(setting, vault, { ...OPTIONS, backend: '/team/apps/' });
     expect(await readSecretWith(vault, token)).toEqual(SECRET);
   });
 
   it('names an unreadable secret-ID file', async () => {
     const missing = path.join(dir, 'no-such-secret-id');
-    const error = await rejected(login({ method: 'approle', roleId, secretIdFile: missing, secretIdWrapped: false }, await client(), OPTIONS));
+    const error = await rejected(login({ method: 'approle', roleId, secretIdFile: missing, secretIdWrapped: false }, client(), OPTIONS));
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).message).toBe('secret ID file not found');
     expect((error as AuthError).input).toBe(missing);

@@ -21,7 +21,7 @@ const pool = clientPool();
 /** One token per place a token can come from, each able to read the secret. */
 const tokens = { configured: '', boostport: '', home: '' };
 
-const client = (address: string, token: string | undefined): Promise<VaultHttp> => pool.client(address, token);
+const client = (address: string, token: string | undefined): VaultHttp => pool.client(address, token);
 
 async function readSecret(vault: VaultHttp): Promise<unknown> {
   const response = await vault.request('GET', '/v1/secret/data/shop/api');
@@ -66,7 +66,7 @@ describe('token files', () => {
     const caFile = write('k8s/ca.crt', '-----BEGIN CERTIFICATE-----\n');
     const prepared = await prepareAuth({ method: 'token-file', path: tokenFile }, { env: {}, wellKnownTokenFiles: [] });
     expect(prepared).toEqual({ kind: 'token', token: tokens.configured, origin: `token file ${tokenFile}`, vaultAddr: bao.address, caFile, tokenFile });
-    const vault = await client(bao.address, tokenOf(prepared));
+    const vault = client(bao.address, tokenOf(prepared));
     expect(await readSecret(vault)).toEqual(SECRET);
   });
 
@@ -74,7 +74,7 @@ describe('token files', () => {
     const tokenFile = write('agent/sink', `${tokens.configured}\n`);
     const prepared = await prepareAuth({ method: 'token-file', path: tokenFile }, { env: {}, wellKnownTokenFiles: [] });
     expect(prepared).toEqual({ kind: 'token', token: tokens.configured, origin: `token file ${tokenFile}`, tokenFile });
-    const vault = await client(bao.address, tokenOf(prepared));
+    const vault = client(bao.address, tokenOf(prepared));
     expect(await readSecret(vault)).toEqual(SECRET);
   });
 });
@@ -103,7 +103,7 @@ describe('prepareAuth order', () => {
     expect(prepared.kind).toBe('token');
     if (prepared.kind !== 'token') return;
     expect(prepared.origin).toBe(row.origin.replace('<configured>', configured).replace('<boostport>', boostport));
-    const vault = await client(bao.address, prepared.token);
+    const vault = client(bao.address, prepared.token);
     if (row.expect === 'none') {
       expect(prepared.token).toBeUndefined();
       // Sent without a token, the read is refused (a Vault Agent in front would have added one).
@@ -123,6 +123,6 @@ describe('prepareAuth order', () => {
     write('rotating/vault-token', kubernetesVaultFile(tokens.boostport));
     const prepared = await prepareAuth({ method: 'token-file', path: tokenFile }, deps);
     expect(tokenOf(prepared)).toBe(tokens.boostport);
-    expect(await readSecret(await client(bao.address, tokenOf(prepared)))).toEqual(SECRET);
+    expect(await readSecret(client(bao.address, tokenOf(prepared)))).toEqual(SECRET);
   });
 });
