@@ -1,0 +1,88 @@
+// Keeps the shape of src/ honest (STYLE.md): data flows one way, config → spec → vault → env → exec,
+// with auth and renew beside vault, and cli/ on top; nothing imports cli/. Each third-party package
+// and node:http/https has exactly one adapter, and only cli/entry.ts touches process globals.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = new URL('../../src/', import.meta.url).pathname;
+
+/** Which stages each stage may import (leaves: errors.ts, log.ts, redact.ts, importable from anywhere). */
+const ALLOWED: Record<string, readonly string[]> = {
+  config: ['config'],
+  spec: ['spec'],
+  vault: ['vault', 'spec', 'config'],
+  auth: ['auth', 'vault', 'config'],
+  env: ['env', 'config'],
+  exec: ['exec', 'config'],
+  renew: ['renew', 'vault', 'config'],
+  cli: ['cli', 'config', 'spec', 'vault', 'auth', 'env', 'exec', 'renew'],
+};
+const LEAVES = new Set(['errors.ts', 'log.ts', 'redact.ts']);
+
+/** Packages (and built-ins) that only one file may import. */
+const ADAPTERS: Record<string, string> = {
+  commander: 'cli/program.ts',
+  'dotenv-parse-variables': 'config/typed-values.ts',
+  'node:http': 'vault/http.ts',
+  'node:https': 'vault/http.ts',
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+}
+
+function importsOf(text: string): string[] {
+  const specifiers: string[] = [];
+  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"\n]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|getBuiltinModule<[^>]*>\('([^']+)'\)|loadBuiltin<[^>]*>\('([^']+)'\)/g)) {
+    const specifier = match[1] ?? match[2] ?? match[3] ?? match[4];
+    if (specifier !== undefined) specifiers.push(specifier);
+  }
+  return specifiers;
+}
+
+const files = sourceFiles(SRC).map((path) => ({ path: relative(SRC, path), text: readFileSync(path, 'utf8') }));
+
+describe('the shape of src/', () => {
+  it('finds the source files and their imports', () => {
+    expect(files.length).toBeGreaterThan(30);
+    expect(importsOf(files.find((f) => f.path === 'cli/main.ts')?.text ?? '')).toContain('../config/load.ts');
+  });
+
+  it.each(files.map((f) => [f.path, f] as const))('%s imports only stages before it', (_path, file) => {
+    const stage = file.path.includes('/') ? file.path.split('/')[0]! : undefined;
+    for (const specifier of importsOf(file.text).filter((s) => s.startsWith('.'))) {
+      const target = relative(SRC, join(SRC, file.path, '..', specifier));
+      if (target.startsWith('..')) {
+        expect(target, `${file.path} imports ${target} from outside src/`).toBe('../package.json');
+        continue;
+      }
+      const targetStage = target.includes('/') ? target.split('/')[0]! : undefined;
+      if (targetStage === undefined) {
+        expect(LEAVES.has(target), `${file.path} imports ${target}, which is not a leaf module`).toBe(true);
+        continue;
+      }
+      expect(stage, `leaf ${file.path} imports the stage ${targetStage}`).toBeDefined();
+      expect(ALLOWED[stage!], `unknown stage ${stage}`).toBeDefined();
+      expect(ALLOWED[stage!]!.includes(targetStage), `${file.path} (${stage}) imports ${target} (${targetStage})`).toBe(true);
+    }
+  });
+
+  it('has one adapter per dependency', () => {
+    for (const [module, adapter] of Object.entries(ADAPTERS)) {
+      const importers = files.filter((f) => importsOf(f.text).includes(module)).map((f) => f.path);
+      expect(importers, module).toEqual([adapter]);
+    }
+  });
+
+  it('reads process globals only in cli/entry.ts', () => {
+    const offenders = files
+      .filter((f) => f.path !== 'cli/entry.ts')
+      .filter((f) => /process\.(env|argv|exit)\b/.test(f.text.replace(/\/\/.*$/gm, '')))
+      .map((f) => f.path);
+    expect(offenders).toEqual([]);
+  });
+});
