@@ -37,7 +37,8 @@ function sourceFiles(dir: string): string[] {
 
 function importsOf(text: string): string[] {
   const specifiers: string[] = [];
-  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"\n]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|getBuiltinModule<[^>]*>\('([^']+)'\)|loadBuiltin<[^>]*>\('([^']+)'\)/g)) {
+  const pattern = /(?:^|\n)\s*(?:import|export)[^'"\n]*?from\s+'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|(?:getBuiltinModule|loadBuiltin)(?:<[^>]*>)?\('([^']+)'\)/g;
+  for (const match of text.matchAll(pattern)) {
     const specifier = match[1] ?? match[2] ?? match[3] ?? match[4];
     if (specifier !== undefined) specifiers.push(specifier);
   }
