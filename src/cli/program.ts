@@ -88,6 +88,9 @@ function newParser(command: CommandName, description: string): Parser {
     .helpOption('-h, --help', 'Show this help text.')
     .version(packageJson.version, '--version', 'Show the version.')
     .exitOverride()
+    // commander's suggestion is a second line and is computed on the whole argument (value included):
+    // syntaxError makes its own, from the option name alone.
+    .showSuggestionAfterError(false)
     .configureOutput({
       writeOut: (text) => (output += text),
       writeErr: () => {},
@@ -132,7 +135,7 @@ function newParser(command: CommandName, description: string): Parser {
         if (!(error instanceof CommanderError)) throw error;
         if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') return { kind: 'help', text: output };
         if (error.code === 'commander.version') return { kind: 'version', text: output };
-        throw new ConfigError(syntaxMessage(command, error), { hint: `run ${helpCommand} for usage` });
+        throw syntaxError(command, error, program, helpCommand);
       }
       return undefined;
     },
@@ -163,23 +166,107 @@ function camelCase(flag: string): string {
 }
 
 /**
- * commander's message without its `error: ` prefix, without a value glued to an unknown flag, and
- * without the stray arguments of `vaultenv renew` (any of them could be a secret).
+ * One ConfigError, one line, for a commander syntax error. Nothing of an argument past an option's
+ * name is shown: `--token=VALUE`, `-tVALUE` and `-token=VALUE` show `--token`, `-t`; the stray
+ * arguments of `vaultenv renew` are not shown at all (any of them could be a secret).
  */
-function syntaxMessage(command: CommandName, error: CommanderError): string {
-  if (error.code === 'commander.excessArguments') return 'vaultenv renew takes no arguments, only options';
-  const message = error.message.replace(/^error: /, '').replace(/'(--[^'=\s]+)=[^']*'/g, "'$1=…'");
-  const flag = /^unknown option '(--[^'=\s]+)/.exec(message)?.[1];
-  if (command === 'renew' && flag !== undefined && RUN_ONLY_FLAGS.has(flag)) {
-    return `unknown option '${flag}' (an option of the run command, not of vaultenv renew)`;
+function syntaxError(command: CommandName, error: CommanderError, program: Command, helpCommand: string): ConfigError {
+  const usage = `run ${helpCommand} for usage`;
+  const fail = (message: string, hint = usage): ConfigError => new ConfigError(message, { input: 'command line', hint });
+  if (error.code === 'commander.excessArguments') return fail('vaultenv renew takes no arguments, only options');
+  if (error.code === 'commander.optionMissingArgument') {
+    // `option '--port <PORT>' argument missing`: built from our own option definitions only.
+    return fail(error.message.replace(/^error: /, '').split('\n')[0] ?? 'an option is missing its value');
   }
-  return message;
+  if (error.code !== 'commander.unknownOption') return fail(`the command line cannot be parsed (${error.code})`);
+
+  // `error: unknown option 'ARG'`, ARG exactly as given (suggestions are off).
+  const arg = error.message.replace(/^error: unknown option '/, '').replace(/'$/, '');
+  const { name, rest } = optionName(arg);
+  const longFlags = new Set([...program.options.flatMap((option) => option.long ?? []), '--help']);
+  const known = longFlags.has(name) || program.options.some((option) => option.short === name) || name === '-h';
+  if (command === 'renew' && RUN_ONLY_FLAGS.has(name)) {
+    return fail(`unknown option '${name}' (an option of the run command, not of vaultenv renew)`);
+  }
+  if (command === 'run' && RENEW_ONLY_FLAGS.has(name)) {
+    return fail(`unknown option '${name}' (an option of vaultenv renew, not of the run command)`, 'run vaultenv renew --help for usage');
+  }
+  if (known && rest.startsWith('=')) {
+    const positive = name.replace(/^--no-/, '--');
+    const hint = BOOLEAN_FLAGS.has(positive) ? `use --no-${positive.slice(2)} (or ${positive}) — boolean flags take no value` : usage;
+    return fail(`option '${name}' takes no value`, hint);
+  }
+  const suggestion = name.startsWith('--') ? similarFlags(name, [...longFlags]) : exactLongFlag(arg, longFlags);
+  const hint = suggestion.length === 0 ? usage : `did you mean ${suggestion.join(' or ')}? Run ${helpCommand} for usage`;
+  // A long name cut short at an odd character gets an ellipsis; `-tVALUE` is the unknown option -t.
+  const cut = name.startsWith('--') && rest !== '' && !rest.startsWith('=');
+  return fail(`unknown option '${name}${cut ? '…' : ''}'`, hint);
 }
 
-/** The flags only the run command has (`--secrets-file`, `--no-use-path`, …). */
-const RUN_ONLY_FLAGS = new Set(
-  optionsFor('run')
-    .filter((row) => !row.commands.includes('renew'))
+/**
+ * Splits an argument into the option name vaultenv may show and the rest, which it must not: a long
+ * name ends at the first character that cannot be in one (`=`, a space, a quote, a control character),
+ * a short option is the dash and one letter (`-tVALUE` is `-t` with a glued value).
+ */
+function optionName(arg: string): { name: string; rest: string } {
+  const name = arg.startsWith('--') ? /^--[A-Za-z0-9_-]*/.exec(arg)?.[0] ?? '--' : /^-[A-Za-z0-9]?/.exec(arg)?.[0] ?? '-';
+  return { name, rest: arg.slice(name.length) };
+}
+
+/** `-token=VALUE`: one dash short of a long option. Only the word up to `=` is compared. */
+function exactLongFlag(arg: string, longFlags: ReadonlySet<string>): string[] {
+  const word = /^-([A-Za-z0-9_-]+)(?:=|$)/.exec(arg)?.[1];
+  return word !== undefined && longFlags.has(`--${word}`) ? [`--${word}`] : [];
+}
+
+/** commander's rule: the flags at the smallest edit distance (at most 2) that are more than 40% similar. */
+function similarFlags(name: string, flags: readonly string[]): string[] {
+  let best = 3;
+  let similar: string[] = [];
+  for (const flag of flags) {
+    const distance = editDistance(name.slice(2), flag.slice(2));
+    const length = Math.max(name.length, flag.length) - 2;
+    if (length === 0 || (length - distance) / length <= 0.4) continue;
+    if (distance < best) {
+      best = distance;
+      similar = [flag];
+    } else if (distance === best) similar.push(flag);
+  }
+  return similar.sort((a, b) => a.localeCompare(b));
+}
+
+/** Levenshtein distance with adjacent transpositions (optimal string alignment), as commander computes it. */
+function editDistance(a: string, b: string): number {
+  const width = b.length + 1;
+  const d = new Uint16Array((a.length + 1) * width);
+  const at = (i: number, j: number): number => d[i * width + j] ?? 0;
+  for (let i = 0; i <= a.length; i++) d[i * width] = i;
+  for (let j = 0; j <= b.length; j++) d[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, at(i - 2, j - 2) + 1);
+      d[i * width + j] = value;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/** `--X` and `--no-X` of the rows of `rows`. */
+function flagsOf(rows: readonly OptionRow[]): string[] {
+  return rows
     .flatMap((row) => [...row.flags, ...(row.kind === 'boolean' ? row.flags.map((flag) => `no-${flag}`) : [])])
-    .map((flag) => `--${flag}`),
+    .map((flag) => `--${flag}`);
+}
+
+/** The positive flags of the boolean options (`--inherit-env`), of either command. */
+const BOOLEAN_FLAGS = new Set(
+  [...optionsFor('run'), ...optionsFor('renew')].filter((row) => row.kind === 'boolean').map((row) => `--${row.flags[0] ?? ''}`),
 );
+
+/** The flags only vaultenv renew has (`--interval`, `--no-once`, …). */
+const RENEW_ONLY_FLAGS = new Set(flagsOf(optionsFor('renew').filter((row) => !row.commands.includes('run'))));
+
+/** The flags only the run command has (`--secrets-file`, `--no-use-path`, …). */
+const RUN_ONLY_FLAGS = new Set(flagsOf(optionsFor('run').filter((row) => !row.commands.includes('renew'))));

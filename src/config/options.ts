@@ -7,7 +7,7 @@ import { DEFAULTS, DUPLICATE_BEHAVIORS, EXEC_MODES, KV_VERSIONS, LOG_LEVELS } fr
 
 /**
  * How a value is written in the environment, a config file or a flag:
- * - string: taken as is
+ * - string: taken as is, except for the rows' `trim` and `chars` rules
  * - boolean: exactly `true` or `false` (flags: `--X` / `--no-X`)
  * - integer: one or more ASCII digits
  * - fraction: a decimal number greater than 0 and at most 1: digits, optionally `.` and digits (`0.5`, `.25`, `1`)
@@ -87,6 +87,17 @@ export interface OptionRow {
   readonly kind: OptionKind;
   /** An empty value (flag, environment or file) counts as not set. */
   readonly emptyIsUnset?: boolean;
+  /**
+   * Leading and trailing whitespace is removed (a token mounted from a Kubernetes secret into the
+   * environment often ends in a newline). What is left empty counts as not set with `emptyIsUnset`.
+   */
+  readonly trim?: boolean;
+  /**
+   * The value may not contain whitespace or control characters (after `trim`). `header`: printable
+   * ASCII only (a token, or the namespace, which Node sends as an HTTP header); `word`: any other
+   * character is fine (a mount path in a URL, the TLS server name).
+   */
+  readonly chars?: 'header' | 'word';
   /** The accepted words of an enum. */
   readonly values?: readonly string[];
   /** Inclusive bounds of an integer. */
@@ -212,6 +223,7 @@ export const OPTIONS: readonly OptionRow[] = [
     env: ['VAULT_TLS_SERVER_NAME', 'BAO_TLS_SERVER_NAME'],
     kind: 'string',
     emptyIsUnset: true,
+    chars: 'word',
     description: "Name sent as TLS SNI and expected in Vault's certificate, when it is not the host.",
   },
   {
@@ -222,6 +234,7 @@ export const OPTIONS: readonly OptionRow[] = [
     env: ['VAULT_NAMESPACE', 'BAO_NAMESPACE'],
     kind: 'string',
     emptyIsUnset: true,
+    chars: 'header',
     description: 'Namespace of logins and reads (sent as X-Vault-Namespace).',
   },
   {
@@ -232,7 +245,11 @@ export const OPTIONS: readonly OptionRow[] = [
     env: ['VAULT_TOKEN', 'BAO_TOKEN'],
     kind: 'string',
     emptyIsUnset: true,
-    description: 'Vault token to authenticate with. A login method set in the same source wins over it.',
+    trim: true,
+    chars: 'header',
+    description:
+      'Vault token to authenticate with; surrounding whitespace (a trailing newline) is removed. ' +
+      'A login method set in the same source wins over it.',
   },
   {
     id: 'tokenFile',
@@ -275,7 +292,10 @@ export const OPTIONS: readonly OptionRow[] = [
     env: ['VAULTENV_GITHUB_TOKEN'],
     kind: 'string',
     emptyIsUnset: true,
-    description: 'Log in with the GitHub auth method and this personal access token.',
+    trim: true,
+    chars: 'header',
+    description:
+      'Log in with the GitHub auth method and this personal access token; surrounding whitespace (a trailing newline) is removed.',
   },
   {
     id: 'approleRoleId',
@@ -345,6 +365,7 @@ export const OPTIONS: readonly OptionRow[] = [
     metavar: 'AUTH_BACKEND',
     env: ['VAULT_AUTH_BACKEND'],
     kind: 'string',
+    chars: 'word',
     description: 'Mount name of the auth method. Default: the method name (kubernetes, github, approle or jwt).',
   },
   {

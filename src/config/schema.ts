@@ -145,6 +145,7 @@ function parseWith<T>(schema: z.ZodMiniType<T>, input: unknown): T {
     const issue = result.error.issues[0];
     const field = issue === undefined ? '' : issue.path.map(String).join('.');
     throw new ConfigError(`invalid configuration value for ${field || 'the configuration'}`, {
+      input: field === '' ? 'the merged configuration' : `${field} in the merged configuration`,
       hint: issue?.message ?? 'Check the flags, environment variables and config files',
     });
   }

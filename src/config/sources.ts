@@ -152,6 +152,8 @@ function parseKeyedSource(spec: KeyedSourceSpec): Source {
       if (raw === undefined || isUnset(row, raw) || (negated && raw === '')) continue;
       const origin = spec.origin(name);
       const value = negated ? parseNegatedBoolean(raw, origin) : parseOptionValue(row, raw, origin);
+      // A trimmed value (a token of only whitespace) can be empty only now.
+      if (isUnset(row, value)) continue;
       set.push({ name, value });
     }
     const primary = set[0];

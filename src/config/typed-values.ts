@@ -31,6 +31,12 @@ const FRACTION_HINT = 'Expected a decimal number greater than 0 and at most 1, s
 const BOOLEAN_HINT = 'Expected true or false (lowercase)';
 const NEGATED_HINT = 'Expected true, false, 1 or 0';
 const WHITESPACE = /\s+/;
+/** Anything but printable ASCII without the space (what a token or namespace header may hold). */
+const NOT_HEADER = /[^\x21-\x7e]/;
+/** Whitespace or a control character. */
+const NOT_WORD = /[\s\p{Cc}]/u;
+const HEADER_HINT = 'It may hold printable ASCII characters only, no spaces or control characters: check for a stray newline or space';
+const WORD_HINT = 'It may not contain spaces or control characters: check for a stray newline or space';
 const CONVERT_OPTIONS = { assignToProcessEnv: false, overrideProcessEnv: false } as const;
 const booleanOutput = z.boolean();
 const integerOutput = z.int().check(z.nonnegative());
@@ -38,7 +44,12 @@ const fractionOutput = z.number().check(z.positive(), z.maximum(1));
 
 export function parseOptionValue(row: OptionRow, raw: string, origin: ValueOrigin): TypedValue {
   switch (row.kind) {
-    case 'string':
+    case 'string': {
+      const value = row.trim === true ? raw.trim() : raw;
+      if (row.chars === 'header' && NOT_HEADER.test(value)) throw invalid(origin, HEADER_HINT);
+      if (row.chars === 'word' && NOT_WORD.test(value)) throw invalid(origin, WORD_HINT);
+      return value;
+    }
     case 'address':
       return raw;
     case 'list':

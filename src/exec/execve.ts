@@ -106,6 +106,7 @@ export function execFailure(command: string, error: unknown): Error {
       });
     case 'E2BIG':
       return new EnvironmentError("the command's arguments and environment are too large", {
+        input: command,
         hint: 'Inherit fewer variables (--no-inherit-env) or pass large secrets through files',
         cause: error,
       });

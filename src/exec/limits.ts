@@ -27,45 +27,54 @@ export const POINTER_SIZE = 8;
  * together over ASSUMED_ARG_MAX - ARG_MAX_MARGIN.
  */
 export function checkExecLimits(file: string, argv: readonly string[], env: Readonly<Record<string, string>>): void {
+  // Every error concerns the command about to run: the input names it (its path, cut at a NUL).
+  const input = `command ${file.split('\0')[0] ?? ''}`;
+  const fail = (message: string, hint: string): EnvironmentError => new EnvironmentError(message, { input, hint });
   let total = byteLength(file) + 1;
   argv.forEach((arg, index) => {
     if (arg.includes('\0')) {
-      throw new EnvironmentError(`argument ${index} of the command contains a NUL byte`, { hint: 'A program argument cannot contain NUL' });
+      throw fail(`argument ${index} of the command contains a NUL byte`, 'A program argument cannot contain NUL');
     }
     const size = byteLength(arg) + 1;
     if (size > MAX_ARG_STRLEN) {
-      throw new EnvironmentError(`argument ${index} of the command is too long (${kib(size)})`, {
-        hint: `One argument may be at most ${kib(MAX_ARG_STRLEN)} including its NUL; pass large data through a file`,
-      });
+      throw fail(
+        `argument ${index} of the command is too long (${kib(size)})`,
+        `One argument may be at most ${kib(MAX_ARG_STRLEN)} including its NUL; pass large data through a file`,
+      );
     }
     total += size + POINTER_SIZE;
   });
   for (const [name, value] of Object.entries(env)) {
     const shown = nameForDisplay(name);
-    if (name === '') throw new EnvironmentError('an environment variable has an empty name', { hint: 'Every variable needs a name' });
-    if (name.includes('=')) {
-      throw new EnvironmentError(`environment variable name ${shown} contains "="`, { hint: 'The part after "=" would become the value' });
+    if (name === '') throw fail('an environment variable has an empty name', 'Every variable needs a name');
+    if (name.includes('=')) throw fail(`environment variable name ${shown} contains "="`, 'The part after "=" would become the value');
+    if (name.includes('\0')) {
+      throw fail(`environment variable name ${shown} contains a NUL byte`, 'Variable names cannot contain NUL; check the names in the secrets file');
     }
-    if (name.includes('\0')) throw new EnvironmentError(`environment variable name ${shown} contains a NUL byte`);
-    if (typeof value !== 'string') throw new EnvironmentError(`environment variable ${shown} has no string value`);
+    if (typeof value !== 'string') {
+      throw fail(`environment variable ${shown} has no string value`, 'Every value must be a string; this is a bug in vaultenv, please report it');
+    }
     if (value.includes('\0')) {
-      throw new EnvironmentError(`the value of environment variable ${shown} contains a NUL byte`, {
-        hint: 'Environment values cannot contain NUL; store binary secrets encoded (base64)',
-      });
+      throw fail(
+        `the value of environment variable ${shown} contains a NUL byte`,
+        'Environment values cannot contain NUL; store binary secrets encoded (base64)',
+      );
     }
     const size = byteLength(name) + 1 + byteLength(value) + 1;
     if (size > MAX_ARG_STRLEN) {
-      throw new EnvironmentError(`environment variable ${shown} is too large (${kib(size)})`, {
-        hint: `One NAME=value may be at most ${kib(MAX_ARG_STRLEN)} (Linux MAX_ARG_STRLEN); pass large secrets through a file`,
-      });
+      throw fail(
+        `environment variable ${shown} is too large (${kib(size)})`,
+        `One NAME=value may be at most ${kib(MAX_ARG_STRLEN)} (Linux MAX_ARG_STRLEN); pass large secrets through a file`,
+      );
     }
     total += size + POINTER_SIZE;
   }
   const budget = ASSUMED_ARG_MAX - ARG_MAX_MARGIN;
   if (total > budget) {
-    throw new EnvironmentError(`the command's arguments and environment are too large (${kib(total)}, limit ${kib(budget)})`, {
-      hint: 'Inherit fewer variables (--no-inherit-env) or pass large secrets through files',
-    });
+    throw fail(
+      `the command's arguments and environment are too large (${kib(total)}, limit ${kib(budget)})`,
+      'Inherit fewer variables (--no-inherit-env) or pass large secrets through files',
+    );
   }
 }
 

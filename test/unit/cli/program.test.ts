@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import packageJson from '../../../package.json' with { type: 'json' };
 import { parseCommandLine, type CommandLine } from '../../../src/cli/program.ts';
 import { OPTIONS, optionsFor } from '../../../src/config/options.ts';
-import { ConfigError } from '../../../src/errors.ts';
+import { ConfigError, renderError } from '../../../src/errors.ts';
 
 function run(argv: string[]): Extract<CommandLine, { kind: 'run' }> {
   const result = parseCommandLine(argv);
@@ -109,24 +109,88 @@ describe('parseCommandLine: flags', () => {
   });
 });
 
+/** A syntax error is one line with an input and a hint (renderError's `vaultenv: message (input). Hint`). */
+function expectOneLine(error: ConfigError): void {
+  expect(error.message).not.toContain('\n');
+  expect(error.input).toBe('command line');
+  expect(error.hint).toBeDefined();
+  expect(error.hint).not.toContain('\n');
+  expect(renderError(error).text.trimEnd()).not.toContain('\n');
+}
+
 describe('parseCommandLine: errors', () => {
   it.each([
-    { argv: ['--bogus', 'x'], message: /^unknown option '--bogus'/ },
-    { argv: ['--interval', '5', 'x'], message: /^unknown option '--interval'/ },
-    { argv: ['--once', 'x'], message: /^unknown option '--once'/ },
-    { argv: ['-x', 'ls'], message: /^unknown option '-x'/ },
-    { argv: ['--port'], message: /^option '--port <PORT>' argument missing/ },
+    { argv: ['--bogus', 'x'], message: "unknown option '--bogus'" },
+    { argv: ['-x', 'ls'], message: "unknown option '-x'" },
+    { argv: ['--port'], message: "option '--port <PORT>' argument missing" },
   ])('$argv is an error', ({ argv, message }) => {
     const error = syntaxError(argv);
-    expect(error.message).toMatch(message);
-    expect(error.message).not.toMatch(/^error: /);
+    expect(error.message).toBe(message);
     expect(error.hint).toBe('run vaultenv --help for usage');
+    expectOneLine(error);
   });
 
-  it('does not echo a value glued to an unknown flag', () => {
-    const error = syntaxError(['--tokn=s3cr3t-value', 'x']);
-    expect(error.message).not.toContain('s3cr3t-value');
-    expect(error.message).toContain('--tokn');
+  it.each([['--interval', '5', 'x'], ['--once', 'x'], ['--no-once', 'x']])('%s: a renew option under the run command', (...argv) => {
+    const error = syntaxError(argv);
+    expect(error.message).toBe(`unknown option '${argv[0]}' (an option of vaultenv renew, not of the run command)`);
+    expect(error.hint).toBe('run vaultenv renew --help for usage');
+    expectOneLine(error);
+  });
+
+  it.each([
+    { argv: ['--tokn', 'x'], message: "unknown option '--tokn'", hint: 'did you mean --token? Run vaultenv --help for usage' },
+    { argv: ['--no-use-pth', 'x'], message: "unknown option '--no-use-pth'", hint: 'did you mean --no-use-path? Run vaultenv --help for usage' },
+    { argv: ['--secretsfile', 'f', 'x'], message: "unknown option '--secretsfile'", hint: 'did you mean --secret-file or --secrets-file? Run vaultenv --help for usage' },
+    { argv: ['-token', 'x'], message: "unknown option '-t'", hint: 'did you mean --token? Run vaultenv --help for usage' },
+    { argv: ['renew', '--intervl', '5'], message: "unknown option '--intervl'", hint: 'did you mean --interval? Run vaultenv renew --help for usage' },
+  ])('$argv: the suggestion is in the hint, on the same line', ({ argv, message, hint }) => {
+    const error = syntaxError(argv);
+    expect(error.message).toBe(message);
+    expect(error.hint).toBe(hint);
+    expectOneLine(error);
+  });
+});
+
+describe('parseCommandLine: syntax errors never echo a value', () => {
+  const SECRET = 's.SECRET-never-shown';
+  it.each([
+    { argv: [`-token=${SECRET}`, 'ls'], message: "unknown option '-t'" },
+    { argv: [`-t${SECRET}`, 'ls'], message: "unknown option '-t'" },
+    { argv: [`--tokn=${SECRET}`, 'x'], message: "unknown option '--tokn'" },
+    { argv: [`--tokn=it's-${SECRET}'`, 'x'], message: "unknown option '--tokn'" },
+    { argv: [`--tokn='${SECRET}`, 'x'], message: "unknown option '--tokn'" },
+    { argv: [`--token ${SECRET}`, 'x'], message: "unknown option '--token…'" },
+    { argv: [`--token'${SECRET}`, 'x'], message: "unknown option '--token…'" },
+    { argv: [`--tok\n${SECRET}`, 'x'], message: "unknown option '--tok…'" },
+    { argv: ['--token', `it's-${SECRET}`, `--tokn=${SECRET}`], message: "unknown option '--tokn'" },
+    { argv: [`--inherit-env=it's-${SECRET}`, 'x'], message: "option '--inherit-env' takes no value" },
+    { argv: ['renew', `-token=${SECRET}`], message: "unknown option '-t'" },
+    { argv: ['renew', `--tokn=it's-${SECRET}`], message: "unknown option '--tokn'" },
+    { argv: ['renew', `--secrets-file=${SECRET}`], message: "unknown option '--secrets-file' (an option of the run command, not of vaultenv renew)" },
+  ])('$argv', ({ argv, message }) => {
+    const error = syntaxError(argv);
+    expect(error.message).toBe(message);
+    for (const text of [error.message, error.input, error.hint, renderError(error).text]) expect(text).not.toContain('SECRET');
+    expectOneLine(error);
+  });
+});
+
+describe('parseCommandLine: a boolean flag given a value', () => {
+  it.each([
+    { argv: ['--inherit-env=false', 'x'], flag: '--inherit-env', hint: 'use --no-inherit-env (or --inherit-env) — boolean flags take no value' },
+    { argv: ['--use-path=false', 'x'], flag: '--use-path', hint: 'use --no-use-path (or --use-path) — boolean flags take no value' },
+    { argv: ['--no-inherit-env=true', 'x'], flag: '--no-inherit-env', hint: 'use --no-inherit-env (or --inherit-env) — boolean flags take no value' },
+    { argv: ['--export-token=', 'x'], flag: '--export-token', hint: 'use --no-export-token (or --export-token) — boolean flags take no value' },
+    { argv: ['renew', '--once=true'], flag: '--once', hint: 'use --no-once (or --once) — boolean flags take no value' },
+    { argv: ['renew', '--connect-tls=0'], flag: '--connect-tls', hint: 'use --no-connect-tls (or --connect-tls) — boolean flags take no value' },
+    { argv: ['--help=yes'], flag: '--help', hint: 'run vaultenv --help for usage' },
+    { argv: ['--version=yes'], flag: '--version', hint: 'run vaultenv --help for usage' },
+  ])('$argv', ({ argv, flag, hint }) => {
+    const error = syntaxError(argv);
+    expect(error.message).toBe(`option '${flag}' takes no value`);
+    expect(error.hint).toBe(hint);
+    expect(`${error.message} ${error.hint}`).not.toMatch(/true|false|yes|=0/);
+    expectOneLine(error);
   });
 });
 
@@ -206,12 +270,15 @@ describe('parseCommandLine: renew', () => {
     const error = syntaxError(['renew', ...flags]);
     expect(error.message).toBe(`unknown option '${flags[0]}' (an option of the run command, not of vaultenv renew)`);
     expect(error.hint).toBe('run vaultenv renew --help for usage');
+    expectOneLine(error);
   });
 
   it('rejects an unknown option and arguments, without echoing them', () => {
     expect(syntaxError(['renew', '--bogus']).message).toBe("unknown option '--bogus'");
     const error = syntaxError(['renew', 's3cr3t-value']);
     expect(error.message).toBe('vaultenv renew takes no arguments, only options');
+    expect(renderError(error).text).not.toContain('s3cr3t-value');
+    expectOneLine(error);
     expect(syntaxError(['renew', '--tokn=s3cr3t-value']).message).not.toContain('s3cr3t-value');
     expect(syntaxError(['renew', '--', 'ls']).message).toBe('vaultenv renew takes no arguments, only options');
   });

@@ -3,6 +3,7 @@ import { parseAddress, resolveAddress } from '../../../src/config/address.ts';
 import type { OptionValues } from '../../../src/config/options.ts';
 import type { NamedOrigin, Source } from '../../../src/config/sources.ts';
 import { ConfigError } from '../../../src/errors.ts';
+import { thrown } from '../../helpers/thrown.ts';
 
 const origin = { what: 'environment variable VAULT_ADDR', input: 'environment variable VAULT_ADDR' };
 
@@ -43,26 +44,20 @@ describe('parseAddress', () => {
     ['https://vault:65536', /port must be/],
     ['https://[::1]x', /port must be/],
   ])('%s is rejected', (text, hint) => {
-    try {
-      parseAddress(text, origin);
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      const configError = error as ConfigError;
-      expect(configError.message).toBe('invalid value for environment variable VAULT_ADDR');
-      expect(configError.input).toBe('environment variable VAULT_ADDR');
-      expect(configError.hint).toMatch(hint);
-    }
+    const error = thrown(() => parseAddress(text, origin));
+    expect(error).toBeInstanceOf(ConfigError);
+    const configError = error as ConfigError;
+    expect(configError.message).toBe('invalid value for environment variable VAULT_ADDR');
+    expect(configError.input).toBe('environment variable VAULT_ADDR');
+    expect(configError.hint).toMatch(hint);
   });
 
   it('never echoes the address (it may carry a password)', () => {
-    try {
-      parseAddress('https://user:hunter2secret@vault/path', origin);
-      expect.unreachable();
-    } catch (error) {
-      const configError = error as ConfigError;
-      expect(`${configError.message} ${configError.hint}`).not.toContain('hunter2secret');
-    }
+    const error = thrown(() => parseAddress('https://user:hunter2secret@vault/path', origin));
+    expect(error).toBeInstanceOf(ConfigError);
+    const configError = error as ConfigError;
+    expect(configError.hint).toMatch(/must not have a path/);
+    expect(`${configError.message} ${configError.input} ${configError.hint}`).not.toContain('hunter2secret');
   });
 });
 
@@ -109,16 +104,12 @@ describe('resolveAddress', () => {
     [{ tls: true }, 'VAULTENV_CONNECT_TLS'],
   ])('rejects disagreeing settings in the same source: %j', (extra, name) => {
     const names = { addr: 'VAULT_ADDR', host: 'VAULT_HOST', port: 'VAULT_PORT', tls: 'VAULTENV_CONNECT_TLS' };
-    try {
-      resolveAddress(source({ addr: 'http://example.com:8200', ...extra }, names));
-      expect.unreachable();
-    } catch (error) {
-      const configError = error as ConfigError;
-      expect(configError).toBeInstanceOf(ConfigError);
-      expect(configError.message).toBe('conflicting Vault address settings in the environment');
-      expect(configError.input).toBe(`VAULT_ADDR, ${name}`);
-      expect(configError.hint).toMatch(/Give only the address, or make the settings agree/);
-    }
+    const error = thrown(() => resolveAddress(source({ addr: 'http://example.com:8200', ...extra }, names)));
+    expect(error).toBeInstanceOf(ConfigError);
+    const configError = error as ConfigError;
+    expect(configError.message).toBe('conflicting Vault address settings in the environment');
+    expect(configError.input).toBe(`VAULT_ADDR, ${name}`);
+    expect(configError.hint).toMatch(/Give only the address, or make the settings agree/);
   });
 
   it('takes a host written as a URL as an address', () => {

@@ -451,6 +451,50 @@ describe('loadConfig: VAULT_SKIP_VERIFY', () => {
   });
 });
 
+describe('loadConfig: stray whitespace in tokens, the namespace, the auth mount and the TLS server name', () => {
+  it.each<[string, Setup, AuthSetting]>([
+    ['VAULT_TOKEN with a trailing newline (a mounted Kubernetes secret)', { env: { VAULT_TOKEN: 's.abc\n' } }, token('s.abc')],
+    ['BAO_TOKEN with surrounding spaces', { env: { BAO_TOKEN: '  s.abc\r\n' } }, token('s.abc')],
+    ['VAULT_TOKEN and BAO_TOKEN equal once trimmed', { env: { VAULT_TOKEN: 's.abc\n', BAO_TOKEN: 's.abc' } }, token('s.abc')],
+    ['--token with a trailing newline', { argv: argv('--token', 's.abc\n') }, token('s.abc')],
+    ['VAULT_TOKEN in ./.env with a trailing space', { local: 'VAULT_TOKEN="s.abc "\n' }, token('s.abc')],
+    ['VAULTENV_GITHUB_TOKEN with a trailing newline', { env: { VAULTENV_GITHUB_TOKEN: 'ghp_abc\n' } }, github('ghp_abc')],
+    ['a VAULT_TOKEN of whitespace only is not set', { env: { VAULT_TOKEN: ' \n' }, system: 'VAULT_TOKEN=etc\n' }, token('etc')],
+    ['a --token of whitespace only is not set', { argv: argv('--token', '\n'), env: { VAULT_TOKEN: 'env' } }, token('env')],
+  ])('%s', async (_name, setup, auth) => {
+    expect((await load(setup)).auth).toEqual(auth);
+  });
+
+  const SECRET = 'hvs.STRAY-never-shown';
+  it.each<[Setup, string, string]>([
+    [{ env: { VAULT_TOKEN: `${SECRET}\nx` } }, 'environment variable VAULT_TOKEN', 'set in the environment'],
+    [{ env: { BAO_TOKEN: `${SECRET} x` } }, 'environment variable BAO_TOKEN', 'set in the environment'],
+    [{ argv: argv('--token', `${SECRET}\tx`) }, 'flag --token', 'command line'],
+    [{ env: { VAULTENV_GITHUB_TOKEN: `${SECRET}\rx` } }, 'environment variable VAULTENV_GITHUB_TOKEN', 'set in the environment'],
+    [{ argv: argv('--github-token', `${SECRET}\u0000`) }, 'flag --github-token', 'command line'],
+    [{ env: { VAULT_NAMESPACE: `${SECRET}\n` } }, 'environment variable VAULT_NAMESPACE', 'set in the environment'],
+    [{ env: { BAO_NAMESPACE: `${SECRET} x` } }, 'environment variable BAO_NAMESPACE', 'set in the environment'],
+    [{ argv: argv('--namespace', `${SECRET}\n`) }, 'flag --namespace', 'command line'],
+    [{ system: `VAULT_NAMESPACE="${SECRET} x"\n` }, 'VAULT_NAMESPACE', 'file SYSTEM line 1'],
+    [{ env: { VAULT_AUTH_BACKEND: `${SECRET}\n` } }, 'environment variable VAULT_AUTH_BACKEND', 'set in the environment'],
+    [{ argv: argv('--auth-backend', `${SECRET} x`) }, 'flag --auth-backend', 'command line'],
+    [{ env: { VAULT_TLS_SERVER_NAME: `${SECRET}\n` } }, 'environment variable VAULT_TLS_SERVER_NAME', 'set in the environment'],
+    [{ argv: argv('--tls-server-name', `${SECRET} x`) }, 'flag --tls-server-name', 'command line'],
+  ])('%j is an error naming the setting, never the value', async (setup, what, input) => {
+    const error = await loadError(setup);
+    expect(error.message).toBe(`invalid value for ${what}`);
+    expect(error.input).toBe(input.replace('SYSTEM', files.system));
+    expect(error.hint).toMatch(/check for a stray newline or space$/);
+    expect(shown(error)).not.toContain('STRAY');
+  });
+
+  it('vaultenv renew trims and checks the token and namespace too', async () => {
+    expect((await loadRenew({ env: { VAULT_TOKEN: 's.abc\n' } })).auth).toEqual(token('s.abc'));
+    const error = await loadError({ env: { VAULT_NAMESPACE: 'ns\n' } }, loadRenew);
+    expect(error.message).toBe('invalid value for environment variable VAULT_NAMESPACE');
+  });
+});
+
 describe('loadConfig: namespace and addressConfigured', () => {
   it.each<[Setup, string | undefined]>([
     [{}, undefined],

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { OPTIONS, optionsFor } from '../../../src/config/options.ts';
 import { DEFAULTS, buildConfig, buildRenewConfig } from '../../../src/config/schema.ts';
+import { ConfigError } from '../../../src/errors.ts';
+import { thrown } from '../../helpers/thrown.ts';
 
 describe('OPTIONS', () => {
   it('has unique ids, flags and environment names', () => {
@@ -85,5 +87,26 @@ describe('OPTIONS', () => {
         expect(() => buildConfig({ command: 'x', secretsFiles: ['s'], [row.id]: word })).not.toThrow();
       }
     }
+  });
+});
+
+describe('buildConfig: a value no source check caught', () => {
+  it.each([
+    { input: { command: 'x', secretsFiles: ['s'], port: 0 }, field: 'port', where: 'port in the merged configuration' },
+    { input: { command: 'x', secretsFiles: [] }, field: 'secretsFiles', where: 'secretsFiles in the merged configuration' },
+    { input: { command: 'x', secretsFiles: ['s'], tlsFiles: { serverName: '' } }, field: 'tlsFiles.serverName', where: 'tlsFiles.serverName in the merged configuration' },
+    { input: null, field: 'the configuration', where: 'the merged configuration' },
+  ])('$field: names the field as the input, with a hint', ({ input, field, where }) => {
+    const error = thrown(() => buildConfig(input));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(`invalid configuration value for ${field}`);
+    expect((error as ConfigError).input).toBe(where);
+    expect((error as ConfigError).hint).toBeTruthy();
+  });
+
+  it('vaultenv renew: the same', () => {
+    const error = thrown(() => buildRenewConfig({ renewFraction: 2 }));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).input).toBe('renewFraction in the merged configuration');
   });
 });

@@ -111,6 +111,50 @@ describe('parseOptionValue', () => {
     expect(() => parseNegatedBoolean(raw, origin)).toThrow(ConfigError);
   });
 
+  it.each([
+    ['token', 's.abc\n', 's.abc'],
+    ['token', ' \ts.abc\r\n', 's.abc'],
+    ['token', ' \n', ''],
+    ['githubToken', 'ghp_abc\n', 'ghp_abc'],
+    ['namespace', 'team-a/sub', 'team-a/sub'],
+    ['authBackend', 'kubernetes/cluster-1', 'kubernetes/cluster-1'],
+    ['authBackend', 'ümlaut', 'ümlaut'],
+    ['tlsServerName', 'vault.example.com', 'vault.example.com'],
+  ] as const)('%s %j → %j (tokens are trimmed)', (id, raw, expected) => {
+    expect(parse(id, raw)).toBe(expected);
+  });
+
+  it.each([
+    ['token', 's.abc\ndef'],
+    ['token', 's.abc def'],
+    ['token', 's.abc\u0000'],
+    ['token', 's.abc\u007f'],
+    ['token', 's.äbc'],
+    ['githubToken', 'ghp_a\tb'],
+    ['namespace', 'ns\n'],
+    ['namespace', ' ns'],
+    ['namespace', 'team a'],
+    ['namespace', 'ns\u0007'],
+    ['authBackend', 'k8s\n'],
+    ['authBackend', 'k8s prod'],
+    ['authBackend', 'k8s\u0085'],
+    ['tlsServerName', 'vault.example\n'],
+    ['tlsServerName', 'vault example'],
+  ] as const)('%s rejects %j, naming the setting, with a hint on stray whitespace', (id, raw) => {
+    const error = failure(id, raw);
+    expect(error.message).toBe('invalid value for environment variable X');
+    expect(error.input).toBe('environment variable X');
+    expect(error.hint).toMatch(/check for a stray newline or space$/);
+  });
+
+  it.each(['token', 'githubToken', 'namespace', 'authBackend', 'tlsServerName'] as const)(
+    '%s: a rejected value is never echoed',
+    (id) => {
+      const error = failure(id, 'zz-distinctive-zz\nmore');
+      expect(`${error.message} ${error.input} ${error.hint}`).not.toMatch(/distinctive|more/);
+    },
+  );
+
   it.each(['validateCerts', 'port', 'logLevel', 'renewFraction'] as const)('%s: the message never echoes the value', (id) => {
     const error = failure(id, 'zz-distinctive-zz');
     expect(`${error.message} ${error.input} ${error.hint}`).not.toContain('distinctive');

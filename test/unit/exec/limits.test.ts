@@ -84,4 +84,23 @@ describe('checkExecLimits', () => {
     expect(error.message).toContain('too large');
     expect(error.hint).toContain('--no-inherit-env');
   });
+
+  it.each([
+    { name: 'a NUL in an argument', argv: ['true', `${SECRET}\0`], env: {} },
+    { name: 'a too long argument', argv: ['true', 'x'.repeat(MAX_ARG_STRLEN)], env: {} },
+    { name: 'an empty name', argv: ['true'], env: { '': 'x' } },
+    { name: 'a name with "="', argv: ['true'], env: { [`A=${SECRET}`]: 'x' } },
+    { name: 'a NUL in a name', argv: ['true'], env: { [`A\0${SECRET}`]: 'x' } },
+    { name: 'a value that is no string', argv: ['true'], env: { A: 1 as unknown as string } },
+    { name: 'a NUL in a value', argv: ['true'], env: { A: `${SECRET}\0` } },
+    { name: 'a too large variable', argv: ['true'], env: { A: 'v'.repeat(MAX_ARG_STRLEN) } },
+    { name: 'all too large together', argv: ['true'], env: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`V${i}`, 'v'.repeat(120_000)])) },
+  ])('$name: one line with the command as input and a hint', ({ argv, env }) => {
+    const error = failure(() => checkExecLimits('/bin/true', argv, env));
+    expect(error.input).toBe('command /bin/true');
+    expect(error.hint).toBeTruthy();
+    expect(rendered(error)).toMatch(/^vaultenv: [^\n]+ \(command \/bin\/true\)\. [A-Z][^\n]+\n$/);
+    expect(rendered(error)).not.toContain(SECRET);
+  });
 });
+
