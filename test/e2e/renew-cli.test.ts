@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBao, type BaoServer } from '../helpers/bao.ts';
 import { baseEnv, cliCommand, expectNoLeak, runCli } from '../helpers/run-cli.ts';
@@ -25,6 +26,15 @@ async function alive(token: string): Promise<boolean> {
   return answer.status === 200;
 }
 
+/** The token's remaining TTL in seconds, as the server sees it. */
+async function ttl(token: string): Promise<number> {
+  const answer = await server.api.request('POST', 'auth/token/lookup', { token });
+  if (answer.status !== 200) throw new Error(`auth/token/lookup answered ${answer.status}`);
+  return (answer.body as { data: { ttl: number } }).data.ttl;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 beforeAll(async () => {
   server = await startBao();
   tokens.push(server.rootToken);
@@ -36,38 +46,47 @@ afterAll(async () => {
 
 describe('vaultenv renew', () => {
   it('keeps a periodic token alive past its period while its sibling expires, and stops on SIGTERM', async () => {
-    const kept = await periodicToken('4s');
-    const sibling = await periodicToken('4s');
+    // A period of 8 s, renewed once the TTL is down to 4 s (the default fraction 0.5), checked every second.
+    const kept = await periodicToken('8s');
+    const sibling = await periodicToken('8s');
+    const created = performance.now();
     const file = join(dir, 'vault-token');
     writeFileSync(file, JSON.stringify({ clientToken: kept, vaultAddr: server.address, renewable: true }));
     const child = spawn(...cliCommand(['renew', '--token-file', file, '--interval', '1']), { env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('close', (code) => resolve({ code, at: Date.now() })));
+    // The exit is timed when the process ends; the output is complete once the pipes close.
+    const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('exit', (code) => resolve({ code, at: performance.now() })));
+    const closed = new Promise((resolve) => child.on('close', resolve));
 
-    await new Promise((resolve) => setTimeout(resolve, 9000));
+    // More than 1.5 periods: the sibling expired 5 s ago; the kept token was renewed at about 4 s and 8 s.
+    await sleep(13_000 - (performance.now() - created));
     expect(await alive(kept)).toBe(true);
     expect(await alive(sibling)).toBe(false);
-    expect(output).toMatch(/renewed token \(token file [^)]+\): ttl \ds -> 4s/);
+    expect(output.match(/renewed token \(token file [^)]+\): ttl \ds -> 8s/g)?.length ?? 0).toBeGreaterThanOrEqual(2);
 
-    const killedAt = Date.now();
+    const killedAt = performance.now();
     child.kill('SIGTERM');
     const { code, at } = await exited;
+    console.log(`vaultenv renew: SIGTERM to exit in ${(at - killedAt).toFixed(0)} ms`);
     expect(code).toBe(0);
     expect(at - killedAt).toBeLessThan(1000);
+    await closed;
     expectNoLeak({ stdout: output, stderr: '' }, tokens);
-  }, 30_000);
+  }, 40_000);
 
   it('--once renews and exits 0; a revoked token exits 4 with a clear message', async () => {
-    const token = await periodicToken('4s');
+    const token = await periodicToken('8s');
     const file = join(dir, 'once-token');
     writeFileSync(file, `${token}\n`);
     const env = baseEnv({ VAULT_ADDR: server.address });
-    await new Promise((resolve) => setTimeout(resolve, 2500)); // below half of the period: due for renewal
-    const once = await runCli(['renew', '--once', '--token-file', file], { env });
+    // With --renew-fraction 0.95 the token is due once its TTL is down to 7 s, a second after it was
+    // created: 7 s left for the CLI to start and renew it.
+    while ((await ttl(token)) > 7) await sleep(100);
+    const once = await runCli(['renew', '--once', '--renew-fraction', '0.95', '--token-file', file], { env });
     expect(once.code).toBe(0);
-    expect(once.stderr).toMatch(/renewed token/);
+    expect(once.stderr).toMatch(/renewed token \(token file [^)]+\): ttl [0-7]s -> 8s/);
 
     await server.api.revokeToken(token);
     const revoked = await runCli(['renew', '--once', '--token-file', file], { env });
