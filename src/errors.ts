@@ -89,6 +89,34 @@ export class CommandNotExecutableError extends VaultenvError {
   readonly exitCode = EXIT.notExecutable;
 }
 
+/** The `code` of a failed file-system call (ENOENT, EACCES…), or undefined. */
+export function fileErrorCode(error: unknown): string | undefined {
+  const code: unknown = error instanceof Error && 'code' in error ? error.code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Why a file could not be read, from the error code alone (never from the error's message), as the
+ * end of a sentence that starts with what the file is: "<secrets file> not found", "<token file> is
+ * not readable (permission denied)". Every reader of a file the user names uses it.
+ */
+export function describeFileError(code: string | undefined): string {
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return 'not found';
+    case 'EACCES':
+    case 'EPERM':
+      return 'is not readable (permission denied)';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ELOOP':
+      return 'cannot be read (too many levels of symbolic links)';
+    default:
+      return `cannot be read (${code ?? 'unknown error'})`;
+  }
+}
+
 /**
  * The one-line rendering: `vaultenv: <what failed> (<which input>). <hint>`, then any context lines.
  * Anything that is not a VaultenvError is a bug in vaultenv; its message is not printed because it

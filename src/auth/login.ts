@@ -6,13 +6,13 @@
 
 import { readFile } from 'node:fs/promises';
 import * as z from 'zod/mini';
-import { AuthError, VaultUnavailableError } from '../errors.ts';
+import { AuthError } from '../errors.ts';
 import type { AuthSetting } from '../config/types.ts';
-import { VaultFailure } from '../vault/failure.ts';
+import { VaultFailure, describeVaultErrors, unavailableError } from '../vault/failure.ts';
 import type { VaultHttp } from '../vault/http.ts';
-import { parseJson } from '../vault/kv.ts';
+import { encodeSegments, normalizeMount, parseJson } from '../vault/kv.ts';
 import { withRetries, type RetryClock, type RetryPolicy } from '../vault/retry.ts';
-import { readError } from './token-file.ts';
+import { TOKEN_CHARACTERS, readError } from './token-file.ts';
 
 /** Where Kubernetes mounts a pod's service-account token (the default of `jwtPath`). */
 export const KUBERNETES_JWT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -28,6 +28,12 @@ export interface LoginOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Reads a credential file (the Kubernetes or JWT token, the secret-ID file); tests inject one. */
   readFile?: (path: string) => Promise<string>;
+  /**
+   * Called with each credential as soon as it is read (a JWT, a secret ID, a wrapping token), before
+   * it is sent: the caller registers it with the redactor, since Vault's error strings, which the
+   * messages quote, could echo it.
+   */
+  onCredential?: (value: string) => void;
 }
 
 export type SecretIdFile = { kind: 'secret-id'; secretId: string } | { kind: 'wrapped'; wrappingToken: string };
@@ -35,15 +41,12 @@ export type SecretIdFile = { kind: 'secret-id'; secretId: string } | { kind: 'wr
 const loginAnswer = z.object({ auth: z.object({ client_token: z.string().check(z.minLength(1)) }) });
 const unwrapAnswer = z.object({ data: z.object({ secret_id: z.string().check(z.minLength(1)) }) });
 
-// A token goes into an HTTP header: printable ASCII without spaces.
-const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
-
 const WRAPPED_USED = 'the wrapped secret ID was already used or has expired';
 
 /** Logs in and returns the client token. */
 export async function login(setting: LoginSetting, client: VaultHttp, options: LoginOptions): Promise<string> {
-  const backend = (options.backend ?? setting.method).replace(/^\/+|\/+$/g, '');
-  const path = `/v1/auth/${backend.split('/').map(encodeURIComponent).join('/')}/login`;
+  const backend = normalizeMount(options.backend ?? setting.method);
+  const path = `/v1/auth/${encodeSegments(backend)}/login`;
   const input = `${setting.method} login at auth/${backend}`;
   const body = await loginBody(setting, client, options);
   try {
@@ -59,15 +62,14 @@ export async function login(setting: LoginSetting, client: VaultHttp, options: L
     );
   } catch (error) {
     if (!(error instanceof VaultFailure)) throw error;
-    const says = vaultSays(error);
     switch (error.kind) {
       case 'bad-request':
       case 'unauthorized':
       case 'forbidden':
       case 'not-found':
-        throw new AuthError(`login refused (${error.detail})${says}`, { input, hint: REFUSED_HINTS[setting.method] });
+        throw new AuthError(`login refused (${error.detail})${describeVaultErrors(error)}`, { input, hint: REFUSED_HINTS[setting.method] });
       default:
-        throw unavailable('login failed', error, input);
+        throw unavailableError('login failed', error, input);
     }
   }
 }
@@ -82,13 +84,15 @@ const REFUSED_HINTS: Record<LoginSetting['method'], string> = {
 async function loginBody(setting: LoginSetting, client: VaultHttp, options: LoginOptions): Promise<Record<string, string>> {
   switch (setting.method) {
     case 'kubernetes':
-      return { role: setting.role, jwt: await readCredential(setting.jwtPath, 'Kubernetes service-account token', options) };
+      return { role: setting.role, jwt: await readJwtFile(setting.jwtPath, 'Kubernetes service-account token', options) };
     case 'github':
       return { token: setting.token };
     case 'approle': {
       const text = await readCredentialText(setting.secretIdFile, 'secret ID file', options);
       const file = parseSecretIdFile(text, setting.secretIdFile, setting.secretIdWrapped);
+      options.onCredential?.(file.kind === 'wrapped' ? file.wrappingToken : file.secretId);
       const secretId = file.kind === 'wrapped' ? await unwrapSecretId(file.wrappingToken, setting.secretIdFile, client, options) : file.secretId;
+      if (file.kind === 'wrapped') options.onCredential?.(secretId);
       return { role_id: setting.roleId, secret_id: secretId };
     }
     case 'jwt':
@@ -97,7 +101,7 @@ async function loginBody(setting: LoginSetting, client: VaultHttp, options: Logi
 }
 
 async function jwtOf(source: Extract<LoginSetting, { method: 'jwt' }>['jwt'], options: LoginOptions): Promise<string> {
-  if ('file' in source) return readCredential(source.file, 'JWT file', options);
+  if ('file' in source) return readJwtFile(source.file, 'JWT file', options);
   const value = options.env?.[source.env]?.trim();
   if (value === undefined || value === '') {
     throw new AuthError(`the JWT variable is ${value === undefined ? 'not set' : 'empty'}`, {
@@ -105,8 +109,18 @@ async function jwtOf(source: Extract<LoginSetting, { method: 'jwt' }>['jwt'], op
       hint: 'set it to the JWT (your CI system can issue one), or give a JWT file',
     });
   }
+  reportJwt(value, options);
   return value;
 }
+
+/** A JWT, and each of its segments: Vault could echo one segment (the claims) without the rest. */
+function reportJwt(jwt: string, options: LoginOptions): void {
+  options.onCredential?.(jwt);
+  for (const segment of jwt.split('.')) if (segment.length >= MIN_REPORTED_SEGMENT && segment !== jwt) options.onCredential?.(segment);
+}
+
+/** Shorter JWT segments (an empty signature) are not worth redacting from every line. */
+const MIN_REPORTED_SEGMENT = 16;
 
 async function readCredentialText(path: string, what: string, options: LoginOptions): Promise<string> {
   const read = options.readFile ?? ((p: string) => readFile(p, 'utf8'));
@@ -121,10 +135,11 @@ async function readCredentialText(path: string, what: string, options: LoginOpti
   }
 }
 
-/** A token-like credential file (a JWT): trimmed, non-empty. */
-async function readCredential(path: string, what: string, options: LoginOptions): Promise<string> {
+/** A JWT file (the Kubernetes service-account token, a CI JWT): trimmed, non-empty, reported as a credential. */
+async function readJwtFile(path: string, what: string, options: LoginOptions): Promise<string> {
   const value = (await readCredentialText(path, what, options)).trim();
   if (value === '') throw new AuthError(`the ${what} is empty`, { input: path, hint: 'check what writes this file' });
+  reportJwt(value, options);
   return value;
 }
 
@@ -195,20 +210,9 @@ function unwrapError(error: unknown, input: string): unknown {
       // Vault answers 400 "wrapping token is not valid or does not exist" for a used, expired or unknown one.
       return new AuthError(WRAPPED_USED, {
         input,
-        hint: `a response-wrapped secret ID works once and only until its wrap TTL ends; get a fresh one${vaultSays(error, ' (Vault says "', '")')}`,
+        hint: `a response-wrapped secret ID works once and only until its wrap TTL ends; get a fresh one${describeVaultErrors(error)}`,
       });
     default:
-      return unavailable('unwrapping the secret ID failed', error, input);
+      return unavailableError('unwrapping the secret ID failed', error, input);
   }
-}
-
-function vaultSays(error: VaultFailure, before = ': Vault says "', after = '"'): string {
-  return error.vaultErrors.length > 0 ? `${before}${error.vaultErrors.join('; ')}${after}` : '';
-}
-
-function unavailable(what: string, error: VaultFailure, input: string): VaultUnavailableError {
-  return new VaultUnavailableError(`${what}: ${error.detail}${vaultSays(error)}`, {
-    input,
-    hint: 'check the address and that Vault is running; vaultenv retried with backoff',
-  });
 }

@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as z from 'zod/mini';
-import { AuthError } from '../errors.ts';
+import { AuthError, describeFileError, fileErrorCode } from '../errors.ts';
 
 export interface TokenFileContents {
   token: string;
@@ -25,8 +25,8 @@ export interface TokenFile extends TokenFileContents {
 const FORMATS_HINT =
   'a kubernetes-vault token file is JSON with a non-empty string "clientToken"; a plain token file (an Agent sink) holds the token alone on one line';
 
-// A token goes into an HTTP header: printable ASCII without spaces.
-const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
+/** A token goes into an HTTP header: printable ASCII without spaces. */
+export const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
 
 const kubernetesVaultFile = z.object({
   clientToken: z.string().check(z.regex(TOKEN_CHARACTERS)),
@@ -107,17 +107,14 @@ async function isFile(path: string): Promise<boolean> {
 
 /** An AuthError for a credential file that cannot be read: built from the error code, never its message. */
 export function readError(what: string, path: string, error: unknown): AuthError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-    case 'ENOTDIR':
-      return new AuthError(`${what} not found`, { input: path, hint: 'check the path' });
-    case 'EACCES':
-    case 'EPERM':
-      return new AuthError(`cannot read the ${what}: permission denied`, { input: path, hint: 'check the file permissions and the user vaultenv runs as' });
-    case 'EISDIR':
-      return new AuthError(`the ${what} is a directory`, { input: path, hint: 'give the path of the file itself' });
-    default:
-      return new AuthError(`cannot read the ${what}${code === undefined ? '' : ` (${code})`}`, { input: path, hint: 'check the path and the file permissions' });
-  }
+  const code = fileErrorCode(error);
+  return new AuthError(`${what} ${describeFileError(code)}`, { input: path, hint: READ_HINTS.get(code ?? '') ?? 'check the path and the file permissions' });
 }
+
+const READ_HINTS: ReadonlyMap<string, string> = new Map([
+  ['ENOENT', 'check the path'],
+  ['ENOTDIR', 'check the path'],
+  ['EACCES', 'check the file permissions and the user vaultenv runs as'],
+  ['EPERM', 'check the file permissions and the user vaultenv runs as'],
+  ['EISDIR', 'give the path of the file itself'],
+]);

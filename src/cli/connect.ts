@@ -73,6 +73,8 @@ export async function connect(config: ConnectionConfig, deps: ConnectDeps): Prom
       retry: { baseDelayMs: config.retryBaseDelayMs, retries: config.retryAttempts },
       clock: deps.clock,
       env: deps.env,
+      // Vault's error strings are quoted in messages: a server that echoed a credential must not show it.
+      onCredential: (value) => deps.redactor.add(value),
     });
     deps.redactor.add(token);
     client.setToken(token);

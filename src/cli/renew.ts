@@ -3,7 +3,6 @@
 
 import { prepareAuth } from '../auth/prepare.ts';
 import type { RenewConfig } from '../config/types.ts';
-import { ConfigError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../redact.ts';
 import { realRenewClock, runRenewer } from '../renew/renew.ts';
@@ -20,20 +19,16 @@ export interface RenewCommandDeps {
 }
 
 export async function runRenewCommand(config: RenewConfig, deps: RenewCommandDeps): Promise<number> {
-  const { client, prepared } = await prepareConnection(config, { ...deps, clock: realClock, maxSockets: 1 });
+  const { client } = await prepareConnection(config, { ...deps, clock: realClock, maxSockets: 1 });
   try {
-    if (prepared.kind === 'login') {
-      throw new ConfigError('vaultenv renew renews a token, not a login', {
-        input: `${prepared.login.method} login`,
-        hint: 'give the token to renew with --token, --token-file or VAULT_TOKEN; a login method gets a fresh token at every start',
-      });
-    }
     return await runRenewer(config, {
       client,
       // Re-read every cycle, so a token file replaced by the init container is picked up.
       readToken: async () => {
         const again = await prepareAuth(config.auth, { env: deps.env, wellKnownTokenFiles: deps.wellKnownTokenFiles });
-        if (again.kind !== 'token') return { token: undefined, origin: 'a login method' };
+        // The login options are run-only (config/options.ts), so renew's auth is none, a token or a
+        // token file. This narrows the type; were it ever a login, the loop ends with "no token to renew".
+        if (again.kind !== 'token') return { token: undefined, origin: `${again.login.method} login` };
         if (again.token !== undefined) deps.redactor.add(again.token);
         return { token: again.token, origin: again.origin };
       },

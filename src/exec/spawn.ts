@@ -15,6 +15,7 @@ export interface ChildLike {
   kill(signal: NodeJS.Signals): boolean;
   once(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
   once(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 export interface SpawnOptions {
@@ -79,16 +80,16 @@ export function spawnAndRelay(
       child.once('error', (error) => reject(execFailure(argv0, error)));
       return;
     }
-    // Later 'error' events (a signal that could not be delivered) must not crash us; the child's
-    // 'exit' decides the outcome.
-    child.once('error', () => undefined);
+    // Later 'error' events must not crash us, however many come: Node emits one for each signal that
+    // could not be delivered (EPERM for a setuid child). The child's 'exit' decides the outcome.
+    child.on('error', () => undefined);
 
     const onTerminal = deps.isatty(0);
     const relays = new Map<NodeJS.Signals, SignalListener>();
     for (const signal of RELAYED_SIGNALS) {
       // On a terminal we still listen to INT/QUIT/HUP (without relaying) so that we outlive the child
       // and end with its status.
-      const relay: SignalListener = onTerminal && TERMINAL_SIGNALS.has(signal) ? () => undefined : () => void child.kill(signal);
+      const relay: SignalListener = onTerminal && TERMINAL_SIGNALS.has(signal) ? () => undefined : () => relayTo(child, signal);
       relays.set(signal, relay);
       deps.signals.on(signal, relay);
     }
@@ -112,6 +113,18 @@ export function spawnAndRelay(
       deps.setTimeout(() => resolve(128 + number), SELF_SIGNAL_GRACE_MS);
     });
   });
+}
+
+/**
+ * Sends `signal` to the child. A relay that fails is dropped: ChildProcess.kill throws for EINVAL and
+ * ENOSYS (and emits 'error' for EPERM, ignored above); vaultenv keeps waiting for the child either way.
+ */
+function relayTo(child: ChildLike, signal: NodeJS.Signals): void {
+  try {
+    child.kill(signal);
+  } catch {
+    // Nothing to do: the child's exit still ends the run.
+  }
 }
 
 /** Makes `signal`'s default action happen to us: our status then says the child died by it. */

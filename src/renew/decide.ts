@@ -4,6 +4,7 @@
 
 import * as z from 'zod/mini';
 import { VaultFailure } from '../vault/failure.ts';
+import { parseJson } from '../vault/kv.ts';
 
 /** What lookup-self tells us about a token (never the token itself: the answer's `id` is dropped). */
 export interface TokenLookup {
@@ -74,14 +75,6 @@ export function parseRenewAnswer(body: string): number {
   const parsed = renewAnswer.safeParse(parseJson(body));
   if (!parsed.success) throw new VaultFailure('bad-response', 'token renewal answer has no lease duration');
   return parsed.data.auth.lease_duration;
-}
-
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 /** How a token is named in logs and errors: where it came from and the start of its accessor. */

@@ -9,7 +9,7 @@
 
 import { AuthError, VaultUnavailableError, VaultenvError, renderError } from '../errors.ts';
 import type { RenewConfig } from '../config/types.ts';
-import { VaultFailure, isRetryable } from '../vault/failure.ts';
+import { VaultFailure, describeFailure, describeVaultErrors, isRetryable, unavailableError } from '../vault/failure.ts';
 import type { VaultHttp } from '../vault/http.ts';
 import { backoffDelayMs, realClock } from '../vault/retry.ts';
 import { decide, describeToken, msUntilRenewalDue, parseLookupAnswer, parseRenewAnswer, type TokenLookup } from './decide.ts';
@@ -248,7 +248,7 @@ async function step<T>(what: string, origin: string, lookup: TokenLookup | undef
 
 function definiteError(what: string, origin: string, lookup: TokenLookup | undefined, capped: boolean, failure: VaultFailure): VaultenvError {
   const input = describeToken(origin, lookup?.accessor);
-  const says = failure.vaultErrors.length > 0 ? `: Vault says "${failure.vaultErrors.join('; ')}"` : '';
+  const says = describeVaultErrors(failure);
   if (failure.kind === 'forbidden' || failure.kind === 'unauthorized') {
     if (lookup === undefined && capped) {
       return new AuthError('the token expired: it reached its maximum TTL', { input, hint: `no renewal can extend it: ${RESTART_HINT}` });
@@ -267,24 +267,19 @@ function definiteError(what: string, origin: string, lookup: TokenLookup | undef
   if (lookup !== undefined && failure.kind === 'bad-request' && failure.vaultErrors.some((e) => /not renewable/i.test(e))) {
     return new AuthError('the token is not renewable', { input, hint: `Vault refused to extend it${says}: ${RESTART_HINT}` });
   }
-  return new VaultUnavailableError(`${what} failed: ${failure.detail}${says}`, {
-    input,
-    hint:
-      failure.kind === 'tls'
-        ? "check the CA (VAULT_CACERT, or ca.crt beside kubernetes-vault's token file) and the server name"
-        : 'check that the address points at Vault or OpenBao itself (a proxy or load balancer in between may answer instead)',
-  });
+  // A request that could not be built (a control character in the token) keeps unavailableError's hint.
+  const hint = failure.kind === 'tls' ? TLS_HINT : failure.kind === 'invalid-request' ? undefined : PROXY_HINT;
+  return unavailableError(`${what} failed`, failure, input, hint);
 }
+
+const TLS_HINT = "check the CA (VAULT_CACERT, or ca.crt beside kubernetes-vault's token file) and the server name";
+const PROXY_HINT = 'check that the address points at Vault or OpenBao itself (a proxy or load balancer in between may answer instead)';
 
 function gaveUp(transient: Transient, retries: number): VaultUnavailableError {
   return new VaultUnavailableError(`${transient.step} failed: ${describeFailure(transient.failure)}`, {
     input: `after ${retries} ${retries === 1 ? 'retry' : 'retries'}`,
     hint: 'check that Vault is reachable and unsealed; --retry-attempts and --retry-base-delay-milliseconds set how long to try',
   });
-}
-
-function describeFailure(failure: VaultFailure): string {
-  return failure.vaultErrors.length > 0 ? `${failure.detail} (${failure.vaultErrors.join('; ')})` : failure.detail;
 }
 
 function threshold(lookup: TokenLookup, config: RenewLoopConfig): number {

@@ -4,7 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { SpecError } from '../errors.ts';
+import { SpecError, describeFileError, fileErrorCode } from '../errors.ts';
 import { parseSecretsFile } from './parse.ts';
 import type { SecretRef } from './types.ts';
 
@@ -50,34 +50,22 @@ function firstInvalidLine(bytes: Buffer): number {
 }
 
 function readError(path: string, absolute: string, error: unknown): SpecError {
-  const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  const code = fileErrorCode(error);
   const where = isAbsolute(path) ? path : `${path}, resolved to ${absolute}`;
-  switch (code ?? 'unknown') {
+  return new SpecError(`secrets file ${describeFileError(code)}`, { input: path, hint: readHint(code, where), cause: error });
+}
+
+function readHint(code: string | undefined, where: string): string {
+  switch (code) {
     case 'ENOENT':
     case 'ENOTDIR':
-      return new SpecError('secrets file not found', {
-        input: path,
-        hint: `Check the path (${where}) or pass another with --secrets-file`,
-        cause: error,
-      });
+      return `Check the path (${where}) or pass another with --secrets-file`;
     case 'EACCES':
     case 'EPERM':
-      return new SpecError('secrets file is not readable', {
-        input: path,
-        hint: 'Give the user running vaultenv read permission on the file',
-        cause: error,
-      });
+      return 'Give the user running vaultenv read permission on the file';
     case 'EISDIR':
-      return new SpecError('secrets file is a directory', {
-        input: path,
-        hint: 'Pass the path of a file to --secrets-file',
-        cause: error,
-      });
+      return 'Pass the path of a file to --secrets-file';
     default:
-      return new SpecError('cannot read the secrets file', {
-        input: path,
-        hint: `The system reported ${code ?? 'an unknown error'}; check the file (${where})`,
-        cause: error,
-      });
+      return `Check the file (${where})`;
   }
 }

@@ -1,7 +1,10 @@
 // What can go wrong talking to Vault, as data: the HTTP client and the KV helpers report a
-// VaultFailure, retry.ts decides from its kind alone whether to try again, and fetch.ts turns the
-// final one into a VaultenvError for the user. Nothing here carries a token or a response body
-// that we did not reduce to Vault's own `errors` strings.
+// VaultFailure, retry.ts decides from its kind alone whether to try again, and fetch.ts, auth/login.ts
+// and renew/renew.ts turn the final one into a VaultenvError for the user, with the helpers at the end
+// of this file. Nothing here carries a token or a response body that we did not reduce to Vault's own
+// `errors` strings.
+
+import { VaultUnavailableError } from '../errors.ts';
 
 export type FailureKind =
   | 'unreachable' // connection refused/reset, DNS failure
@@ -13,6 +16,7 @@ export type FailureKind =
   | 'precondition-failed' // 412: a performance standby has not caught up yet
   | 'bad-response' // 200 whose body is not what the endpoint returns
   | 'bad-request' // 400
+  | 'invalid-request' // the request could not even be sent (a control character in the token or namespace)
   | 'unauthorized' // 401
   | 'forbidden' // 403
   | 'not-found' // 404
@@ -49,6 +53,7 @@ export function isRetryable(kind: FailureKind): boolean {
       return true;
     case 'tls':
     case 'bad-request':
+    case 'invalid-request':
     case 'unauthorized':
     case 'forbidden':
     case 'not-found':
@@ -70,4 +75,34 @@ export function failureForStatus(status: number, vaultErrors: readonly string[])
   if (status === 503) return new VaultFailure('unavailable', detail, vaultErrors);
   if (status >= 500 && status <= 599) return new VaultFailure('server-error', detail, vaultErrors);
   return new VaultFailure('unexpected-status', detail, vaultErrors);
+}
+
+/** Vault's own error strings as the end of a message: `: Vault says "a; b"`, or '' when it gave none. */
+export function describeVaultErrors(failure: VaultFailure): string {
+  return failure.vaultErrors.length > 0 ? `: Vault says "${failure.vaultErrors.join('; ')}"` : '';
+}
+
+/** The failure in a few words: "HTTP 503: Vault says "Vault is sealed"", "connection refused". */
+export function describeFailure(failure: VaultFailure): string {
+  return `${failure.detail}${describeVaultErrors(failure)}`;
+}
+
+const UNAVAILABLE_HINTS: Partial<Record<FailureKind, string>> = {
+  unreachable: 'check the address (VAULT_ADDR, --host, --port) and that Vault is running; vaultenv retried with backoff',
+  timeout: 'Vault did not answer in time; raise --request-timeout-milliseconds or check the network',
+  tls: 'trust the CA with VAULT_CACERT or VAULT_CAPATH (VAULT_SKIP_VERIFY=true or --no-validate-certs turns checks off), or use http:// if the server has no TLS',
+  unavailable: 'Vault may be sealed, in standby or under maintenance; vaultenv retried with backoff',
+  'redirect-elsewhere': 'point VAULT_ADDR at the active node; vaultenv does not send the token to another host',
+  'invalid-request': 'check the token (--token, VAULT_TOKEN or the token file) and VAULT_NAMESPACE for line breaks or other control characters',
+};
+
+/**
+ * The error for a request that failed for a reason other than the credentials or the path: "<what>:
+ * <detail>: Vault says …", with a hint for the kind of failure unless the caller gives one.
+ */
+export function unavailableError(what: string, failure: VaultFailure, input: string, hint?: string): VaultUnavailableError {
+  return new VaultUnavailableError(`${what}: ${describeFailure(failure)}`, {
+    input,
+    hint: hint ?? UNAVAILABLE_HINTS[failure.kind] ?? 'vaultenv retried transient failures with backoff; check the Vault server',
+  });
 }

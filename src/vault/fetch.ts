@@ -4,9 +4,9 @@
 // order; any missing path, key or non-string value is an error, so the command never starts with a
 // partial environment.
 
-import { AuthError, SecretMissingError, VaultUnavailableError, type VaultenvError } from '../errors.ts';
+import { AuthError, SecretMissingError, type VaultenvError } from '../errors.ts';
 import type { SecretRef } from '../spec/types.ts';
-import { VaultFailure, type FailureKind } from './failure.ts';
+import { VaultFailure, describeVaultErrors, unavailableError } from './failure.ts';
 import type { VaultHttp } from './http.ts';
 import { mountLookupPath, normalizeMount, parseMountAnswer, parseSecretAnswer, secretRequestPath, type MountInfo } from './kv.ts';
 import { withRetries, type RetryClock, type RetryPolicy } from './retry.ts';
@@ -58,8 +58,8 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
         options.log(`mount ${mount}: ${info.version === 2 ? 'KV v2' : 'KV v1 (or another engine read like it)'}`);
         mountInfo.set(mount, info);
       } catch (error) {
-        mountFailures.set(mount, asFailure(error));
         cancel.abort();
+        mountFailures.set(mount, asFailure(error));
       }
     }),
   );
@@ -84,9 +84,9 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
         options.log(`getting ${path}`);
         return parseSecretAnswer((await client.request('GET', path, { signal: cancel.signal })).body, version);
       }, path).catch((error: unknown) => {
+        cancel.abort();
         const failure = asFailure(error);
         if (!failures.has(path)) failures.set(path, failure);
-        cancel.abort();
         return {};
       }),
     );
@@ -137,13 +137,10 @@ function describeType(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
+/** A VaultFailure as it is; anything else (a bug) is thrown on, after the caller cancelled the other requests. */
 function asFailure(error: unknown): VaultFailure {
   if (error instanceof VaultFailure) return error;
   throw error;
-}
-
-function vaultSays(failure: VaultFailure): string {
-  return failure.vaultErrors.length > 0 ? `: Vault says "${failure.vaultErrors.join('; ')}"` : '';
 }
 
 function mountError(ref: SecretRef, failure: VaultFailure, hasToken: boolean): VaultenvError {
@@ -163,18 +160,18 @@ function mountError(ref: SecretRef, failure: VaultFailure, hasToken: boolean): V
         });
       }
       // OpenBao answers 403 both for a mount the token cannot use and for a mount that does not exist.
-      return new AuthError(`no access to the mount "${mount}", or nothing is mounted there${vaultSays(failure)}`, {
+      return new AuthError(`no access to the mount "${mount}", or nothing is mounted there${describeVaultErrors(failure)}`, {
         input,
         hint: 'check the mount name (MOUNT line, or secret/ for version 1 files), the token and its policies; --kv-version 1|2 skips this lookup',
       });
     case 'bad-request':
     case 'not-found':
-      return new SecretMissingError(`no secrets engine is mounted at "${mount}"${vaultSays(failure)}`, {
+      return new SecretMissingError(`no secrets engine is mounted at "${mount}"${describeVaultErrors(failure)}`, {
         input,
         hint: 'check the MOUNT line (version 2 files) or that KV is mounted at secret/ (version 1 files)',
       });
     default:
-      return unavailable(failure, input);
+      return unavailableError('Vault request failed', failure, input);
   }
 }
 
@@ -188,43 +185,33 @@ function secretError(ref: SecretRef, requestPath: string, failure: VaultFailure)
       });
     case 'forbidden':
     case 'unauthorized':
-      return new AuthError(`permission denied reading secret ${displayPath(ref)}${vaultSays(failure)}`, {
+      return new AuthError(`permission denied reading secret ${displayPath(ref)}${describeVaultErrors(failure)}`, {
         input,
         hint: "the token is invalid or expired, or its policies do not allow reading this path",
       });
     default:
-      return unavailable(failure, input);
+      return unavailableError('Vault request failed', failure, input);
   }
 }
 
-function unavailable(failure: VaultFailure, input: string): VaultenvError {
-  const kind: FailureKind = failure.kind;
-  const hints: Partial<Record<FailureKind, string>> = {
-    unreachable: 'check the address (VAULT_ADDR, --host, --port) and that Vault is running; vaultenv retried with backoff',
-    timeout: 'Vault did not answer in time; raise --request-timeout-milliseconds or check the network',
-    tls: 'trust the CA with VAULT_CACERT or VAULT_CAPATH (VAULT_SKIP_VERIFY=true or --no-validate-certs turns checks off), or use http:// if the server has no TLS',
-    unavailable: 'Vault may be sealed, in standby or under maintenance; vaultenv retried with backoff',
-    'redirect-elsewhere': 'point VAULT_ADDR at the active node; vaultenv does not send the token to another host',
-  };
-  return new VaultUnavailableError(`Vault request failed: ${failure.detail}${vaultSays(failure)}`, {
-    input,
-    hint: hints[kind] ?? 'vaultenv retried transient failures with backoff; check the Vault server',
-  });
-}
-
-/** Runs at most `limit` tasks at once (0 = no limit). A task holds its slot through its retries, as vaultenv's did. */
-function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+/**
+ * Runs at most `limit` tasks at once (0 = no limit). A task holds its slot through its retries, as
+ * vaultenv's did. A finished task hands its slot straight to the first waiting one: were the slot
+ * freed and taken again a moment later, a newcomer could take it in between and run one task too many.
+ */
+export function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
   if (limit === 0) return (task) => task();
   let active = 0;
   const waiting: Array<() => void> = [];
   return async (task) => {
     if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
+    else active++;
     try {
       return await task();
     } finally {
-      active--;
-      waiting.shift()?.();
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
     }
   };
 }

@@ -93,8 +93,18 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
         timeout: options.timeoutMs,
         ...(signal ? { signal } : {}),
       };
+      let request: NodeHttp.ClientRequest;
+      try {
+        request = http.request(requestOptions, onResponse);
+      } catch (error) {
+        // Node checks the headers before connecting and throws (ERR_INVALID_CHAR for a line break in
+        // the token or namespace). Its message names the header, but the failure is built from the
+        // code alone, as every other one.
+        reject(requestBuildFailure(error));
+        return;
+      }
       requestsSent++;
-      const request = http.request(requestOptions, (response: IncomingMessage) => {
+      function onResponse(response: IncomingMessage): void {
         const chunks: Buffer[] = [];
         let size = 0;
         response.on('data', (chunk: Buffer) => {
@@ -111,7 +121,7 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
           resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), location });
         });
         response.on('error', (error) => reject(transportFailure(error)));
-      });
+      }
       // The socket-idle timeout covers connecting and waiting; a whole-request deadline keeps a server
       // that trickles bytes from holding us forever.
       const deadline = setTimeout(() => request.destroy(new VaultFailure('timeout', `no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
@@ -186,6 +196,12 @@ function transportFailure(error: unknown): VaultFailure {
     default:
       return new VaultFailure('unreachable', code === '' ? 'network error' : `network error ${code}`);
   }
+}
+
+function requestBuildFailure(error: unknown): VaultFailure {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ERR_INVALID_CHAR') return new VaultFailure('invalid-request', 'invalid character in a request header (token or namespace)');
+  return new VaultFailure('invalid-request', `the request could not be built (${code ?? 'unknown error'})`);
 }
 
 function describeTlsError(code: string): string {

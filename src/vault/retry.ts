@@ -31,7 +31,11 @@ export async function withRetries<T>(
     try {
       return await operation();
     } catch (error) {
-      if (!(error instanceof VaultFailure) || !isRetryable(error.kind) || retryNumber >= policy.retries || signal?.aborted) throw error;
+      if (!(error instanceof VaultFailure) || !isRetryable(error.kind)) throw error;
+      // Abandoned, not failed: the transient failure of a request cancelled because of another one
+      // must not be reported in its place (the caller reports the failure that is not 'cancelled').
+      if (signal?.aborted === true) throw new VaultFailure('cancelled', 'cancelled after another failure');
+      if (retryNumber >= policy.retries) throw error;
       const delay = backoffDelayMs(policy, retryNumber, () => clock.random());
       onRetry(error, retryNumber, delay);
       await clock.sleep(delay, signal);

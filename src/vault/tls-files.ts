@@ -4,7 +4,7 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, describeFileError, fileErrorCode } from '../errors.ts';
 
 export interface TlsMaterial {
   ca: string | undefined;
@@ -34,10 +34,7 @@ async function readPem(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read the ${what}`, {
-      input: path,
-      hint: `the system reported ${(error as NodeJS.ErrnoException).code ?? 'an error'}; check the path and its permissions`,
-    });
+    throw new ConfigError(`${what} ${describeFileError(fileErrorCode(error))}`, { input: path, hint: 'check the path and its permissions' });
   }
 }
 
@@ -47,10 +44,9 @@ async function readCaDirectory(dir: string): Promise<string> {
   try {
     names = (await readdir(dir)).sort();
   } catch (error) {
-    throw new ConfigError('cannot read the CA directory (VAULT_CAPATH)', {
-      input: dir,
-      hint: `the system reported ${(error as NodeJS.ErrnoException).code ?? 'an error'}; VAULT_CAPATH names a directory of PEM files`,
-    });
+    const code = fileErrorCode(error);
+    const problem = code === 'ENOTDIR' ? 'is not a directory' : describeFileError(code);
+    throw new ConfigError(`CA directory (VAULT_CAPATH) ${problem}`, { input: dir, hint: 'VAULT_CAPATH names a directory of PEM files' });
   }
   const pems: string[] = [];
   for (const name of names) {

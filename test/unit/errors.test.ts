@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, EXIT, SpecError, renderError } from '../../src/errors.ts';
+import { ConfigError, EXIT, SpecError, describeFileError, fileErrorCode, renderError } from '../../src/errors.ts';
 
 describe('renderError', () => {
   it('renders one line: what failed, the input, the hint with a capital', () => {
@@ -18,5 +18,27 @@ describe('renderError', () => {
     expect(exitCode).toBe(70);
     expect(text).toContain('internal error (TypeError)');
     expect(text).not.toContain('s3cr3t-token');
+  });
+});
+
+describe('describeFileError', () => {
+  it.each([
+    ['ENOENT', 'not found'],
+    ['ENOTDIR', 'not found'],
+    ['EACCES', 'is not readable (permission denied)'],
+    ['EPERM', 'is not readable (permission denied)'],
+    ['EISDIR', 'is a directory'],
+    ['ELOOP', 'cannot be read (too many levels of symbolic links)'],
+    ['EIO', 'cannot be read (EIO)'],
+    [undefined, 'cannot be read (unknown error)'],
+  ])('%s: "<file> %s"', (code, text) => {
+    expect(describeFileError(code)).toBe(text);
+  });
+
+  it('takes the code of a file-system error, and nothing from other values', () => {
+    expect(fileErrorCode(Object.assign(new Error('open /x'), { code: 'ENOENT' }))).toBe('ENOENT');
+    expect(fileErrorCode(Object.assign(new Error('x'), { code: 42 }))).toBeUndefined();
+    expect(fileErrorCode({ code: 'ENOENT' })).toBeUndefined();
+    expect(fileErrorCode(undefined)).toBeUndefined();
   });
 });

@@ -2,7 +2,8 @@
 // answer becomes a token or an error. The real-server behaviour is in test/integration/auth-*.test.ts.
 import { describe, expect, it } from 'vitest';
 import { login, parseSecretIdFile, type LoginOptions, type LoginSetting } from '../../../src/auth/login.ts';
-import { AuthError, VaultUnavailableError } from '../../../src/errors.ts';
+import { AuthError, VaultUnavailableError, renderError } from '../../../src/errors.ts';
+import { Redactor } from '../../../src/redact.ts';
 import { VaultFailure, failureForStatus } from '../../../src/vault/failure.ts';
 import type { VaultHttp, VaultResponse } from '../../../src/vault/http.ts';
 import { rejected, thrown } from '../../helpers/thrown.ts';
@@ -103,6 +104,53 @@ describe('credential files', () => {
   it('refuse an empty JWT file', async () => {
     const error = await rejected(login({ method: 'kubernetes', role: 'r', jwtPath: '/t' }, scriptedClient([]), options({ '/t': '\n' })));
     expect((error as AuthError).message).toBe('the Kubernetes service-account token is empty');
+  });
+});
+
+describe('credentials reported for redaction', () => {
+  const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJDQU5BUlktY2xhaW1zIn0.SIGNATURE-CANARY-0123456789';
+  const SEGMENTS = JWT.split('.');
+
+  it.each<{ what: string; setting: LoginSetting; files: Record<string, string>; env?: Record<string, string>; answers: Answer[]; expected: string[] }>([
+    { what: 'the Kubernetes JWT', setting: { method: 'kubernetes', role: 'r', jwtPath: '/t' }, files: { '/t': `${JWT}\n` }, answers: [loginOk()], expected: [JWT, ...SEGMENTS] },
+    { what: 'a JWT file', setting: { method: 'jwt', role: 'r', jwt: { file: '/j' } }, files: { '/j': JWT }, answers: [loginOk()], expected: [JWT, ...SEGMENTS] },
+    { what: 'a JWT variable', setting: { method: 'jwt', role: 'r', jwt: { env: 'J' } }, files: {}, env: { J: ` ${JWT} ` }, answers: [loginOk()], expected: [JWT, ...SEGMENTS] },
+    {
+      what: 'a secret ID',
+      setting: { method: 'approle', roleId: 'rid', secretIdFile: '/s', secretIdWrapped: false },
+      files: { '/s': 'sid-CANARY\n' },
+      answers: [loginOk()],
+      expected: ['sid-CANARY'],
+    },
+    {
+      what: 'a wrapping token and the secret ID it unwraps',
+      setting: { method: 'approle', roleId: 'rid', secretIdFile: '/w', secretIdWrapped: true },
+      files: { '/w': 'hvs.WRAPCANARY' },
+      answers: [ok({ data: { secret_id: 'sid-unwrapped-CANARY' } }), loginOk()],
+      expected: ['hvs.WRAPCANARY', 'sid-unwrapped-CANARY'],
+    },
+  ])('reports $what before sending it', async ({ setting, files, env, answers, expected }) => {
+    const client = scriptedClient(answers);
+    const reported: { value: string; requestsBefore: number }[] = [];
+    const onCredential = (value: string) => reported.push({ value, requestsBefore: client.sent.length });
+    expect(await login(setting, client, options(files, { ...(env ? { env } : {}), onCredential }))).toBe('hvs.client');
+    expect(reported.map((r) => r.value)).toEqual(expected);
+    // Each credential is reported before the request that carries it: the wrapping token before the
+    // unwrap, the unwrapped secret ID before the login.
+    const requestOf = (value: string) => client.sent.findIndex((sent) => sent.token === value || JSON.stringify(sent.body ?? null).includes(value));
+    for (const { value, requestsBefore } of reported) {
+      expect(requestOf(value)).toBeGreaterThanOrEqual(0);
+      expect(requestsBefore).toBeLessThanOrEqual(requestOf(value));
+    }
+  });
+
+  it('so that a login refusal echoing the JWT shows none of it once the credentials are in the redactor', async () => {
+    const redactor = new Redactor();
+    const client = scriptedClient([failureForStatus(400, [`invalid JWT ${JWT} (claims ${SEGMENTS[1]!})`])]);
+    const error = await rejected(login({ method: 'jwt', role: 'r', jwt: { file: '/j' } }, client, options({ '/j': JWT }, { onCredential: (v) => redactor.add(v) })));
+    const line = redactor.redact(renderError(error).text);
+    expect(line).toContain('login refused (HTTP 400): Vault says "invalid JWT <redacted> (claims <redacted>)"');
+    for (const part of ['CANARY', ...SEGMENTS]) expect(line).not.toContain(part);
   });
 });
 

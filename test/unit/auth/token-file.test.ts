@@ -133,10 +133,10 @@ describe('readTokenFile', () => {
   });
 
   it.each([
-    ['EACCES', 'cannot read the token file: permission denied'],
-    ['EPERM', 'cannot read the token file: permission denied'],
+    ['EACCES', 'token file is not readable (permission denied)'],
+    ['EPERM', 'token file is not readable (permission denied)'],
     ['ENOTDIR', 'token file not found'],
-    ['EIO', 'cannot read the token file (EIO)'],
+    ['EIO', 'token file cannot be read (EIO)'],
   ])('turns %s into an AuthError from the code alone', (code, message) => {
     const cause = Object.assign(new Error(`${code}: open '/x' with ${CANARY}`), { code });
     const error = readError('token file', '/x', cause);
@@ -148,7 +148,7 @@ describe('readTokenFile', () => {
 
   it('names a directory given as the file', async () => {
     const error = await rejected(readTokenFile(dir));
-    expect((error as AuthError).message).toBe('the token file is a directory');
+    expect((error as AuthError).message).toBe('token file is a directory');
   });
 
   it('reports a malformed file with its path and without its content', async () => {

@@ -124,4 +124,30 @@ describe('spawnAndRelay', () => {
     child.exit(5);
     await expect(status).resolves.toBe(5);
   });
+
+  it('survives every relay the child refuses with an error event (EPERM: a setuid child), and ends with its exit code', async () => {
+    const { child, signals, status } = setup();
+    child.killFailure = { mode: 'emit', code: 'EPERM' };
+    // An EventEmitter throws an 'error' nobody listens to: the second and third would crash vaultenv
+    // if only the first were absorbed.
+    expect(() => {
+      signals.emit('SIGTERM');
+      signals.emit('SIGTERM');
+      signals.emit('SIGHUP');
+    }).not.toThrow();
+    expect(child.killed).toEqual(['SIGTERM', 'SIGTERM', 'SIGHUP']);
+    child.exit(0);
+    await expect(status).resolves.toBe(0);
+  });
+
+  it.each(['EINVAL', 'ENOSYS'])('survives a relay whose kill throws %s, and keeps relaying', async (code) => {
+    const { child, signals, status } = setup();
+    child.killFailure = { mode: 'throw', code };
+    expect(() => signals.emit('SIGTERM')).not.toThrow();
+    child.killFailure = undefined;
+    signals.emit('SIGUSR1');
+    expect(child.killed).toEqual(['SIGTERM', 'SIGUSR1']);
+    child.exit(3);
+    await expect(status).resolves.toBe(3);
+  });
 });

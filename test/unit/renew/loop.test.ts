@@ -132,7 +132,7 @@ describe('the renew loop', () => {
     const warnings = out.lines.filter((l) => l.level === 'warn').map((l) => l.msg);
     expect(warnings).toEqual([
       'token lookup failed: connection refused; retrying in 75 ms',
-      'token lookup failed: HTTP 503 (Vault is sealed); retrying in 150 ms',
+      'token lookup failed: HTTP 503: Vault says "Vault is sealed"; retrying in 150 ms',
       'token lookup failed: no answer within 1000 ms; retrying in 300 ms',
       'token lookup failed: HTTP 500; retrying in 500 ms',
       'token lookup failed: connection refused; retrying in 500 ms',
@@ -311,6 +311,14 @@ describe('exit codes', () => {
     expect(lines).toEqual([expect.stringMatching(/^token lookup failed: certificate has expired .*Check the CA/) as unknown]);
     const notFound = setup([failureForStatus(404, [])]);
     expect(await runRenewer(LOOP, notFound.deps)).toBe(6);
+    expect(notFound.out.lines.at(-1)?.msg).toMatch(/^token lookup failed: HTTP 404 .*a proxy or load balancer/);
+  });
+
+  it('6 at once for a token Node refuses to send (a control character), with a hint about the token, not the proxy', async () => {
+    const { client, out, deps } = setup([new VaultFailure('invalid-request', 'invalid character in a request header (token or namespace)')]);
+    expect(await runRenewer(LOOP, deps)).toBe(6);
+    expect(client.sent).toHaveLength(1);
+    expect(out.lines.at(-1)?.msg).toMatch(/^token lookup failed: invalid character in a request header \(token or namespace\) .*control characters/);
   });
 });
 

@@ -85,7 +85,7 @@ describe('readSecretsFiles', () => {
       'catch (e) { console.log(JSON.stringify({ message: e.message, input: e.input })); }',
     ].join('\n');
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    expect(JSON.parse(out)).toEqual({ message: 'secrets file is not readable', input: path });
+    expect(JSON.parse(out)).toEqual({ message: 'secrets file is not readable (permission denied)', input: path });
   });
 
   it('passes parse errors through with the path as given', async () => {

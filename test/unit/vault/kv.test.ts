@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mountLookupPath, normalizeMount, parseMountAnswer, parseSecretAnswer, secretRequestPath, vaultErrorStrings } from '../../../src/vault/kv.ts';
+import { encodeSegments, mountLookupPath, normalizeMount, parseMountAnswer, parseSecretAnswer, secretRequestPath, vaultErrorStrings } from '../../../src/vault/kv.ts';
 import { VaultFailure } from '../../../src/vault/failure.ts';
+import { Redactor } from '../../../src/redact.ts';
 
 describe('request paths', () => {
   it('puts data/ after the mount for KV v2 only', () => {
@@ -14,6 +15,7 @@ describe('request paths', () => {
   });
 
   it('percent-encodes each segment and keeps the slashes', () => {
+    expect(encodeSegments('team a/ü?')).toBe('team%20a/%C3%BC%3F');
     expect(secretRequestPath('secret', 'a b/ü?x%', { path: 'secret', version: 2 })).toBe('/v1/secret/data/a%20b/%C3%BC%3Fx%25');
     expect(mountLookupPath('kv/team a')).toBe('/v1/sys/internal/ui/mounts/kv/team%20a');
   });
@@ -62,5 +64,24 @@ describe('secret answers', () => {
     expect(vaultErrorStrings(JSON.stringify({ errors: ['1 error occurred:\n\t* permission denied\n\n'] }))).toEqual(['permission denied']);
     expect(vaultErrorStrings(JSON.stringify({ errors: ['2 errors occurred:\n\t* a\n\t* b\n\n'] }))).toEqual(['a; b']);
     expect(vaultErrorStrings('<html>')).toEqual([]);
+  });
+
+  it('keeps an error string of up to 1000 characters whole, so an echoed credential is redacted whole', () => {
+    const jwt = `eyJhbGciOiJSUzI1NiJ9.${'x'.repeat(900)}.sig-CANARY`;
+    const [error] = vaultErrorStrings(JSON.stringify({ errors: [`1 error occurred:\n\t* invalid JWT ${jwt}\n\n`] }));
+    expect(error).toBe(`invalid JWT ${jwt}`);
+    const redactor = new Redactor();
+    redactor.add(jwt);
+    expect(redactor.redact(error!)).toBe('invalid JWT <redacted>');
+  });
+
+  it('cuts a longer error string at a space, never inside a word: a credential is shown whole or not at all', () => {
+    const credential = `CANARY${'c'.repeat(60)}`;
+    const words = `${'word '.repeat(190)}`; // 950 characters
+    const [error] = vaultErrorStrings(JSON.stringify({ errors: [`${words}${credential} and more after it`] }));
+    expect(error).toBe(`${words.trimEnd()} …`);
+    expect(error).not.toContain('CANARY');
+    const [single] = vaultErrorStrings(JSON.stringify({ errors: [`${'z'.repeat(1200)}`] }));
+    expect(single).toBe('…');
   });
 });

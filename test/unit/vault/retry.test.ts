@@ -67,4 +67,50 @@ describe('retries', () => {
   ])('status %i retryable: %s', (status, retryable) => {
     expect(isRetryable(failureForStatus(status, []).kind)).toBe(retryable);
   });
+
+  it('turns a transient failure met after the signal was aborted into "cancelled", without retrying', async () => {
+    const cancel = new AbortController();
+    const clock = fakeClock();
+    let attempts = 0;
+    const error = await withRetries(
+      () => {
+        attempts++;
+        cancel.abort(); // another request failed while this one waited for its answer
+        return Promise.reject(failureForStatus(503, ['Vault is sealed']));
+      },
+      { baseDelayMs: 40, retries: 9 },
+      clock,
+      undefined,
+      cancel.signal,
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(VaultFailure);
+    expect((error as VaultFailure).kind).toBe('cancelled');
+    expect((error as VaultFailure).vaultErrors).toEqual([]);
+    expect(attempts).toBe(1);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('turns the transient failure of the attempt after an aborted backoff into "cancelled" too', async () => {
+    const cancel = new AbortController();
+    const clock: RetryClock = { sleep: () => (cancel.abort(), Promise.resolve()), random: () => 0.5 };
+    let attempts = 0;
+    await expect(
+      withRetries(() => (attempts++, Promise.reject(new VaultFailure('unreachable', 'connection refused'))), { baseDelayMs: 40, retries: 9 }, clock, undefined, cancel.signal),
+    ).rejects.toMatchObject({ kind: 'cancelled' });
+    expect(attempts).toBe(2);
+  });
+
+  it('still reports a definite answer that comes after the abort, and a transient one when nothing was aborted', async () => {
+    const cancel = new AbortController();
+    cancel.abort();
+    await expect(withRetries(() => Promise.reject(failureForStatus(404, [])), { baseDelayMs: 1, retries: 9 }, fakeClock(), undefined, cancel.signal)).rejects.toMatchObject({
+      kind: 'not-found',
+    });
+    await expect(
+      withRetries(() => Promise.reject(failureForStatus(503, [])), { baseDelayMs: 1, retries: 1 }, fakeClock(), undefined, new AbortController().signal),
+    ).rejects.toMatchObject({ kind: 'unavailable' });
+  });
 });
