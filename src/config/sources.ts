@@ -7,7 +7,7 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, describeFileError, fileErrorCode } from '../errors.ts';
 import { optionsFor, type CommandName, type OptionId, type OptionRow, type OptionValues } from './options.ts';
 import { parseNegatedBoolean, parseOptionValue, type TypedValue, type ValueOrigin } from './typed-values.ts';
 
@@ -121,11 +121,11 @@ export async function readConfigFile(path: string): Promise<string | undefined> 
     if (!stats.isFile()) return undefined;
     return await readFile(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = fileErrorCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new ConfigError('cannot read config file', {
+    throw new ConfigError(`config file ${describeFileError(code)}`, {
       input: `file ${path}`,
-      hint: `${code ?? 'read error'}: make it readable by this user, or remove it`,
+      hint: 'make it readable by this user, or remove it',
       cause: error,
     });
   }

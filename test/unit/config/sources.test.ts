@@ -284,6 +284,6 @@ describe('readConfigFile', () => {
     const error = await readConfigFile(join(dir, 'loop')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).input).toBe(`file ${join(dir, 'loop')}`);
-    expect((error as ConfigError).message).toBe('cannot read config file');
+    expect((error as ConfigError).message).toBe('config file cannot be read (too many levels of symbolic links)');
   });
 });
