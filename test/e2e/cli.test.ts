@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, cliCommand, expectNoLeak, runCli } from '../helpers/run-cli.ts';
 import { kvServer, uniqueName } from '../helpers/servers.ts';
+import { readThroughSlowPipe } from '../helpers/slow-reader.ts';
 
 const TRAP = new URL('../fixtures/exec/trap-signals.ts', import.meta.url).pathname;
 const NODE = process.execPath;
@@ -57,20 +58,8 @@ describe('the exec', () => {
 
   it('hands the program blocking stdio: 20 MB through a slow pipe arrive whole', async () => {
     const total = 20_000_000;
-    const child = spawn(...cliCommand(['--secrets-file', empty, '--', 'head', '-c', String(total), '/dev/zero']), { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let received = 0;
-    let stderr = '';
-    let paused = false;
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.stdout.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (!paused) {
-        paused = true;
-        child.stdout.pause();
-        setTimeout(() => child.stdout.resume(), 500);
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    const [file, args] = cliCommand(['--secrets-file', empty, '--', 'head', '-c', String(total), '/dev/zero']);
+    const { code, received, stderr } = await readThroughSlowPipe(file, args, env());
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(received).toBe(total);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readThroughSlowPipe } from '../helpers/slow-reader.ts';
 
 const HARNESS = fileURLToPath(new URL('../fixtures/exec/harness.ts', import.meta.url));
 const TRAP = fileURLToPath(new URL('../fixtures/exec/trap-signals.ts', import.meta.url));
@@ -92,28 +93,12 @@ describe.each(['execve', 'spawn'] as const)('%s mode', (mode) => {
 
   it('streams 20 MB to a slow reader (a non-blocking pipe would make head fail with EAGAIN)', async () => {
     const total = 20_000_000;
-    const child = spawn(NODE, [HARNESS, mode, 'head', '-c', String(total), '/dev/zero'], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HARNESS_TOUCH_STDIO: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, signal, received, stderr } = await readThroughSlowPipe(NODE, [HARNESS, mode, 'head', '-c', String(total), '/dev/zero'], {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HARNESS_TOUCH_STDIO: '1',
     });
-    let received = 0;
-    let stderr = '';
-    let paused = false;
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.stdout.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (!paused) {
-        // Stop reading as soon as the writer runs, so its pipe fills up and write() would block.
-        paused = true;
-        child.stdout.pause();
-        setTimeout(() => child.stdout.resume(), 500);
-      }
-    });
-    const result = await new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      child.on('close', (code, signal) => resolve({ code, signal })),
-    );
     expect(stderr).toBe('');
-    expect(result).toEqual({ code: 0, signal: null });
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(received).toBe(total);
   }, TIMEOUT_MS);
 });

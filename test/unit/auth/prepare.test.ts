@@ -1,21 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultWellKnownTokenFiles, prepareAuth, type PreparedAuth } from '../../../src/auth/prepare.ts';
 import type { AuthSetting } from '../../../src/config/types.ts';
 import { AuthError } from '../../../src/errors.ts';
 import { rejected } from '../../helpers/thrown.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'vaultenv-prepare-unit-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir, write } = scratchDir('vaultenv-prepare-unit');
 
-function write(relative: string, content: string): string {
-  const target = path.join(dir, relative);
-  mkdirSync(path.dirname(target), { recursive: true });
-  writeFileSync(target, content);
-  return target;
-}
 
 function tokenOf(prepared: PreparedAuth): string | undefined {
   if (prepared.kind !== 'token') throw new Error('expected a token');

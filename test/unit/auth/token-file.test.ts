@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseTokenFile, readError, readTokenFile, type TokenFileContents } from '../../../src/auth/token-file.ts';
 import { AuthError } from '../../../src/errors.ts';
 import { rejected, thrown } from '../../helpers/thrown.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/auth/token-files/', import.meta.url));
 /** The token every fixture holds: it must never appear in an error. */
@@ -100,15 +100,8 @@ describe('parseTokenFile', () => {
 });
 
 describe('readTokenFile', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'vaultenv-token-file-unit-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const { dir, write } = scratchDir('vaultenv-token-file-unit');
 
-  function write(relative: string, content: string): string {
-    const target = path.join(dir, relative);
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, content);
-    return target;
-  }
 
   it('finds the ca.crt beside a kubernetes-vault token file', async () => {
     const file = write('with-ca/vault-token', fixture('valid', 'kubernetes-vault.json').text);
