@@ -327,6 +327,8 @@ describe('vaultenv renew against a real OpenBao', () => {
     // Hold the renewer while the server comes back and the token is recreated, so that it cannot look
     // the token up in the moment between the two (that would be a correct exit 4: the token is gone).
     renewer.child.kill('SIGSTOP');
+    // Everything from here on is read: the renewer may log the new token the moment it continues.
+    mark = renewer.output().length;
     try {
       await server.start();
       await periodicToken({ id });
@@ -334,7 +336,6 @@ describe('vaultenv renew against a real OpenBao', () => {
       renewer.child.kill('SIGCONT');
     }
     const after = await lookup(id);
-    mark = renewer.output().length;
     await renewer.waitFor(/Vault answered again after \d+ failed attempts/, 10_000, mark);
     await renewer.waitFor(new RegExp(`renewed token \\([^)]*${prefix(after!.accessor)}\\)`), 10_000, mark);
     expect(after!.accessor).not.toBe(before!.accessor);
