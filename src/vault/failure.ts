@@ -90,7 +90,7 @@ export function describeFailure(failure: VaultFailure): string {
 const UNAVAILABLE_HINTS: Partial<Record<FailureKind, string>> = {
   unreachable: 'check the address (VAULT_ADDR, --host, --port) and that Vault is running; vaultenv retried with backoff',
   timeout: 'Vault did not answer in time; raise --request-timeout-milliseconds or check the network',
-  tls: 'trust the CA with VAULT_CACERT or VAULT_CAPATH (VAULT_SKIP_VERIFY=true or --no-validate-certs turns checks off), or use http:// if the server has no TLS',
+  tls: 'trust the CA with VAULT_CACERT or VAULT_CAPATH (VAULT_SKIP_VERIFY=true or --no-validate-certs turns checks off), send a client certificate with VAULT_CLIENT_CERT and VAULT_CLIENT_KEY if the server asks for one, or use http:// if the server has no TLS',
   unavailable: 'Vault may be sealed, in standby or under maintenance; vaultenv retried with backoff',
   'redirect-elsewhere': 'point VAULT_ADDR at the active node; vaultenv does not send the token to another host',
   'invalid-request': 'check the token (--token, VAULT_TOKEN or the token file) and VAULT_NAMESPACE for line breaks or other control characters',

@@ -208,7 +208,12 @@ function describeTlsError(code: string): string {
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the TLS certificate does not match the host name (${code})`;
   if (code === 'CERT_HAS_EXPIRED') return `the TLS certificate has expired (${code})`;
   if (/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) return `the TLS certificate is not trusted (${code})`;
-  if (/WRONG_VERSION_NUMBER|ERR_SSL/.test(code)) return `the TLS handshake failed; is the server plain HTTP? (${code})`;
+  // The server's alerts: it wants a client certificate, or does not accept the one sent.
+  if (/ALERT_CERTIFICATE_REQUIRED|ALERT_BAD_CERTIFICATE|ALERT_UNKNOWN_CA|ALERT_CERTIFICATE_UNKNOWN/.test(code)) {
+    return `the server requires a client certificate it accepts (${code})`;
+  }
+  if (/WRONG_VERSION_NUMBER/.test(code)) return `the TLS handshake failed; is the server plain HTTP? (${code})`;
+  if (/ERR_SSL/.test(code)) return `the TLS handshake failed (${code})`;
   return `TLS error (${code})`;
 }
 
