@@ -89,8 +89,8 @@ export class CommandNotExecutableError extends VaultenvError {
   readonly exitCode = EXIT.notExecutable;
 }
 
-/** The `code` of a failed file-system call (ENOENT, EACCES…), or undefined. */
-export function fileErrorCode(error: unknown): string | undefined {
+/** The `code` of a Node error (ENOENT, EACCES, ECONNREFUSED, ERR_…), or undefined. */
+export function errorCode(error: unknown): string | undefined {
   const code: unknown = error instanceof Error && 'code' in error ? error.code : undefined;
   return typeof code === 'string' ? code : undefined;
 }

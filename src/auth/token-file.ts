@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as z from 'zod/mini';
-import { AuthError, describeFileError, fileErrorCode } from '../errors.ts';
+import { AuthError, describeFileError, errorCode } from '../errors.ts';
 
 export interface TokenFileContents {
   token: string;
@@ -107,7 +107,7 @@ async function isFile(path: string): Promise<boolean> {
 
 /** An AuthError for a credential file that cannot be read: built from the error code, never its message. */
 export function readError(what: string, path: string, error: unknown): AuthError {
-  const code = fileErrorCode(error);
+  const code = errorCode(error);
   return new AuthError(`${what} ${describeFileError(code)}`, { input: path, hint: READ_HINTS.get(code ?? '') ?? 'check the path and the file permissions' });
 }
 

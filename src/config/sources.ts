@@ -7,7 +7,7 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
-import { ConfigError, describeFileError, fileErrorCode } from '../errors.ts';
+import { ConfigError, describeFileError, errorCode } from '../errors.ts';
 import { optionsFor, type CommandName, type OptionId, type OptionRow, type OptionValues } from './options.ts';
 import { parseNegatedBoolean, parseOptionValue, type TypedValue, type ValueOrigin } from './typed-values.ts';
 
@@ -121,7 +121,7 @@ export async function readConfigFile(path: string): Promise<string | undefined> 
     if (!stats.isFile()) return undefined;
     return await readFile(path, 'utf8');
   } catch (error) {
-    const code = fileErrorCode(error);
+    const code = errorCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw new ConfigError(`config file ${describeFileError(code)}`, {
       input: `file ${path}`,

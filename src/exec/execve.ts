@@ -3,7 +3,7 @@
 // to the program (shared/docs/node-runtime.md): ignored SIGPIPE/SIGXFSZ and non-blocking stdio.
 
 import { isMainThread } from 'node:worker_threads';
-import { CommandNotExecutableError, CommandNotFoundError, EnvironmentError } from '../errors.ts';
+import { CommandNotExecutableError, CommandNotFoundError, EnvironmentError, errorCode } from '../errors.ts';
 import type { SignalRegistry } from './signals.ts';
 
 export type ExecveFn = (file: string, args: readonly string[], env: Record<string, string>) => never;
@@ -94,7 +94,7 @@ export function execCommand(file: string, argv: readonly string[], env: Readonly
 
 /** Turns an exec/spawn failure (an errno) into the error a shell would report. */
 export function execFailure(command: string, error: unknown): Error {
-  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  const errno = errorCode(error);
   // No errno, or Node's own argument validation (ERR_*): not the command's fault, a bug of ours.
   if (errno === undefined || errno.startsWith('ERR_')) return error instanceof Error ? error : new Error(String(error));
   switch (errno) {

@@ -5,7 +5,7 @@
 
 import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { CommandNotExecutableError, CommandNotFoundError } from '../errors.ts';
+import { CommandNotExecutableError, CommandNotFoundError, errorCode } from '../errors.ts';
 
 /**
  * PATH when vaultenv's own PATH is unset: musl's execvp default, because vaultenv's release binaries
@@ -117,7 +117,7 @@ async function probeFile(file: string, fs: ResolveFs): Promise<Probe> {
   try {
     stat = await fs.stat(file);
   } catch (error) {
-    const errno = errnoOf(error);
+    const errno = errorCode(error);
     if (errno === 'EACCES' || errno === 'EPERM') return { kind: 'no-permission', errno };
     // ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG and anything stranger: nothing we could run is there.
     return { kind: 'missing' };
@@ -128,7 +128,7 @@ async function probeFile(file: string, fs: ResolveFs): Promise<Probe> {
     // X_OK also fails on a noexec mount, where execve would fail with EACCES.
     await fs.access(file, constants.X_OK);
   } catch (error) {
-    return { kind: 'no-permission', errno: errnoOf(error) ?? 'EACCES' };
+    return { kind: 'no-permission', errno: errorCode(error) ?? 'EACCES' };
   }
   return { kind: 'ok' };
 }
@@ -275,7 +275,3 @@ function notExecutable(command: string, hint: string, message = 'command is not 
   return new CommandNotExecutableError(message, { input: command, hint });
 }
 
-function errnoOf(error: unknown): string | undefined {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
-}

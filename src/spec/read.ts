@@ -4,7 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { SpecError, describeFileError, fileErrorCode } from '../errors.ts';
+import { SpecError, describeFileError, errorCode } from '../errors.ts';
 import { parseSecretsFile } from './parse.ts';
 import type { SecretRef } from './types.ts';
 
@@ -50,7 +50,7 @@ function firstInvalidLine(bytes: Buffer): number {
 }
 
 function readError(path: string, absolute: string, error: unknown): SpecError {
-  const code = fileErrorCode(error);
+  const code = errorCode(error);
   const where = isAbsolute(path) ? path : `${path}, resolved to ${absolute}`;
   return new SpecError(`secrets file ${describeFileError(code)}`, { input: path, hint: readHint(code, where), cause: error });
 }

@@ -7,6 +7,7 @@
 import type * as NodeHttp from 'node:http';
 import type * as NodeHttps from 'node:https';
 import type { Agent as HttpAgent, IncomingMessage, RequestOptions } from 'node:http';
+import { errorCode } from '../errors.ts';
 import { VaultFailure, failureForStatus } from './failure.ts';
 import { vaultErrorStrings } from './kv.ts';
 
@@ -179,7 +180,7 @@ function sameOriginPath(location: string, options: VaultHttpOptions, currentPath
 }
 
 function transportFailure(error: unknown): VaultFailure {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const code = errorCode(error) ?? '';
   if (code === 'ABORT_ERR') return new VaultFailure('cancelled', 'request cancelled');
   if (TLS_ERROR_CODE.test(code)) return new VaultFailure('tls', describeTlsError(code));
   switch (code) {
@@ -199,7 +200,7 @@ function transportFailure(error: unknown): VaultFailure {
 }
 
 function requestBuildFailure(error: unknown): VaultFailure {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const code = errorCode(error);
   if (code === 'ERR_INVALID_CHAR') return new VaultFailure('invalid-request', 'invalid character in a request header (token or namespace)');
   return new VaultFailure('invalid-request', `the request could not be built (${code ?? 'unknown error'})`);
 }

@@ -4,7 +4,7 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, describeFileError, fileErrorCode } from '../errors.ts';
+import { ConfigError, describeFileError, errorCode } from '../errors.ts';
 
 export interface TlsMaterial {
   ca: string | undefined;
@@ -34,7 +34,7 @@ async function readPem(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`${what} ${describeFileError(fileErrorCode(error))}`, { input: path, hint: 'check the path and its permissions' });
+    throw new ConfigError(`${what} ${describeFileError(errorCode(error))}`, { input: path, hint: 'check the path and its permissions' });
   }
 }
 
@@ -44,7 +44,7 @@ async function readCaDirectory(dir: string): Promise<string> {
   try {
     names = (await readdir(dir)).sort();
   } catch (error) {
-    const code = fileErrorCode(error);
+    const code = errorCode(error);
     const problem = code === 'ENOTDIR' ? 'is not a directory' : describeFileError(code);
     throw new ConfigError(`CA directory (VAULT_CAPATH) ${problem}`, { input: dir, hint: 'VAULT_CAPATH names a directory of PEM files' });
   }

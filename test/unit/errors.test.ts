@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, EXIT, SpecError, describeFileError, fileErrorCode, renderError } from '../../src/errors.ts';
+import { ConfigError, EXIT, SpecError, describeFileError, errorCode, renderError } from '../../src/errors.ts';
 
 describe('renderError', () => {
   it('renders one line: what failed, the input, the hint with a capital', () => {
@@ -36,9 +36,9 @@ describe('describeFileError', () => {
   });
 
   it('takes the code of a file-system error, and nothing from other values', () => {
-    expect(fileErrorCode(Object.assign(new Error('open /x'), { code: 'ENOENT' }))).toBe('ENOENT');
-    expect(fileErrorCode(Object.assign(new Error('x'), { code: 42 }))).toBeUndefined();
-    expect(fileErrorCode({ code: 'ENOENT' })).toBeUndefined();
-    expect(fileErrorCode(undefined)).toBeUndefined();
+    expect(errorCode(Object.assign(new Error('open /x'), { code: 'ENOENT' }))).toBe('ENOENT');
+    expect(errorCode(Object.assign(new Error('x'), { code: 42 }))).toBeUndefined();
+    expect(errorCode({ code: 'ENOENT' })).toBeUndefined();
+    expect(errorCode(undefined)).toBeUndefined();
   });
 });
