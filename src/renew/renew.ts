@@ -11,14 +11,12 @@ import { AuthError, VaultUnavailableError, VaultenvError, renderError } from '..
 import type { RenewConfig } from '../config/types.ts';
 import { VaultFailure, describeFailure, describeVaultErrors, isRetryable, unavailableError } from '../vault/failure.ts';
 import type { VaultHttp } from '../vault/http.ts';
-import { backoffDelayMs, realClock } from '../vault/retry.ts';
+import { backoffDelayMs, realClock, type RetryClock } from '../vault/retry.ts';
 import { decide, describeToken, msUntilRenewalDue, parseLookupAnswer, parseRenewAnswer, type TokenLookup } from './decide.ts';
 
-export interface RenewClock {
+/** The retry clock (an interruptible sleep and a random source) plus the time of day. */
+export interface RenewClock extends RetryClock {
   now(): number;
-  /** Resolves after `ms`, or as soon as `signal` is aborted. */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-  random(): number;
 }
 
 export interface RenewDeps {
@@ -46,12 +44,7 @@ const MAX_BACKOFF_EXPONENT = 30;
 
 const RESTART_HINT = 'the orchestrator should restart the pod (or the job) so that it gets a new token';
 
-/** The real clock: the retry module's interruptible sleep, and the wall clock. */
-export const realRenewClock: RenewClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => realClock.sleep(ms, signal),
-  random: () => realClock.random(),
-};
+export const realRenewClock: RenewClock = { ...realClock, now: () => Date.now() };
 
 interface LoopState {
   /** The last token read, kept for when the source cannot be read for a moment. */
