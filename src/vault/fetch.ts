@@ -69,7 +69,9 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
   if (firstMountFailure) throw mountError(firstMountFailure, mountFailureOf(firstMountFailure)!, options.hasToken);
 
   // 2. One request per distinct path.
-  const pathOf = (ref: SecretRef) => secretRequestPath(ref.mount, ref.path, mountInfo.get(normalizeMount(ref.mount))!);
+  // Each line's request path, computed once: requests, failure reports and key picking all use it.
+  const paths = new Map(refs.map((ref) => [ref, secretRequestPath(ref.mount, ref.path, mountInfo.get(normalizeMount(ref.mount))!)]));
+  const pathOf = (ref: SecretRef) => paths.get(ref)!;
   const versionOf = (ref: SecretRef) => mountInfo.get(normalizeMount(ref.mount))!.version;
   const requests = new Map<string, Promise<Record<string, unknown>>>();
   const failures = new Map<string, VaultFailure>();
