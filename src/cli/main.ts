@@ -34,7 +34,8 @@ export interface MainDeps {
 export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, deps: MainDeps): Promise<number> {
   const redactor = new Redactor();
   // Credentials are known before anything is parsed, so even a configuration error cannot echo them.
-  for (const name of CREDENTIAL_VARIABLES) redactor.add(env[name] ?? '');
+  // Trimmed, as the config trims tokens: the trimmed value is also part of the untrimmed one.
+  for (const name of CREDENTIAL_VARIABLES) redactor.add((env[name] ?? '').trim());
   argv.forEach((arg, i) => {
     if (CREDENTIAL_FLAGS.has(arg)) redactor.add(argv[i + 1] ?? '');
     const [flag, value] = arg.split(/=(.*)/s);
