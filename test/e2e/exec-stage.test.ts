@@ -6,12 +6,12 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess, ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readThroughSlowPipe } from '../helpers/slow-reader.ts';
+import { freePort, isListening } from '../helpers/ports.ts';
 
 const HARNESS = fileURLToPath(new URL('../fixtures/exec/harness.ts', import.meta.url));
 const TRAP = fileURLToPath(new URL('../fixtures/exec/trap-signals.ts', import.meta.url));
@@ -202,26 +202,6 @@ describe('spawn mode signals', () => {
 });
 
 describe('SIGUSR1 before exec', () => {
-  async function freePort(): Promise<number> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    await new Promise((resolve) => server.close(resolve));
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    return address.port;
-  }
-
-  function canConnect(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const socket = createConnection({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-  }
-
   async function sendUsr1(guarded: boolean): Promise<{ run: Run; opened: boolean }> {
     const port = await freePort();
     const run = harness('execve', 'true', [], {
@@ -235,7 +215,7 @@ describe('SIGUSR1 before exec', () => {
     let opened = false;
     for (let attempt = 0; attempt < 10 && !opened; attempt++) {
       await sleep(70);
-      opened = await canConnect(port);
+      opened = await isListening(port);
     }
     return { run, opened };
   }

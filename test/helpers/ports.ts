@@ -3,7 +3,7 @@
 // A port found free here can be taken by someone else before it is used; callers that bind later
 // (bao) must retry on "address already in use".
 
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 
 /** A TCP port that was free on 127.0.0.1 a moment ago (listen on 0, read the port, close). */
 export function freePort(): Promise<number> {
@@ -42,4 +42,16 @@ export async function freePortRun(extra = 1, attempts = 50): Promise<number> {
     if (ok) return port;
   }
   throw new Error(`no run of ${extra + 1} free adjacent ports found on 127.0.0.1`);
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port` right now. */
+export function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

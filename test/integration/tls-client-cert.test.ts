@@ -9,7 +9,6 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +16,7 @@ import { createBaoApi, findBaoBinary, httpRequest } from '../helpers/bao.ts';
 import type { BaoApi } from '../helpers/bao.ts';
 import { makeTestPki } from '../helpers/certs.ts';
 import type { TestPki } from '../helpers/certs.ts';
-import { freePortRun, isPortFree } from '../helpers/ports.ts';
+import { freePortRun, isListening, isPortFree } from '../helpers/ports.ts';
 import { baseEnv, expectNoLeak, runCli } from '../helpers/run-cli.ts';
 import type { CliResult } from '../helpers/run-cli.ts';
 
@@ -31,16 +30,6 @@ function envOf(stdout: string): Record<string, string> {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function tcpOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** GET /v1/sys/health on the TLS listener with Node's own client: SNI and name check vault.test, optional client certificate. */
 function tlsHealth(address: string, pki: TestPki, withClientCert: boolean): Promise<number> {
@@ -155,7 +144,7 @@ async function startMtlsBao(pki: TestPki, rootToken: string, workDir: string): P
     while (!exited && Date.now() < deadline) {
       try {
         const res = await httpRequest(`${plainAddress}/v1/sys/health`, { timeoutMs: 2_000 });
-        if (res.status === 200 && (await tcpOpen(tlsPort))) {
+        if (res.status === 200 && (await isListening(tlsPort))) {
           healthy = true;
           break;
         }
