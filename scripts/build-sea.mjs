@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { BUNDLE_ALIASES } from './bundle-options.mjs';
+import { BUNDLE_ALIASES, BUNDLE_PLUGINS } from './bundle-options.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = join(root, 'src/cli/entry.ts');
@@ -84,7 +84,7 @@ export async function buildSea({ strip = process.env.VAULTENV_SEA_STRIP !== '0' 
       minify: true,
       legalComments: 'none',
       alias: BUNDLE_ALIASES,
-      plugins: [wrapEntryForCommonJs],
+      plugins: [wrapEntryForCommonJs, ...BUNDLE_PLUGINS],
       logLevel: 'warning',
     });
 

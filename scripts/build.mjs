@@ -2,7 +2,7 @@
 // Then, on Linux, the single executable dist/vaultenv-linux-<arch> (scripts/build-sea.mjs), which needs
 // no Node at all; VAULTENV_BUILD_SEA=0 skips it (the bundle alone takes well under a second).
 import { build } from 'esbuild';
-import { BUNDLE_ALIASES } from './bundle-options.mjs';
+import { BUNDLE_ALIASES, BUNDLE_PLUGINS } from './bundle-options.mjs';
 import { buildSea } from './build-sea.mjs';
 
 await build({
@@ -15,8 +15,7 @@ await build({
   minify: true,
   legalComments: 'none',
   alias: BUNDLE_ALIASES,
-  // Bundled CommonJS dependencies (dotenv-parse-variables, debug) call require() for node built-ins.
-  banner: { js: "import { createRequire as __vaultenvCreateRequire } from 'node:module'; const require = __vaultenvCreateRequire(import.meta.url);" },
+  plugins: BUNDLE_PLUGINS,
   logLevel: 'warning',
 });
 
