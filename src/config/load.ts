@@ -1,14 +1,15 @@
 // The configuration pipeline, one for both commands: read the config files, parse every source to the
 // same partial shape (sources.ts), resolve addresses per source (address.ts), merge per field by one
 // precedence — defaults < /etc/vaultenv.conf < user config < ./.env < environment < flags — pick the
-// credential by level (pickAuth), and build `Config` (run) or `RenewConfig` (renew) with the zod
-// schemas (schema.ts). Reads no process state: everything comes in the inputs.
+// credential by level (pickAuth), and build `Config` (run) or `RenewConfig` (renew), with the defaults
+// (defaults.ts) for what no source sets. Every value was checked by its source's parser (sources.ts,
+// typed-values.ts, address.ts), so the build only fills in. Reads no process state: everything comes in the inputs.
 
 import { isAbsolute, join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { resolveAddress } from './address.ts';
 import { USAGE, optionRow, type CommandName, type OptionId, type OptionValues } from './options.ts';
-import { DEFAULTS, buildConfig, buildRenewConfig } from './schema.ts';
+import { DEFAULTS } from './defaults.ts';
 import {
   FLAG_SOURCE_LABEL,
   parseConfigFileSource,
@@ -20,7 +21,7 @@ import {
   type RunCommandLine,
   type Source,
 } from './sources.ts';
-import type { AuthSetting, Config, RenewConfig } from './types.ts';
+import type { AuthSetting, Config, ConnectionConfig, RenewConfig } from './types.ts';
 
 export interface ConfigFiles {
   system: string;
@@ -60,8 +61,8 @@ export function defaultConfigFiles(env: Readonly<Record<string, string | undefin
 }
 
 /** The run command's configuration: the connection plus the secrets files, CMD and the child's environment. */
-export async function loadConfig(inputs: ConfigInputs): Promise<Config> {
-  const { merged, connection, fileSources } = await loadConnection('run', inputs, inputs.commandLine);
+export function loadConfig(inputs: ConfigInputs): Config {
+  const { merged, connection, fileSources } = loadConnection('run', inputs, inputs.commandLine);
 
   if (merged.command === undefined || merged.command === '') {
     throw new ConfigError('no command given', {
@@ -78,53 +79,53 @@ export async function loadConfig(inputs: ConfigInputs): Promise<Config> {
     for (const [name, value] of file.variables) if (!configFileVariables.has(name)) configFileVariables.set(name, value);
   }
 
-  return buildConfig({
+  return {
     ...connection,
     secretsFiles: merged.secretsFiles,
     command: merged.command,
-    args: merged.args,
-    inheritEnv: merged.inheritEnv,
-    inheritEnvBlacklist: merged.inheritEnvBlacklist,
-    usePath: merged.usePath,
-    maxConcurrentRequests: merged.maxConcurrentRequests,
-    duplicateVariableBehavior: merged.duplicateVariableBehavior,
-    kvVersion: merged.kvVersion,
-    execMode: merged.execMode,
-    exportToken: merged.exportToken,
+    args: merged.args ?? [],
+    inheritEnv: merged.inheritEnv ?? DEFAULTS.inheritEnv,
+    inheritEnvBlacklist: merged.inheritEnvBlacklist ?? [...DEFAULTS.inheritEnvBlacklist],
+    usePath: merged.usePath ?? DEFAULTS.usePath,
+    maxConcurrentRequests: merged.maxConcurrentRequests ?? DEFAULTS.maxConcurrentRequests,
+    duplicateVariableBehavior: merged.duplicateVariableBehavior ?? DEFAULTS.duplicateVariableBehavior,
+    kvVersion: merged.kvVersion ?? DEFAULTS.kvVersion,
+    execMode: merged.execMode ?? DEFAULTS.execMode,
+    exportToken: merged.exportToken ?? DEFAULTS.exportToken,
     configFileVariables: [...configFileVariables],
-  });
+  };
 }
 
 /** `vaultenv renew`: the same sources and precedence, config files included; no CMD or secrets file. */
-export async function loadRenewConfig(inputs: RenewConfigInputs): Promise<RenewConfig> {
-  const { merged, connection } = await loadConnection('renew', inputs, inputs.commandLine);
-  return buildRenewConfig({
+export function loadRenewConfig(inputs: RenewConfigInputs): RenewConfig {
+  const { merged, connection } = loadConnection('renew', inputs, inputs.commandLine);
+  return {
     ...connection,
-    intervalMs: merged.renewIntervalSeconds === undefined ? undefined : merged.renewIntervalSeconds * 1000,
-    renewFraction: merged.renewFraction,
-    once: merged.renewOnce,
-  });
+    intervalMs: (merged.renewIntervalSeconds ?? DEFAULTS.renewIntervalSeconds) * 1000,
+    renewFraction: merged.renewFraction ?? DEFAULTS.renewFraction,
+    once: merged.renewOnce ?? DEFAULTS.renewOnce,
+  };
 }
 
 interface LoadedConnection {
   /** Every option merged per field (the credential options too; `connection.auth` is what counts). */
   merged: OptionValues;
-  /** The ConnectionConfig fields, before the schema's defaults. */
-  connection: Record<string, unknown>;
+  /** What both commands need, defaults applied. */
+  connection: ConnectionConfig;
   /** The config files that exist, lowest precedence first. */
   fileSources: ConfigFileSource[];
 }
 
 /** The shared core: every source of `command`, the per-source checks, the merge and the connection settings. */
-async function loadConnection(
+function loadConnection(
   command: CommandName,
   inputs: LoadInputs,
   commandLine: RunCommandLine | RenewCommandLine,
-): Promise<LoadedConnection> {
+): LoadedConnection {
   const files = inputs.configFiles ?? defaultConfigFiles(inputs.env, inputs.cwd);
   // Lowest precedence first.
   const paths = [files.system, files.user, files.local].filter((path): path is string => path !== undefined);
-  const texts = await Promise.all(paths.map((path) => readConfigFile(path)));
+  const texts = paths.map((path) => readConfigFile(path));
 
   const fileSources = paths.flatMap((path, i) => {
     const text = texts[i];
@@ -139,11 +140,11 @@ async function loadConnection(
 
   const merged = mergeSources(sources);
   const clientPair = highestSetting(sources, ['clientCert', 'clientKey']);
-  const connection = {
-    host: merged.host,
-    port: merged.port,
-    tls: merged.tls,
-    validateCerts: merged.validateCerts,
+  const connection: ConnectionConfig = {
+    host: merged.host ?? DEFAULTS.host,
+    port: merged.port ?? DEFAULTS.port,
+    tls: merged.tls ?? DEFAULTS.tls,
+    validateCerts: merged.validateCerts ?? DEFAULTS.validateCerts,
     tlsFiles: {
       caCert: merged.caCert,
       caPath: merged.caPath,
@@ -156,10 +157,10 @@ async function loadConnection(
     addressConfigured: sources.some(({ values }) => values.host !== undefined || values.port !== undefined),
     auth: pickAuth(sources, merged),
     authBackend: merged.authBackend,
-    retryBaseDelayMs: merged.retryBaseDelayMs,
-    retryAttempts: merged.retryAttempts,
-    requestTimeoutMs: merged.requestTimeoutMs,
-    logLevel: merged.logLevel,
+    retryBaseDelayMs: merged.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs,
+    retryAttempts: merged.retryAttempts ?? DEFAULTS.retryAttempts,
+    requestTimeoutMs: merged.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+    logLevel: merged.logLevel ?? DEFAULTS.logLevel,
   };
   return { merged, connection, fileSources };
 }

@@ -1,9 +1,10 @@
 // The one table of vaultenv's options. Each row drives the commander definition (cli/program.ts), the
 // parsing of environment variables and config-file keys (sources.ts, typed-values.ts), the --help text
-// and the README. Defaults and enum words come from schema.ts, where the final parse applies them.
+// and the README. Defaults and enum words come from defaults.ts; load.ts applies the defaults.
 // A row's `commands` says which commands read it: `vaultenv [options] CMD` (run) and `vaultenv renew`.
 
-import { DEFAULTS, DUPLICATE_BEHAVIORS, EXEC_MODES, KV_VERSIONS, LOG_LEVELS } from './schema.ts';
+import { DEFAULTS, DUPLICATE_BEHAVIORS, EXEC_MODES, KV_VERSIONS, LOG_LEVELS } from './defaults.ts';
+import type { DuplicateVariableBehavior, ExecMode, KvVersionSetting, LogLevel } from './types.ts';
 
 /**
  * How a value is written in the environment, a config file or a flag:
@@ -54,13 +55,13 @@ export interface OptionValues {
   inheritEnvBlacklist?: string[];
   retryBaseDelayMs?: number;
   retryAttempts?: number;
-  logLevel?: string;
+  logLevel?: LogLevel;
   usePath?: boolean;
   maxConcurrentRequests?: number;
-  duplicateVariableBehavior?: string;
-  kvVersion?: string;
+  duplicateVariableBehavior?: DuplicateVariableBehavior;
+  kvVersion?: KvVersionSetting;
   requestTimeoutMs?: number;
-  execMode?: string;
+  execMode?: ExecMode;
   renewIntervalSeconds?: number;
   renewFraction?: number;
   renewOnce?: boolean;
@@ -92,6 +93,8 @@ export interface OptionRow {
    * environment often ends in a newline). What is left empty counts as not set with `emptyIsUnset`.
    */
   readonly trim?: boolean;
+  /** An empty value is an error (a host name: an empty one could only fail later, at the connection). */
+  readonly nonEmpty?: boolean;
   /**
    * The value may not contain whitespace or control characters (after `trim`). `header`: printable
    * ASCII only (a token, or the namespace, which Node sends as an HTTP header); `word`: any other
@@ -128,6 +131,7 @@ export const OPTIONS: readonly OptionRow[] = [
     metavar: 'HOST',
     env: ['VAULT_HOST'],
     kind: 'string',
+    nonEmpty: true,
     default: DEFAULTS.host,
     description: 'Vault host name or IP address. A URL (https://host:port) is taken as --addr.',
   },

@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { OPTIONS, optionsFor } from '../../../src/config/options.ts';
-import { DEFAULTS, buildConfig, buildRenewConfig } from '../../../src/config/schema.ts';
+import { DEFAULTS } from '../../../src/config/defaults.ts';
+import { loadConfig, loadRenewConfig, type ConfigFiles } from '../../../src/config/load.ts';
+import type { Config } from '../../../src/config/types.ts';
 import { ConfigError } from '../../../src/errors.ts';
 import { thrown } from '../../helpers/thrown.ts';
+
+/** Config files that do not exist: only the environment given, and the defaults. */
+const NO_FILES: ConfigFiles = { system: '/nonexistent/vaultenv.conf', user: undefined, local: '/nonexistent/.env' };
+
+/** The run command's configuration from `env` alone (plus a secrets file and a command unless `complete` is false). */
+function loadRun(env: Record<string, string>, complete = true): Config {
+  const base = complete ? { VAULTENV_SECRETS_FILE: 's', CMD: 'x' } : { CMD: 'x' };
+  return loadConfig({ commandLine: { kind: 'run', flags: {}, command: undefined, args: [] }, env: { ...base, ...env }, cwd: '/', configFiles: NO_FILES });
+}
 
 describe('OPTIONS', () => {
   it('has unique ids, flags and environment names', () => {
@@ -46,9 +57,9 @@ describe('OPTIONS', () => {
     );
   });
 
-  it('shows the defaults the schema applies', () => {
-    const config = buildConfig({ command: 'x', secretsFiles: ['s'] }) as unknown as Record<string, unknown>;
-    const renew = buildRenewConfig({});
+  it('shows the defaults load.ts applies', () => {
+    const config = (loadRun({})) as unknown as Record<string, unknown>;
+    const renew = loadRenewConfig({ commandLine: { kind: 'renew', flags: {} }, env: {}, cwd: '/', configFiles: NO_FILES });
     // Options whose default lands elsewhere than config[id] (load.ts applies the login modifiers' defaults).
     const elsewhere: Record<string, unknown> = {
       kubernetesJwtFile: DEFAULTS.kubernetesJwtFile,
@@ -81,32 +92,38 @@ describe('OPTIONS', () => {
     }
   });
 
-  it('lists the enum words the schema accepts', () => {
-    for (const row of OPTIONS.filter((r) => r.kind === 'enum')) {
+  it('takes every enum word of a row, from the environment, into the configuration', () => {
+    for (const row of optionsFor('run').filter((r) => r.kind === 'enum')) {
       for (const word of row.values ?? []) {
-        expect(() => buildConfig({ command: 'x', secretsFiles: ['s'], [row.id]: word })).not.toThrow();
+        const config = (loadRun({ [row.env[0] ?? '']: word })) as unknown as Record<string, unknown>;
+        expect(config[row.id], row.id).toBe(word);
       }
     }
   });
 });
 
-describe('buildConfig: a value no source check caught', () => {
-  it.each([
-    { input: { command: 'x', secretsFiles: ['s'], port: 0 }, field: 'port', where: 'port in the merged configuration' },
-    { input: { command: 'x', secretsFiles: [] }, field: 'secretsFiles', where: 'secretsFiles in the merged configuration' },
-    { input: { command: 'x', secretsFiles: ['s'], tlsFiles: { serverName: '' } }, field: 'tlsFiles.serverName', where: 'tlsFiles.serverName in the merged configuration' },
-    { input: null, field: 'the configuration', where: 'the merged configuration' },
-  ])('$field: names the field as the input, with a hint', ({ input, field, where }) => {
-    const error = thrown(() => buildConfig(input));
+describe('values no source accepts', () => {
+  it.each<{ env: Record<string, string>; message: string }>([
+    { env: { VAULT_PORT: '0' }, message: 'invalid value for environment variable VAULT_PORT' },
+    { env: { VAULT_HOST: '' }, message: 'invalid value for environment variable VAULT_HOST' },
+    { env: {}, message: 'no secrets file given' },
+    { env: { VAULTENV_LOG_LEVEL: 'debug' }, message: 'invalid value for environment variable VAULTENV_LOG_LEVEL' },
+  ])('$message', ({ env, message }) => {
+    const error = thrown(() => loadRun(env, false));
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toBe(`invalid configuration value for ${field}`);
-    expect((error as ConfigError).input).toBe(where);
+    expect((error as ConfigError).message).toBe(message);
     expect((error as ConfigError).hint).toBeTruthy();
   });
 
-  it('vaultenv renew: the same', () => {
-    const error = thrown(() => buildRenewConfig({ renewFraction: 2 }));
+  it('an empty TLS server name counts as not set', () => {
+    expect((loadRun({ VAULT_TLS_SERVER_NAME: '' })).tlsFiles.serverName).toBeUndefined();
+  });
+
+  it('vaultenv renew: a fraction above 1', () => {
+    const error = thrown(() =>
+      loadRenewConfig({ commandLine: { kind: 'renew', flags: {} }, env: { VAULTENV_RENEW_FRACTION: '2' }, cwd: '/', configFiles: NO_FILES }),
+    );
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).input).toBe('renewFraction in the merged configuration');
+    expect((error as ConfigError).message).toBe('invalid value for environment variable VAULTENV_RENEW_FRACTION');
   });
 });
