@@ -12,7 +12,7 @@ import { Redactor } from '../redact.ts';
 import { readSecretsFiles } from '../spec/read.ts';
 import type { RetryClock } from '../vault/retry.ts';
 import type { RenewCommandLine } from '../config/sources.ts';
-import { parseCommandLine } from './program.ts';
+import { scanRunCommandLine } from './argv.ts';
 
 const CREDENTIAL_VARIABLES = ['VAULT_TOKEN', 'BAO_TOKEN', 'VAULTENV_GITHUB_TOKEN'] as const;
 const CREDENTIAL_FLAGS = new Set(['--token', '--github-token']);
@@ -42,13 +42,15 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     if (flag !== undefined && value !== undefined && CREDENTIAL_FLAGS.has(flag)) redactor.add(value);
   });
   try {
-    const commandLine = parseCommandLine(argv);
+    // commander (program.ts) is loaded only for what the plain scan leaves to it: help, version,
+    // renew, mistakes.
+    const commandLine = scanRunCommandLine(argv) ?? (await import('./program.ts')).parseCommandLine(argv);
     if (commandLine.kind === 'help' || commandLine.kind === 'version') {
       deps.output.stdout(commandLine.text);
       return 0;
     }
     if (commandLine.kind === 'renew') return await renew(commandLine, env, deps, redactor);
-    const config = await loadConfig({
+    const config = loadConfig({
       commandLine,
       env,
       cwd: deps.cwd,
@@ -83,7 +85,7 @@ async function renew(
   deps: MainDeps,
   redactor: Redactor,
 ): Promise<number> {
-  const config = await loadRenewConfig({ commandLine, env, cwd: deps.cwd, configFiles: deps.configFiles ?? defaultConfigFiles(env, deps.cwd) });
+  const config = loadRenewConfig({ commandLine, env, cwd: deps.cwd, configFiles: deps.configFiles ?? defaultConfigFiles(env, deps.cwd) });
   if (config.auth.method === 'token') redactor.add(config.auth.token);
   // The sidecar's job is to report: renewals are logged at any level; info adds the start-up lines.
   const log = new Logger(deps.output, 'info', redactor);
@@ -108,7 +110,7 @@ async function prepareEnvironment(
   redactor: Redactor,
   log: Logger,
 ): Promise<Record<string, string>> {
-  const refs = await readSecretsFiles(config.secretsFiles, deps.cwd);
+  const refs = readSecretsFiles(config.secretsFiles, deps.cwd);
   log.info(`${refs.length} secret${refs.length === 1 ? '' : 's'} named in ${config.secretsFiles.join(', ')}`);
 
   let secrets: EnvEntry[] = [];
