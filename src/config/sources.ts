@@ -5,7 +5,8 @@
 // Reading a config file is the only I/O; parsing uses Node's util.parseEnv (no command substitution,
 // no variable expansion).
 
-import { readFile, stat } from 'node:fs/promises';
+// Synchronous reads: a few small files at start-up, and node:fs/promises would cost ~2 ms to load.
+import { readFileSync, statSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { ConfigError, describeFileError, errorCode } from '../errors.ts';
 import { optionsFor, type CommandName, type OptionId, type OptionRow, type OptionValues } from './options.ts';
@@ -115,11 +116,11 @@ export function parseFlagSource(commandLine: RunCommandLine | RenewCommandLine):
 }
 
 /** The text of a config file, or undefined when there is no regular file at `path`. */
-export async function readConfigFile(path: string): Promise<string | undefined> {
+export function readConfigFile(path: string): string | undefined {
   try {
-    const stats = await stat(path);
+    const stats = statSync(path);
     if (!stats.isFile()) return undefined;
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;

@@ -3,7 +3,7 @@
 // native stack) instead of throwing. So: PATH search like a shell, a regular file with the execute
 // bit, and a format the kernel can run (ELF whose loader exists, or a #! line whose interpreter does).
 
-import { constants, promises as fsp } from 'node:fs';
+import fs, { constants } from 'node:fs';
 import path from 'node:path';
 import { CommandNotExecutableError, CommandNotFoundError, errorCode } from '../errors.ts';
 
@@ -40,20 +40,29 @@ export interface ResolveFs {
   read(file: string, position: number, length: number): Promise<Uint8Array>;
 }
 
+// Synchronous calls behind the promises: a handful of stat(2)s before the exec, and node:fs/promises
+// would cost ~2 ms to load.
 export const nodeResolveFs: ResolveFs = {
-  stat: (file) => fsp.stat(file),
-  access: (file, mode) => fsp.access(file, mode),
-  async read(file, position, length) {
-    const handle = await fsp.open(file, 'r');
-    try {
-      const buffer = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(buffer, 0, length, position);
-      return buffer.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-  },
+  stat: (file) => settled(() => fs.statSync(file)),
+  access: (file, mode) => settled(() => fs.accessSync(file, mode)),
+  read: (file, position, length) =>
+    settled(() => {
+      const descriptor = fs.openSync(file, 'r');
+      try {
+        const buffer = Buffer.alloc(length);
+        return buffer.subarray(0, fs.readSync(descriptor, buffer, 0, length, position));
+      } finally {
+        fs.closeSync(descriptor);
+      }
+    }),
 };
+
+/** The result of `work`, run now, as a promise: resolved with its value or rejected with what it threw. */
+function settled<T>(work: () => T): Promise<T> {
+  return new Promise((resolve) => {
+    resolve(work());
+  });
+}
 
 type Probe =
   | { kind: 'ok' }

@@ -51,7 +51,9 @@ async function loadRenew(setup: Setup): Promise<RenewConfig> {
 }
 
 async function loadError(setup: Setup, loader: (setup: Setup) => Promise<unknown> = load): Promise<ConfigError> {
-  const error = await loader(setup).catch((e: unknown) => e);
+  const error = await Promise.resolve()
+    .then(() => loader(setup))
+    .catch((e: unknown) => e);
   if (error instanceof ConfigError) return error;
   throw new Error(`expected a ConfigError, got ${String(error)}`);
 }

@@ -269,21 +269,21 @@ describe('readConfigFile', () => {
 
   it('reads a regular file', async () => {
     await writeFile(join(dir, 'a.conf'), 'A=1\n');
-    await expect(readConfigFile(join(dir, 'a.conf'))).resolves.toBe('A=1\n');
+    expect(readConfigFile(join(dir, 'a.conf'))).toBe('A=1\n');
   });
 
   it('skips a missing file, a directory and a path below a file', async () => {
     await mkdir(join(dir, 'sub'));
-    await expect(readConfigFile(join(dir, 'missing'))).resolves.toBeUndefined();
-    await expect(readConfigFile(join(dir, 'sub'))).resolves.toBeUndefined();
-    await expect(readConfigFile(join(dir, 'a.conf', 'x'))).resolves.toBeUndefined();
+    expect(readConfigFile(join(dir, 'missing'))).toBeUndefined();
+    expect(readConfigFile(join(dir, 'sub'))).toBeUndefined();
+    expect(readConfigFile(join(dir, 'a.conf', 'x'))).toBeUndefined();
   });
 
   it('reports a file that cannot be read, naming it', async () => {
     await symlink('loop', join(dir, 'loop'));
-    const error = await readConfigFile(join(dir, 'loop')).catch((e: unknown) => e);
+    const error = thrown(() => readConfigFile(join(dir, 'loop')));
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).input).toBe(`file ${join(dir, 'loop')}`);
-    expect((error as ConfigError).message).toBe('config file cannot be read (too many levels of symbolic links)');
+    expect((error).input).toBe(`file ${join(dir, 'loop')}`);
+    expect((error).message).toBe('config file cannot be read (too many levels of symbolic links)');
   });
 });

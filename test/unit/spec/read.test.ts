@@ -23,9 +23,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function readError(paths: string[], cwd = dir): Promise<SpecError> {
+function readError(paths: string[], cwd = dir): SpecError {
   try {
-    await readSecretsFiles(paths, cwd);
+    readSecretsFiles(paths, cwd);
   } catch (error) {
     if (error instanceof SpecError) return error;
     throw error;
@@ -34,8 +34,8 @@ async function readError(paths: string[], cwd = dir): Promise<SpecError> {
 }
 
 describe('readSecretsFiles', () => {
-  it('concatenates the refs of several files in the order given', async () => {
-    const refs = await readSecretsFiles(['two.secrets', 'one.secrets', 'sub/three.secrets'], dir);
+  it('concatenates the refs of several files in the order given', () => {
+    const refs = readSecretsFiles(['two.secrets', 'one.secrets', 'sub/three.secrets'], dir);
     expect(refs.map((ref) => [ref.variable, ref.position.file, ref.position.line])).toEqual([
       ['KV_BAZ_QUX', 'two.secrets', 3],
       ['FOO_BAR', 'one.secrets', 1],
@@ -44,30 +44,30 @@ describe('readSecretsFiles', () => {
     ]);
   });
 
-  it('resolves relative paths against cwd and accepts absolute ones', async () => {
-    const relative = await readSecretsFiles(['three.secrets'], join(dir, 'sub'));
-    const absolute = await readSecretsFiles([join(dir, 'sub', 'three.secrets')], '/');
+  it('resolves relative paths against cwd and accepts absolute ones', () => {
+    const relative = readSecretsFiles(['three.secrets'], join(dir, 'sub'));
+    const absolute = readSecretsFiles([join(dir, 'sub', 'three.secrets')], '/');
     expect(relative.map((ref) => ref.variable)).toEqual(['THREE_X']);
     expect(absolute.map((ref) => ref.variable)).toEqual(['THREE_X']);
   });
 
-  it('returns no refs for no files', async () => {
-    expect(await readSecretsFiles([], dir)).toEqual([]);
+  it('returns no refs for no files', () => {
+    expect(readSecretsFiles([], dir)).toEqual([]);
   });
 
-  it('ignores a BOM', async () => {
-    expect((await readSecretsFiles(['bom.secrets'], dir))[0]?.variable).toBe('FOO_BAR');
+  it('ignores a BOM', () => {
+    expect((readSecretsFiles(['bom.secrets'], dir))[0]?.variable).toBe('FOO_BAR');
   });
 
-  it('reports a missing file with its path and where it was looked for', async () => {
-    const error = await readError(['one.secrets', 'missing.secrets']);
+  it('reports a missing file with its path and where it was looked for', () => {
+    const error = readError(['one.secrets', 'missing.secrets']);
     expect(error.message).toBe('secrets file not found');
     expect(error.input).toBe('missing.secrets');
     expect(error.hint).toContain(join(dir, 'missing.secrets'));
   });
 
-  it('reports a directory', async () => {
-    const error = await readError(['sub']);
+  it('reports a directory', () => {
+    const error = readError(['sub']);
     expect(error.message).toBe('secrets file is a directory');
     expect(error.input).toBe('sub');
     expect(error.hint).toBeTruthy();
@@ -81,20 +81,20 @@ describe('readSecretsFiles', () => {
     const script = [
       'if (process.getuid() === 0) { process.setgid(65534); process.setuid(65534); }',
       `const { readSecretsFiles } = await import(${JSON.stringify(new URL('../../../src/spec/read.ts', import.meta.url).href)});`,
-      `try { await readSecretsFiles([${JSON.stringify(path)}], '/'); console.log('{}'); }`,
+      `try { readSecretsFiles([${JSON.stringify(path)}], '/'); console.log('{}'); }`,
       'catch (e) { console.log(JSON.stringify({ message: e.message, input: e.input })); }',
     ].join('\n');
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual({ message: 'secrets file is not readable (permission denied)', input: path });
   });
 
-  it('passes parse errors through with the path as given', async () => {
-    const error = await readError(['one.secrets', 'bad.secrets']);
+  it('passes parse errors through with the path as given', () => {
+    const error = readError(['one.secrets', 'bad.secrets']);
     expect(error.input).toBe('bad.secrets:2:4');
   });
 
-  it('rejects invalid UTF-8 and names the line', async () => {
-    const error = await readError(['latin1.secrets']);
+  it('rejects invalid UTF-8 and names the line', () => {
+    const error = readError(['latin1.secrets']);
     expect(error.message).toBe('secrets file is not valid UTF-8');
     expect(error.input).toBe('latin1.secrets:2');
     expect(error.context).toEqual([]);
