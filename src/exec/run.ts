@@ -3,6 +3,7 @@
 // Every failure that can be foreseen is thrown as a VaultenvError before anything is executed.
 
 import { spawn as nodeSpawn } from 'node:child_process';
+import { flushCompileCache } from 'node:module';
 import { isatty } from 'node:tty';
 import { isMainThread } from 'node:worker_threads';
 import { ConfigError } from '../errors.ts';
@@ -57,6 +58,9 @@ export function nodeExecDeps(): ExecDeps {
     execve:
       typeof process.execve === 'function'
         ? (file, args, env) => {
+            // Node writes the compile cache bin/vaultenv turned on when the process exits, which one that
+            // execs never does: now or never. (Where no cache is on, this does nothing.)
+            flushCompileCache();
             process.execve?.(file, args, env);
             throw new Error('process.execve returned');
           }
@@ -67,7 +71,7 @@ export function nodeExecDeps(): ExecDeps {
     pid: process.pid,
     signals: process,
     fs: nodeResolveFs,
-    isatty,
+    isatty: (fd) => isatty(fd),
     stdioHandles: nodeStdioHandles,
     setTimeout: (callback, ms) => setTimeout(callback, ms),
     cwd: () => process.cwd(),
