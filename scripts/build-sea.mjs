@@ -1,13 +1,11 @@
 // Builds the single executable dist/vaultenv-<platform>-<arch> (Node's single executable application
-// support): the CLI bundled once more as CommonJS, turned into a preparation blob by the running
+// support): the CLI bundled as for dist/vaultenv.cjs, turned into a preparation blob by the running
 // Node (`--experimental-sea-config`), injected with postject into a copy of that same Node binary.
 // The result needs nothing but the C library: no node, no node_modules. Linux only; elsewhere it
 // says so and builds nothing. Called by scripts/build.mjs; runs on its own too (node scripts/build-sea.mjs).
 //
-// Why a second bundle: Node 24's injected main must be CommonJS ("mainFormat": "module" arrived later),
-// and src/cli/entry.ts ends in a top-level await, which CommonJS cannot hold. The plugin below wraps
-// the entry's statements (not its imports) in an async function, so the same entry file serves both.
-// Inside the executable process.argv is [executable, argv0, ...args], like [node, script, ...args]:
+// Node 24's injected main must be CommonJS ("mainFormat": "module" arrived later), which the bundle
+// is (scripts/bundle-options.mjs). Inside the executable process.argv is [executable, argv0, ...args], like [node, script, ...args]:
 // the entry's process.argv.slice(2) needs no change.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,10 +14,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { BUNDLE_ALIASES, BUNDLE_PLUGINS } from './bundle-options.mjs';
+import { bundleOptions } from './bundle-options.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const ENTRY = join(root, 'src/cli/entry.ts');
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 /** Where the executable goes for this machine, or undefined where none is built. */
@@ -38,20 +35,6 @@ const SEA_CONFIG = {
   execArgvExtension: 'none',
   // No --disable-sigusr1: it would also stop the spawn fallback from relaying SIGUSR1 to the program.
   // The entry's SIGUSR1 listener keeps the inspector closed, as in the bundle.
-};
-
-/** esbuild plugin: the entry module's statements run in an async function (its imports stay on top). */
-const wrapEntryForCommonJs = {
-  name: 'wrap-entry-for-commonjs',
-  setup(b) {
-    b.onLoad({ filter: /[/\\]src[/\\]cli[/\\]entry\.ts$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      const imports = source.match(/^import\b[^;]*;/gm) ?? [];
-      const body = source.replace(/^import\b[^;]*;/gm, '');
-      // A rejection stays unhandled: Node prints it and exits 1, as it does for a rejected top-level await.
-      return { contents: `${imports.join('\n')}\nvoid (async () => {\n${body}\n})();\n`, loader: 'ts' };
-    });
-  },
 };
 
 function run(file, args, what) {
@@ -74,19 +57,8 @@ export async function buildSea({ strip = process.env.VAULTENV_SEA_STRIP !== '0' 
   const work = mkdtempSync(join(tmpdir(), 'vaultenv-sea-'));
   try {
     const main = join(work, 'vaultenv.cjs');
-    await build({
-      entryPoints: [ENTRY],
-      outfile: main,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node24',
-      minify: true,
-      legalComments: 'none',
-      alias: BUNDLE_ALIASES,
-      plugins: [wrapEntryForCommonJs, ...BUNDLE_PLUGINS],
-      logLevel: 'warning',
-    });
+    // The same bundle as dist/vaultenv.cjs, built afresh so this script also runs on its own.
+    await build(bundleOptions(main));
 
     const blob = join(work, 'sea-prep.blob');
     const config = join(work, 'sea-config.json');

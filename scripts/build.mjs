@@ -1,22 +1,12 @@
-// Bundles the CLI into one ESM file with every dependency inlined: dist/vaultenv.mjs, run by bin/vaultenv.
-// Then, on Linux, the single executable dist/vaultenv-linux-<arch> (scripts/build-sea.mjs), which needs
-// no Node at all; VAULTENV_BUILD_SEA=0 skips it (the bundle alone takes well under a second).
+// Bundles the CLI into one CommonJS file with every dependency inlined: dist/vaultenv.cjs, run by
+// bin/vaultenv. Then, on Linux, the single executable dist/vaultenv-linux-<arch> (scripts/build-sea.mjs),
+// which needs no Node at all; VAULTENV_BUILD_SEA=0 skips it (the bundle alone takes well under a second).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
-import { BUNDLE_ALIASES, BUNDLE_PLUGINS } from './bundle-options.mjs';
+import { bundleOptions } from './bundle-options.mjs';
 import { buildSea } from './build-sea.mjs';
 
-await build({
-  entryPoints: ['src/cli/entry.ts'],
-  outfile: 'dist/vaultenv.mjs',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22.12',
-  minify: true,
-  legalComments: 'none',
-  alias: BUNDLE_ALIASES,
-  plugins: BUNDLE_PLUGINS,
-  logLevel: 'warning',
-});
+rmSync('dist/vaultenv.mjs', { force: true }); // the ESM bundle of earlier versions
+await build(bundleOptions('dist/vaultenv.cjs'));
 
 if (process.env.VAULTENV_BUILD_SEA !== '0') await buildSea();

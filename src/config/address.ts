@@ -3,7 +3,7 @@
 // missing host and a path; and reject host, port or TLS settings of the same source that disagree.
 // Pure: no I/O. Messages name the setting, never its value (an address may carry user:password@).
 
-import { isIPv6 } from 'node:net';
+import net from 'node:net';
 import { ConfigError } from '../errors.ts';
 import type { Source } from './sources.ts';
 import type { ValueOrigin } from './typed-values.ts';
@@ -44,7 +44,7 @@ export function parseAddress(text: string, origin: ValueOrigin): AddressParts {
   let portText: string;
   if (hostPort.startsWith('[')) {
     const close = hostPort.indexOf(']');
-    if (close === -1 || !isIPv6(hostPort.slice(1, close))) throw fail('The IPv6 address in brackets is not valid');
+    if (close === -1 || !net.isIPv6(hostPort.slice(1, close))) throw fail('The IPv6 address in brackets is not valid');
     host = hostPort.slice(0, close + 1);
     portText = hostPort.slice(close + 1);
   } else {

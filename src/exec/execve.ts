@@ -2,7 +2,7 @@
 // no supervision, like vaultenv's executeFile. Before the call it undoes the state Node would leave
 // to the program (shared/docs/node-runtime.md): ignored SIGPIPE/SIGXFSZ and non-blocking stdio.
 
-import { isMainThread } from 'node:worker_threads';
+import workerThreads from 'node:worker_threads';
 import { CommandNotExecutableError, CommandNotFoundError, EnvironmentError, errorCode } from '../errors.ts';
 import type { SignalRegistry } from './signals.ts';
 
@@ -25,7 +25,7 @@ export interface ExecveDeps {
 export const NODE_IGNORED_SIGNALS = ['SIGPIPE', 'SIGXFSZ'] as const;
 
 /** Whether process.execve can be used here: it exists, is not Windows' stub, and we are not in a worker. */
-export function execveAvailable(platform: NodeJS.Platform, execve: ExecveFn | undefined, mainThread = isMainThread): boolean {
+export function execveAvailable(platform: NodeJS.Platform, execve: ExecveFn | undefined, mainThread = workerThreads.isMainThread): boolean {
   return platform !== 'win32' && typeof execve === 'function' && mainThread;
 }
 

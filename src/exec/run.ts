@@ -2,10 +2,9 @@
 // process.execve, or run it as a relayed child where execve is unavailable (or spawn mode is forced).
 // Every failure that can be foreseen is thrown as a VaultenvError before anything is executed.
 
-import { spawn as nodeSpawn } from 'node:child_process';
-import { flushCompileCache } from 'node:module';
-import { isatty } from 'node:tty';
-import { isMainThread } from 'node:worker_threads';
+import childProcess from 'node:child_process';
+import tty from 'node:tty';
+import workerThreads from 'node:worker_threads';
 import { ConfigError } from '../errors.ts';
 import { execCommand, execveAvailable, nodeStdioHandles } from './execve.ts';
 import type { ExecveFn, StdioHandle } from './execve.ts';
@@ -58,20 +57,17 @@ export function nodeExecDeps(): ExecDeps {
     execve:
       typeof process.execve === 'function'
         ? (file, args, env) => {
-            // Node writes the compile cache bin/vaultenv turned on when the process exits, which one that
-            // execs never does: now or never. (Where no cache is on, this does nothing.)
-            flushCompileCache();
             process.execve?.(file, args, env);
             throw new Error('process.execve returned');
           }
         : undefined,
-    isMainThread,
-    spawn: (file, args, options) => nodeSpawn(file, [...args], options),
+    isMainThread: workerThreads.isMainThread,
+    spawn: (file, args, options) => childProcess.spawn(file, [...args], options),
     kill: (pid, signal) => process.kill(pid, signal),
     pid: process.pid,
     signals: process,
     fs: nodeResolveFs,
-    isatty: (fd) => isatty(fd),
+    isatty: (fd) => tty.isatty(fd),
     stdioHandles: nodeStdioHandles,
     setTimeout: (callback, ms) => setTimeout(callback, ms),
     cwd: () => process.cwd(),

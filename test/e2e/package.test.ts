@@ -1,6 +1,6 @@
 // The npm package as a user gets it: `npm pack` of this folder (as built), installed from the tarball
 // into an empty project with the registry out of reach (--offline: every dependency is inlined in
-// dist/vaultenv.mjs, so the package has none), then run with `npx vaultenv`.
+// dist/vaultenv.cjs, so the package has none), then run with `npx vaultenv`.
 
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,7 +55,7 @@ beforeAll(() => {
 
 describe('the npm package', () => {
   it('holds the launcher, the bundle, the README and package.json: not the single executable', () => {
-    expect(packed.files.map((f) => f.path).sort()).toEqual(['README.md', 'bin/vaultenv', 'dist/vaultenv.mjs', 'package.json']);
+    expect(packed.files.map((f) => f.path).sort()).toEqual(['README.md', 'bin/vaultenv', 'dist/vaultenv.cjs', 'package.json']);
   });
 
   it('has no dependencies to install', () => {

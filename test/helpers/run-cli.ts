@@ -1,6 +1,6 @@
 // Runs the built CLI as a user would, with an explicit environment, and captures everything it prints.
 // The environment is never inherited implicitly: tests say what the child may see.
-// Which build runs is chosen by VAULTENV_TEST_CLI: unset or `bundle`, `node bin/vaultenv` (→ dist/vaultenv.mjs);
+// Which build runs is chosen by VAULTENV_TEST_CLI: unset or `bundle`, `node bin/vaultenv` (→ dist/vaultenv.cjs);
 // `sea`, the single executable dist/vaultenv-linux-<arch>, run directly (scripts/test.sh runs the tests
 // that spawn the CLI once more that way). Spawn the CLI through cliCommand, never `node CLI` by hand.
 
