@@ -47,39 +47,55 @@ const wrapEntryForCommonJs = {
 // default export only (`import tty from 'node:tty'`, then `tty.isatty(…)`): a named import fails the build.
 const LOADED_ON_FIRST_USE = new Set(['child_process', 'net', 'tty', 'worker_threads']);
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-
 /**
- * esbuild plugin: every Node built-in comes from `process.getBuiltinModule`, as an ESM module of the bundle.
+ * esbuild plugin: every Node built-in comes from `process.getBuiltinModule`, as a small ESM module of
+ * the bundle that hands over the default export and the very names its importer asks for.
  *
  * Why: an ESM `import … from 'node:x'` builds the module's ESM facade, which reads every export and so
  * runs every lazy getter (`node:process` alone cost ~4 ms, commander's imports ~9 ms of a ~24 ms
- * `node -e 0`); and a CommonJS stand-in would be copied, export by export, into every module that
- * imports it (~1.4 ms). Here each built-in is one small ESM module: its named exports are the module's
- * plain values (read once; Node's lazy getters such as util.TextDecoder are left out, so importing one
- * fails the build instead of loading it); those of LOADED_ON_FIRST_USE load on first use. The bundle
- * then holds no `import`/`require` of a built-in at all, so it needs no createRequire banner either.
+ * `node -e 0`); a CommonJS stand-in would be copied, export by export, into every module importing
+ * it (~1.4 ms); and reading all of a module's exports runs its lazy ones (util.TextDecoder and
+ * util.diff cost ~3.5 ms, and created process.stderr). So each importer gets a module of its own with
+ * exactly the names it imports (read from its import statement), and those of LOADED_ON_FIRST_USE load
+ * on first use. The bundle then holds no `import`/`require` of a built-in at all.
  */
 const builtinsFromProcess = {
   name: 'builtins-from-process',
   setup(build) {
-    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, ({ path }) => {
+    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, ({ path, importer, kind }) => {
       const name = path.replace(/^node:/, '');
-      return builtinModules.includes(name) ? { path: name, namespace: 'node-builtin' } : undefined;
+      if (!builtinModules.includes(name)) return undefined;
+      if (kind !== 'import-statement') throw new Error(`builtins-from-process: ${importer} loads ${path} by ${kind}; import it instead`);
+      const names = importedNames(readFileSync(importer, 'utf8'), path, importer);
+      return { path: `${name}?${names.join(',')}`, namespace: 'node-builtin' };
     });
-    build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, ({ path: name }) => {
+    build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, ({ path }) => {
+      const [name = '', list = ''] = path.split('?');
+      const names = list === '' ? [] : list.split(',');
       const load = `process.getBuiltinModule(${JSON.stringify(`node:${name}`)})`;
-      const exported = process.getBuiltinModule(`node:${name}`);
       if (LOADED_ON_FIRST_USE.has(name)) {
-        const getters = Object.keys(exported).map((key) => `get ${JSON.stringify(key)}() { return load()[${JSON.stringify(key)}]; }`);
+        if (names.length > 0) throw new Error(`builtins-from-process: import node:${name} by its default export only (it loads on first use)`);
+        const getters = Object.keys(process.getBuiltinModule(`node:${name}`)).map((key) => `get ${JSON.stringify(key)}() { return load()[${JSON.stringify(key)}]; }`);
         return { contents: `let loaded;\nconst load = () => (loaded ??= ${load});\nexport default {\n${getters.join(',\n')}\n};\n`, loader: 'js' };
       }
-      if (name === 'process') return { contents: `export default process;\n`, loader: 'js' };
-      const plain = Object.keys(exported).filter(
-        (key) => IDENTIFIER.test(key) && key !== 'default' && 'value' in (Object.getOwnPropertyDescriptor(exported, key) ?? {}),
-      );
-      return { contents: `const m = ${load};\nexport default m;\nexport const { ${plain.join(', ')} } = m;\n`, loader: 'js' };
+      const named = names.length === 0 ? '' : `export const { ${names.join(', ')} } = m;\n`;
+      return { contents: `const m = ${load};\nexport default m;\n${named}`, loader: 'js' };
     });
   },
 };
+
+/** The names `source` imports from `specifier` (`import d, { a, b as c } from 'specifier'`); the default is implied. */
+function importedNames(source, specifier, importer) {
+  const names = new Set();
+  const quoted = specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  for (const [, clause = ''] of source.matchAll(new RegExp(`\\bimport\\s+([^'";]*?)\\s+from\\s+['"]${quoted}['"]`, 'g'))) {
+    if (clause.startsWith('type ')) continue;
+    if (clause.includes('*')) throw new Error(`builtins-from-process: ${importer} imports * from ${specifier}; import names or the default`);
+    for (const item of /\{([^}]*)\}/.exec(clause)?.[1]?.split(',') ?? []) {
+      const imported = item.trim().split(/\s+as\s+/)[0] ?? '';
+      if (imported !== '' && !imported.startsWith('type ')) names.add(imported);
+    }
+  }
+  return [...names].sort();
+}
 
