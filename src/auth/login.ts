@@ -5,9 +5,9 @@
 // "Internal Vault error". Messages carry Vault's error strings, never a credential or a request body.
 
 import { readFile } from 'node:fs/promises';
-import * as z from 'zod/mini';
 import { AuthError } from '../errors.ts';
 import type { AuthSetting } from '../config/types.ts';
+import { loginClientToken, secretId, wrappingToken } from '../vault/answers.ts';
 import { VaultFailure, describeVaultErrors, unavailableError } from '../vault/failure.ts';
 import type { VaultHttp } from '../vault/http.ts';
 import { encodeSegments, normalizeMount, parseJson } from '../vault/kv.ts';
@@ -38,9 +38,6 @@ export interface LoginOptions {
 
 export type SecretIdFile = { kind: 'secret-id'; secretId: string } | { kind: 'wrapped'; wrappingToken: string };
 
-const loginAnswer = z.object({ auth: z.object({ client_token: z.string().check(z.minLength(1)) }) });
-const unwrapAnswer = z.object({ data: z.object({ secret_id: z.string().check(z.minLength(1)) }) });
-
 const WRAPPED_USED = 'the wrapped secret ID was already used or has expired';
 
 /** Logs in and returns the client token. */
@@ -53,9 +50,9 @@ export async function login(setting: LoginSetting, client: VaultHttp, options: L
     return await withRetries(
       async () => {
         const response = await client.request('POST', path, { body });
-        const parsed = loginAnswer.safeParse(parseJson(response.body));
-        if (!parsed.success) throw new VaultFailure('bad-response', 'login answer has no client token');
-        return parsed.data.auth.client_token;
+        const token = loginClientToken(parseJson(response.body));
+        if (token === undefined) throw new VaultFailure('bad-response', 'login answer has no client token');
+        return token;
       },
       options.retry,
       options.clock,
@@ -158,14 +155,13 @@ export function parseSecretIdFile(text: string, path: string, wrapped: boolean):
   if (trimmed === '') throw malformed('the file is empty');
   if (trimmed.startsWith('{')) {
     const json = parseJson(trimmed);
-    const wrapInfo = z.union([z.object({ token: z.string() }), z.object({ wrap_info: z.object({ token: z.string() }) })]).safeParse(json);
-    if (wrapInfo.success) {
-      const token = 'token' in wrapInfo.data ? wrapInfo.data.token : wrapInfo.data.wrap_info.token;
+    const token = wrappingToken(json);
+    if (token !== undefined) {
       if (!TOKEN_CHARACTERS.test(token)) throw malformed('the wrapping token is empty or contains spaces');
       return { kind: 'wrapped', wrappingToken: token };
     }
-    const plain = z.object({ data: z.object({ secret_id: z.string().check(z.minLength(1)) }) }).safeParse(json);
-    if (plain.success) return { kind: 'secret-id', secretId: plain.data.data.secret_id };
+    const plain = secretId(json);
+    if (plain !== undefined) return { kind: 'secret-id', secretId: plain };
     throw malformed(json === undefined ? 'the file looks like JSON but does not parse' : 'the JSON has no "token", "wrap_info.token" or "data.secret_id"');
   }
   if (/[\r\n]/.test(trimmed)) throw malformed('the file has several lines');
@@ -191,14 +187,14 @@ async function unwrapSecretId(wrappingToken: string, file: string, client: Vault
   } finally {
     client.setToken(undefined);
   }
-  const parsed = unwrapAnswer.safeParse(parseJson(body));
-  if (!parsed.success) {
+  const unwrapped = secretId(parseJson(body));
+  if (unwrapped === undefined) {
     throw new AuthError('the wrapped response holds no secret ID', {
       input,
       hint: 'wrap the answer of auth/approle/role/<role>/secret-id (X-Vault-Wrap-TTL), not another response',
     });
   }
-  return parsed.data.data.secret_id;
+  return unwrapped;
 }
 
 function unwrapError(error: unknown, input: string): unknown {

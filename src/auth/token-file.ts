@@ -5,8 +5,8 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import * as z from 'zod/mini';
 import { AuthError, describeFileError, errorCode } from '../errors.ts';
+import { kubernetesVaultTokenFile } from '../vault/answers.ts';
 
 export interface TokenFileContents {
   token: string;
@@ -27,14 +27,6 @@ const FORMATS_HINT =
 
 /** A token goes into an HTTP header: printable ASCII without spaces. */
 export const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
-
-const kubernetesVaultFile = z.object({
-  clientToken: z.string().check(z.regex(TOKEN_CHARACTERS)),
-  accessor: z.optional(z.string()),
-  leaseDuration: z.optional(z.int().check(z.minimum(0))),
-  renewable: z.optional(z.boolean()),
-  vaultAddr: z.optional(z.string()),
-});
 
 function malformed(path: string, hint: string): AuthError {
   return new AuthError('malformed token file', { input: path, hint });
@@ -62,13 +54,13 @@ function parseJsonTokenFile(trimmed: string, path: string): TokenFileContents {
   if (typeof clientToken !== 'string' || clientToken === '') {
     throw malformed(path, `the JSON has no non-empty string "clientToken" (a response-wrapped or encrypted Agent sink is not supported); ${FORMATS_HINT}`);
   }
-  const result = kubernetesVaultFile.safeParse(parsed);
-  if (!result.success) {
-    // Field names come from our schema, never from the file.
-    const fields = [...new Set(result.error.issues.map((issue) => String(issue.path[0] ?? '')))].filter((f) => f !== '');
+  const result = kubernetesVaultTokenFile(parsed, TOKEN_CHARACTERS);
+  if ('invalid' in result) {
+    // Field names come from the schema, never from the file.
+    const fields = result.invalid;
     throw malformed(path, `invalid field${fields.length === 1 ? '' : 's'} ${fields.map((f) => `"${f}"`).join(', ')}: clientToken is a token without spaces, accessor and vaultAddr are strings, leaseDuration is a whole number of seconds, renewable is true or false`);
   }
-  const data = result.data;
+  const data = result.fields;
   const contents: TokenFileContents = { token: data.clientToken, format: 'kubernetes-vault' };
   if (data.vaultAddr !== undefined) contents.vaultAddr = data.vaultAddr;
   if (data.accessor !== undefined) contents.accessor = data.accessor;

@@ -2,7 +2,7 @@
 // zod) and the decision what to do with a token. No I/O, no clock: renew.ts runs the loop around it.
 // Docs: https://openbao.org/api-docs/auth/token/#lookup-a-token-self , #renew-a-token-self
 
-import * as z from 'zod/mini';
+import { renewedLeaseDuration, tokenLookupData } from '../vault/answers.ts';
 import { VaultFailure } from '../vault/failure.ts';
 import { parseJson } from '../vault/kv.ts';
 
@@ -39,27 +39,10 @@ export function msUntilRenewalDue(lookup: TokenLookup, fraction: number): number
   return Math.max(0, Math.floor((lookup.ttl - fraction * lookup.creationTtl) * 1000));
 }
 
-const lookupAnswer = z.object({
-  data: z.object({
-    accessor: z.string(),
-    ttl: z.number(),
-    creation_ttl: z.number(),
-    renewable: z.boolean(),
-    expire_time: z.optional(z.nullable(z.string())),
-  }),
-});
-
-const renewAnswer = z.object({
-  auth: z.object({
-    lease_duration: z.number(),
-  }),
-});
-
 /** The lookup-self answer; a body of another shape is a 'bad-response' failure (transient: retried). */
 export function parseLookupAnswer(body: string): TokenLookup {
-  const parsed = lookupAnswer.safeParse(parseJson(body));
-  if (!parsed.success) throw new VaultFailure('bad-response', 'token lookup answer is not a token description');
-  const data = parsed.data.data;
+  const data = tokenLookupData(parseJson(body));
+  if (data === undefined) throw new VaultFailure('bad-response', 'token lookup answer is not a token description');
   return {
     accessor: data.accessor,
     ttl: data.ttl,
@@ -72,9 +55,9 @@ export function parseLookupAnswer(body: string): TokenLookup {
 
 /** The new TTL in seconds from a renew-self answer. */
 export function parseRenewAnswer(body: string): number {
-  const parsed = renewAnswer.safeParse(parseJson(body));
-  if (!parsed.success) throw new VaultFailure('bad-response', 'token renewal answer has no lease duration');
-  return parsed.data.auth.lease_duration;
+  const leaseDuration = renewedLeaseDuration(parseJson(body));
+  if (leaseDuration === undefined) throw new VaultFailure('bad-response', 'token renewal answer has no lease duration');
+  return leaseDuration;
 }
 
 /** How a token is named in logs and errors: where it came from and the start of its accessor. */

@@ -2,7 +2,7 @@
 // answer, and the shapes of KV v1 and v2 read responses, checked with zod.
 // Docs: https://openbao.org/api-docs/secret/kv/kv-v2/ , https://openbao.org/api-docs/system/internal-ui-mounts/
 
-import * as z from 'zod/mini';
+import { errorList, isDeletedKv2Secret, mountDescription, secretData } from './answers.ts';
 import { VaultFailure } from './failure.ts';
 
 export type KvVersion = 1 | 2;
@@ -46,43 +46,27 @@ function joinPath(mount: string, path: string): string {
   return mount === '' ? path : `${mount}/${path}`;
 }
 
-const mountAnswer = z.object({
-  data: z.object({
-    path: z.string(),
-    type: z.string(),
-    options: z.nullish(z.record(z.string(), z.unknown())),
-  }),
-});
-
 /** KV v2 when Vault says so; every other engine (KV v1, generic, database, aws…) is read like KV v1. */
 export function parseMountAnswer(body: string): MountInfo {
-  const parsed = mountAnswer.safeParse(parseJson(body));
-  if (!parsed.success) throw new VaultFailure('bad-response', 'mount lookup answer is not a mount description');
-  const { path, type, options } = parsed.data.data;
+  const mount = mountDescription(parseJson(body));
+  if (mount === undefined) throw new VaultFailure('bad-response', 'mount lookup answer is not a mount description');
+  const { path, type, options } = mount;
   const version = type === 'kv' && options?.version === '2' ? 2 : 1;
   return { path: normalizeMount(path), version };
 }
 
-const kv2Answer = z.object({ data: z.object({ data: z.record(z.string(), z.unknown()) }) });
-const kv1Answer = z.object({ data: z.record(z.string(), z.unknown()) });
-
 /** The key/value map of a secret read. A KV v2 secret deleted but not destroyed answers data: null. */
 export function parseSecretAnswer(body: string, version: KvVersion): Record<string, unknown> {
   const json = parseJson(body);
-  const parsed = version === 2 ? kv2Answer.safeParse(json) : kv1Answer.safeParse(json);
-  if (parsed.success) return version === 2 ? (parsed.data as z.infer<typeof kv2Answer>).data.data : parsed.data.data;
-  if (version === 2 && isDeletedKv2(json)) throw new VaultFailure('not-found', 'the latest version is deleted');
+  const data = secretData(json, version);
+  if (data !== undefined) return data;
+  if (version === 2 && isDeletedKv2Secret(json)) throw new VaultFailure('not-found', 'the latest version is deleted');
   throw new VaultFailure('bad-response', `answer is not a KV v${version} secret`);
-}
-
-function isDeletedKv2(json: unknown): boolean {
-  return z.object({ data: z.object({ data: z.null() }) }).safeParse(json).success;
 }
 
 /** Vault's `{"errors": [...]}` strings, for error messages; empty when the body has none. */
 export function vaultErrorStrings(body: string): string[] {
-  const parsed = z.object({ errors: z.array(z.string()) }).safeParse(parseJson(body));
-  return parsed.success ? parsed.data.errors.map(oneLine).filter((e) => e.length > 0) : [];
+  return (errorList(parseJson(body)) ?? []).map(oneLine).filter((e) => e.length > 0);
 }
 
 /** Longer error strings are cut, at a space: a credential a server echoes is shown whole or not at all. */

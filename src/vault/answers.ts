@@ -1,0 +1,136 @@
+// The shapes vaultenv accepts from outside, checked with zod: Vault's JSON answers, and the JSON files
+// Vault's tooling writes (kubernetes-vault token files, AppRole secret ID files). The only importer of
+// zod. Each check takes parsed JSON and gives back plain typed data, or undefined when the shape is
+// wrong; the callers turn that into their own errors. A schema is built on first use: a run builds
+// only those of the answers it gets (each costs start-up time).
+
+import * as z from 'zod/mini';
+
+/** A schema, built the first time it is needed. */
+function lazy<T>(build: () => T): () => T {
+  let schema: T | undefined;
+  return () => (schema ??= build());
+}
+
+/** `data` when `json` has the schema's shape, else undefined. */
+function check<T>(schema: z.ZodMiniType<T>, json: unknown): T | undefined {
+  const parsed = schema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+export interface MountDescription {
+  path: string;
+  type: string;
+  options?: Record<string, unknown> | null | undefined;
+}
+
+const mountAnswer = lazy(() =>
+  z.object({ data: z.object({ path: z.string(), type: z.string(), options: z.nullish(z.record(z.string(), z.unknown())) }) }),
+);
+
+/** sys/internal/ui/mounts/<path>: the mount a path is under. */
+export function mountDescription(json: unknown): MountDescription | undefined {
+  return check(mountAnswer(), json)?.data;
+}
+
+const kv1Answer = lazy(() => z.object({ data: z.record(z.string(), z.unknown()) }));
+const kv2Answer = lazy(() => z.object({ data: z.object({ data: z.record(z.string(), z.unknown()) }) }));
+const kv2Deleted = lazy(() => z.object({ data: z.object({ data: z.null() }) }));
+
+/** The key/value map of a KV v1 or v2 secret read. */
+export function secretData(json: unknown, version: 1 | 2): Record<string, unknown> | undefined {
+  return version === 2 ? check(kv2Answer(), json)?.data.data : check(kv1Answer(), json)?.data;
+}
+
+/** A KV v2 secret deleted but not destroyed: `data: null`. */
+export function isDeletedKv2Secret(json: unknown): boolean {
+  return check(kv2Deleted(), json) !== undefined;
+}
+
+const errorsAnswer = lazy(() => z.object({ errors: z.array(z.string()) }));
+
+/** Vault's `{"errors": [...]}`. */
+export function errorList(json: unknown): string[] | undefined {
+  return check(errorsAnswer(), json)?.errors;
+}
+
+const loginAnswer = lazy(() => z.object({ auth: z.object({ client_token: z.string().check(z.minLength(1)) }) }));
+
+/** auth/<mount>/login: the client token. */
+export function loginClientToken(json: unknown): string | undefined {
+  return check(loginAnswer(), json)?.auth.client_token;
+}
+
+const secretIdAnswer = lazy(() => z.object({ data: z.object({ secret_id: z.string().check(z.minLength(1)) }) }));
+
+/** `{"data": {"secret_id": …}}`: sys/wrapping/unwrap of a wrapped secret ID, or a secret ID file holding Vault's answer. */
+export function secretId(json: unknown): string | undefined {
+  return check(secretIdAnswer(), json)?.data.secret_id;
+}
+
+const wrapAnswer = lazy(() => z.union([z.object({ token: z.string() }), z.object({ wrap_info: z.object({ token: z.string() }) })]));
+
+/** A response-wrapping token: `{"token": …}` or Vault's `{"wrap_info": {"token": …}}`. */
+export function wrappingToken(json: unknown): string | undefined {
+  const answer = check(wrapAnswer(), json);
+  if (answer === undefined) return undefined;
+  return 'token' in answer ? answer.token : answer.wrap_info.token;
+}
+
+export interface TokenLookupData {
+  accessor: string;
+  ttl: number;
+  creation_ttl: number;
+  renewable: boolean;
+  expire_time?: string | null | undefined;
+}
+
+const lookupAnswer = lazy(() =>
+  z.object({
+    data: z.object({
+      accessor: z.string(),
+      ttl: z.number(),
+      creation_ttl: z.number(),
+      renewable: z.boolean(),
+      expire_time: z.optional(z.nullable(z.string())),
+    }),
+  }),
+);
+
+/** auth/token/lookup-self. */
+export function tokenLookupData(json: unknown): TokenLookupData | undefined {
+  return check(lookupAnswer(), json)?.data;
+}
+
+const renewAnswer = lazy(() => z.object({ auth: z.object({ lease_duration: z.number() }) }));
+
+/** auth/token/renew-self: the new TTL in seconds. */
+export function renewedLeaseDuration(json: unknown): number | undefined {
+  return check(renewAnswer(), json)?.auth.lease_duration;
+}
+
+export interface KubernetesVaultTokenFile {
+  clientToken: string;
+  accessor?: string | undefined;
+  leaseDuration?: number | undefined;
+  renewable?: boolean | undefined;
+  vaultAddr?: string | undefined;
+}
+
+/**
+ * A kubernetes-vault token file (JSON): its fields, or the names of the fields that are wrong (names
+ * from this schema, never from the file). `tokenCharacters` is what a token may hold.
+ */
+export function kubernetesVaultTokenFile(json: unknown, tokenCharacters: RegExp): { fields: KubernetesVaultTokenFile } | { invalid: string[] } {
+  const parsed = z
+    .object({
+      clientToken: z.string().check(z.regex(tokenCharacters)),
+      accessor: z.optional(z.string()),
+      leaseDuration: z.optional(z.int().check(z.minimum(0))),
+      renewable: z.optional(z.boolean()),
+      vaultAddr: z.optional(z.string()),
+    })
+    .safeParse(json);
+  if (parsed.success) return { fields: parsed.data };
+  return { invalid: [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')))].filter((field) => field !== '') };
+}
