@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/run-cli.ts';
+import { kvServer, uniqueName } from '../helpers/servers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vaultenv-code-cache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,6 +47,30 @@ describe('bin/vaultenv code cache', () => {
     expect(cache.size).toBeGreaterThan(50_000);
     expect(cache.mode & 0o777).toBe(0o600);
     expect(statSync(join(home, '.cache', 'vaultenv')).mode & 0o777).toBe(0o700);
+  });
+
+  it('holds code, not data: written by a run that fetched a secret, it contains neither the secret nor the token', async () => {
+    const server = kvServer(2);
+    const path = uniqueName('cache');
+    const value = `cached-secret-${uniqueName('v')}`;
+    await server.api.writeSecret('secret', 2, `${path}/app`, { value });
+    const secrets = join(dir, 'one.secrets');
+    writeFileSync(secrets, `APP_SECRET=${path}/app#value\n`);
+    const home = newHome();
+    const run = vaultenv(['--secrets-file', secrets, '--', 'sh', '-c', 'echo ${#APP_SECRET}'], {
+      HOME: home,
+      VAULT_ADDR: server.address,
+      VAULT_TOKEN: server.rootToken,
+    });
+    expect(run).toMatchObject({ status: 0, stdout: `${value.length}\n`, stderr: '' });
+    const cache = readFileSync(join(home, '.cache', 'vaultenv', CACHE_NAME));
+    expect(cache.length).toBeGreaterThan(50_000);
+    // The search finds what is there: a string constant of the code that ran.
+    expect(cache.includes(Buffer.from('VAULTENV_GITHUB_TOKEN', 'latin1'))).toBe(true);
+    for (const text of [value, server.rootToken]) {
+      expect(cache.includes(Buffer.from(text, 'latin1'))).toBe(false);
+      expect(cache.includes(Buffer.from(text, 'utf16le'))).toBe(false);
+    }
   });
 
   it('is used by the runs after it: V8 accepts it, so it is not written again', () => {
