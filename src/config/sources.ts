@@ -189,7 +189,7 @@ function sameValue(a: TypedValue, b: TypedValue): boolean {
 }
 
 function setValue(values: OptionValues, id: OptionId, value: TypedValue): void {
-  // The row's kind decides the value's type (typed-values.ts); schema.ts checks the merged result.
+  // The row's kind decides the value's type (typed-values.ts), the one OptionValues declares for its id.
   (values as Record<OptionId, TypedValue>)[id] = value;
 }
 

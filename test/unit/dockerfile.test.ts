@@ -348,9 +348,9 @@ describe('Dockerfile', () => {
   it('finds the executable path in the build scripts, and says so when none names it', () => {
     expect(artifactFromScripts({ a: "const out = join(root, 'dist/vaultenv-linux-x64');" })).toEqual({ path: 'dist/vaultenv-linux-x64' });
     expect(artifactFromScripts({ a: 'const name = "vaultenv-linux-x64";' })).toEqual({ path: 'dist/vaultenv-linux-x64' });
-    expect(artifactFromScripts({ a: "outfile: 'dist/vaultenv.mjs'", b: undefined }).problem).toMatch(/none of a names a path ending in vaultenv-linux-x64/);
+    expect(artifactFromScripts({ a: "outfile: 'dist/vaultenv.cjs'", b: undefined }).problem).toMatch(/none of a names a path ending in vaultenv-linux-x64/);
     expect(artifactFromScripts({ a: "'dist/vaultenv-linux-x64'", b: "'out/vaultenv-linux-x64'" }).problem).toMatch(/several paths/);
-    expect(buildProducesArtifact({ [BUILD_SCRIPT]: "outfile: 'dist/vaultenv.mjs'" })).toEqual([`${BUILD_SCRIPT} neither writes ${ARTIFACT_NAME} nor runs scripts/build-sea.mjs`]);
+    expect(buildProducesArtifact({ [BUILD_SCRIPT]: "outfile: 'dist/vaultenv.cjs'" })).toEqual([`${BUILD_SCRIPT} neither writes ${ARTIFACT_NAME} nor runs scripts/build-sea.mjs`]);
     expect(buildProducesArtifact({ [BUILD_SCRIPT]: "await import('./build-sea.mjs');" })).toEqual([]);
   });
 
@@ -359,7 +359,7 @@ describe('Dockerfile', () => {
     { what: 'the build step removed', from: /^RUN npm run build$/m, to: 'RUN true', problem: /has no RUN of scripts\/build\.mjs/ },
     { what: 'a build through another npm script', from: /^RUN npm run build$/m, to: 'RUN npm run lint', problem: /has no RUN of scripts\/build\.mjs/ },
     { what: 'no dependency install', from: /^RUN npm install.*$/m, to: 'RUN true', problem: /does not install the dependencies/ },
-    { what: 'another artifact copied', from: /\/src\/dist\/vaultenv-linux-x64/, to: '/src/dist/vaultenv.mjs', problem: /not the build's \/src\/dist\/vaultenv-linux-x64/ },
+    { what: 'another artifact copied', from: /\/src\/dist\/vaultenv-linux-x64/, to: '/src/dist/vaultenv.cjs', problem: /not the build's \/src\/dist\/vaultenv-linux-x64/ },
     { what: 'a copy from an unknown stage', from: /--from=build/, to: '--from=builder', problem: /names no stage/ },
     { what: 'the executable installed elsewhere', from: /^(COPY --from=build .*) \/usr\/local\/bin\/vaultenv$/m, to: '$1 /vaultenv', problem: /copies 0 files to \/usr\/local\/bin\/vaultenv/ },
     { what: 'node_modules copied', from: /^USER /m, to: 'COPY --from=build /src/node_modules /opt/node_modules\nUSER ', problem: /copies \/src\/node_modules/ },
