@@ -8,6 +8,12 @@ export const DUPLICATE_BEHAVIORS = ['error', 'keep', 'overwrite'] as const satis
 export const KV_VERSIONS = ['auto', '1', '2'] as const satisfies readonly KvVersionSetting[];
 export const EXEC_MODES = ['auto', 'execve', 'spawn'] as const satisfies readonly ExecMode[];
 
+/**
+ * The longest a Node timer waits (2^31 - 1 ms, about 24.8 days); a longer one fires at once. Bounds
+ * the options that become timers (request timeout, retry delays, the renew interval).
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 export const DEFAULTS = {
   host: 'localhost',
   port: 8200,

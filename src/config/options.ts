@@ -3,7 +3,7 @@
 // and the README. Defaults and enum words come from defaults.ts; load.ts applies the defaults.
 // A row's `commands` says which commands read it: `vaultenv [options] CMD` (run) and `vaultenv renew`.
 
-import { DEFAULTS, DUPLICATE_BEHAVIORS, EXEC_MODES, KV_VERSIONS, LOG_LEVELS } from './defaults.ts';
+import { DEFAULTS, DUPLICATE_BEHAVIORS, EXEC_MODES, KV_VERSIONS, LOG_LEVELS, MAX_TIMER_MS } from './defaults.ts';
 import type { DuplicateVariableBehavior, ExecMode, KvVersionSetting, LogLevel } from './types.ts';
 
 /**
@@ -435,6 +435,7 @@ export const OPTIONS: readonly OptionRow[] = [
     metavar: 'MILLISECONDS',
     env: ['VAULTENV_RETRY_BASE_DELAY', 'VAULTENV_RETRY_BASE_DELAY_MS'],
     kind: 'integer',
+    max: MAX_TIMER_MS,
     default: String(DEFAULTS.retryBaseDelayMs),
     description: 'Base delay of the exponential backoff between retries.',
   },
@@ -509,6 +510,7 @@ export const OPTIONS: readonly OptionRow[] = [
     env: ['VAULTENV_REQUEST_TIMEOUT'],
     kind: 'integer',
     min: 1,
+    max: MAX_TIMER_MS,
     default: String(DEFAULTS.requestTimeoutMs),
     description: 'Time limit of one Vault request.',
   },
@@ -531,6 +533,7 @@ export const OPTIONS: readonly OptionRow[] = [
     env: ['VAULTENV_RENEW_INTERVAL'],
     kind: 'integer',
     min: 1,
+    max: Math.floor(MAX_TIMER_MS / 1000),
     default: String(DEFAULTS.renewIntervalSeconds),
     description: 'vaultenv renew only: seconds between two checks of the token.',
   },

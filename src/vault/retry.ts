@@ -2,6 +2,7 @@
 // fullJitterBackoff), `retries` retries after the first attempt, only for transient failures
 // (failure.ts isRetryable). The clock and the random source are injected so tests need no waiting.
 
+import { MAX_TIMER_MS } from '../config/defaults.ts';
 import { VaultFailure, isRetryable } from './failure.ts';
 
 export interface RetryPolicy {
@@ -14,9 +15,9 @@ export interface RetryClock {
   random(): number;
 }
 
-/** Retry n (0-based) sleeps between base·2^n / 2 and base·2^n milliseconds. */
+/** Retry n (0-based) sleeps between base·2^n / 2 and base·2^n milliseconds, at most MAX_TIMER_MS. */
 export function backoffDelayMs(policy: RetryPolicy, retryNumber: number, random: () => number): number {
-  const half = Math.floor((policy.baseDelayMs * 2 ** retryNumber) / 2);
+  const half = Math.floor(Math.min(policy.baseDelayMs * 2 ** retryNumber, MAX_TIMER_MS) / 2);
   return half + Math.floor(random() * (half + 1));
 }
 

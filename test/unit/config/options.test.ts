@@ -75,6 +75,13 @@ describe('OPTIONS', () => {
     }
   });
 
+  it('gives a boolean at most one flag, and flags are lowercase words (src/cli/argv.ts and program.ts rely on both)', () => {
+    for (const row of OPTIONS) {
+      if (row.kind === 'boolean') expect(row.flags.length, row.id).toBeLessThanOrEqual(1);
+      for (const flag of row.flags) expect(flag, row.id).toMatch(/^[a-z][a-z0-9-]*$/);
+    }
+  });
+
   it('tags every row with the commands that read it', () => {
     for (const row of OPTIONS) expect(row.commands.length, row.id).toBeGreaterThan(0);
     expect(optionsFor('renew').map((row) => row.id)).toEqual([
@@ -108,6 +115,9 @@ describe('values no source accepts', () => {
     { env: { VAULT_HOST: '' }, message: 'invalid value for environment variable VAULT_HOST' },
     { env: {}, message: 'no secrets file given' },
     { env: { VAULTENV_LOG_LEVEL: 'debug' }, message: 'invalid value for environment variable VAULTENV_LOG_LEVEL' },
+    // Longer than a Node timer can wait: it would fire at once.
+    { env: { VAULTENV_REQUEST_TIMEOUT: '2147483648' }, message: 'invalid value for environment variable VAULTENV_REQUEST_TIMEOUT' },
+    { env: { VAULTENV_RETRY_BASE_DELAY: '2147483648' }, message: 'invalid value for environment variable VAULTENV_RETRY_BASE_DELAY' },
   ])('$message', ({ env, message }) => {
     const error = thrown(() => loadRun(env, false));
     expect(error).toBeInstanceOf(ConfigError);
@@ -117,6 +127,17 @@ describe('values no source accepts', () => {
 
   it('an empty TLS server name counts as not set', () => {
     expect((loadRun({ VAULT_TLS_SERVER_NAME: '' })).tlsFiles.serverName).toBeUndefined();
+  });
+
+  it('takes the longest timers Node can wait', () => {
+    const config = loadRun({ VAULTENV_REQUEST_TIMEOUT: '2147483647', VAULTENV_RETRY_BASE_DELAY: '2147483647' });
+    expect([config.requestTimeoutMs, config.retryBaseDelayMs]).toEqual([2_147_483_647, 2_147_483_647]);
+    const renew = loadRenewConfig({ commandLine: { kind: 'renew', flags: {} }, env: { VAULTENV_RENEW_INTERVAL: '2147483' }, cwd: '/', configFiles: NO_FILES });
+    expect(renew.intervalMs).toBe(2_147_483_000);
+    const tooLong = thrown(() =>
+      loadRenewConfig({ commandLine: { kind: 'renew', flags: {} }, env: { VAULTENV_RENEW_INTERVAL: '2147484' }, cwd: '/', configFiles: NO_FILES }),
+    );
+    expect((tooLong as ConfigError).message).toBe('invalid value for environment variable VAULTENV_RENEW_INTERVAL');
   });
 
   it('vaultenv renew: a fraction above 1', () => {
