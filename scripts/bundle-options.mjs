@@ -1,6 +1,6 @@
 // The one bundle of the CLI: dist/vaultenv.cjs (run by bin/vaultenv) and the single executable's main.
 import { readFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const ENTRY = fileURLToPath(new URL('../src/cli/entry.ts', import.meta.url));
@@ -41,10 +41,11 @@ const wrapEntryForCommonJs = {
   },
 };
 
-// Built-in modules a run with no secrets never calls: commander's `child_process` (only for executable
-// subcommands, which vaultenv has none of), the spawn fallback's `child_process` and `tty`, the address
-// check's `net`, the execve check's `worker_threads`. Each costs ~2-3 ms to load. Import them by their
-// default export only (`import tty from 'node:tty'`, then `tty.isatty(…)`): a named import fails the build.
+// Built-in modules a plain run never calls, or calls only at the end: commander's `child_process`
+// (executable subcommands, which vaultenv has none of), the spawn fallback's `child_process` and `tty`,
+// the address check's `net` (IPv6 literals), and `worker_threads` (read just before the exec, which
+// loads its internals anyway). Each costs ~2-3 ms to load. Import them by their default export only
+// (`import tty from 'node:tty'`, then `tty.isatty(…)`): a named import fails the build.
 const LOADED_ON_FIRST_USE = new Set(['child_process', 'net', 'tty', 'worker_threads']);
 
 /**
@@ -57,14 +58,17 @@ const LOADED_ON_FIRST_USE = new Set(['child_process', 'net', 'tty', 'worker_thre
  * it (~1.4 ms); and reading all of a module's exports runs its lazy ones (util.TextDecoder and
  * util.diff cost ~3.5 ms, and created process.stderr). So each importer gets a module of its own with
  * exactly the names it imports (read from its import statement), and those of LOADED_ON_FIRST_USE load
- * on first use. The bundle then holds no `import`/`require` of a built-in at all.
+ * on first use. The bundle then holds no `import`/`require` of a built-in at all. The names are read
+ * once, when the module is first needed (not live bindings: built-ins do not reassign theirs), and a
+ * name the running Node lacks (the bundle runs on Node 22.12 and later) fails at that moment, as an
+ * ESM import would, instead of leaving undefined behind.
  */
 const builtinsFromProcess = {
   name: 'builtins-from-process',
   setup(build) {
-    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, ({ path, importer, kind }) => {
+    build.onResolve({ filter: /^(node:)?[a-z0-9_/]+$/ }, ({ path, importer, kind }) => {
+      if (!isBuiltin(path)) return undefined;
       const name = path.replace(/^node:/, '');
-      if (!builtinModules.includes(name)) return undefined;
       if (kind !== 'import-statement') throw new Error(`builtins-from-process: ${importer} loads ${path} by ${kind}; import it instead`);
       const names = importedNames(readFileSync(importer, 'utf8'), path, importer);
       return { path: `${name}?${names.join(',')}`, namespace: 'node-builtin' };
@@ -78,8 +82,9 @@ const builtinsFromProcess = {
         const getters = Object.keys(process.getBuiltinModule(`node:${name}`)).map((key) => `get ${JSON.stringify(key)}() { return load()[${JSON.stringify(key)}]; }`);
         return { contents: `let loaded;\nconst load = () => (loaded ??= ${load});\nexport default {\n${getters.join(',\n')}\n};\n`, loader: 'js' };
       }
-      const named = names.length === 0 ? '' : `export const { ${names.join(', ')} } = m;\n`;
-      return { contents: `const m = ${load};\nexport default m;\n${named}`, loader: 'js' };
+      if (names.length === 0) return { contents: `const m = ${load};\nexport default m;\n`, loader: 'js' };
+      const missing = `for (const name of ${JSON.stringify(names)}) if (!(name in m)) throw new Error(\`this Node (\${process.version}) has no node:${name} export \${name}\`);`;
+      return { contents: `const m = ${load};\n${missing}\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`, loader: 'js' };
     });
   },
 };

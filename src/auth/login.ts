@@ -7,12 +7,12 @@
 import { readFile } from 'node:fs/promises';
 import { AuthError } from '../errors.ts';
 import type { AuthSetting } from '../config/types.ts';
-import { loginClientToken, secretId, wrappingToken } from '../vault/answers.ts';
+import { TOKEN_CHARACTERS, loginClientToken, secretId, wrappingToken } from '../vault/answers.ts';
 import { VaultFailure, describeVaultErrors, unavailableError } from '../vault/failure.ts';
 import type { VaultHttp } from '../vault/http.ts';
 import { encodeSegments, normalizeMount, parseJson } from '../vault/kv.ts';
 import { withRetries, type RetryClock, type RetryPolicy } from '../vault/retry.ts';
-import { TOKEN_CHARACTERS, readError } from './token-file.ts';
+import { readError } from './token-file.ts';
 
 /** Where Kubernetes mounts a pod's service-account token (the default of `jwtPath`). */
 export const KUBERNETES_JWT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';

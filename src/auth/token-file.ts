@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AuthError, describeFileError, errorCode } from '../errors.ts';
-import { kubernetesVaultTokenFile } from '../vault/answers.ts';
+import { TOKEN_CHARACTERS, kubernetesVaultTokenFile } from '../vault/answers.ts';
 
 export interface TokenFileContents {
   token: string;
@@ -25,8 +25,6 @@ export interface TokenFile extends TokenFileContents {
 const FORMATS_HINT =
   'a kubernetes-vault token file is JSON with a non-empty string "clientToken"; a plain token file (an Agent sink) holds the token alone on one line';
 
-/** A token goes into an HTTP header: printable ASCII without spaces. */
-export const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
 
 function malformed(path: string, hint: string): AuthError {
   return new AuthError('malformed token file', { input: path, hint });
@@ -54,7 +52,7 @@ function parseJsonTokenFile(trimmed: string, path: string): TokenFileContents {
   if (typeof clientToken !== 'string' || clientToken === '') {
     throw malformed(path, `the JSON has no non-empty string "clientToken" (a response-wrapped or encrypted Agent sink is not supported); ${FORMATS_HINT}`);
   }
-  const result = kubernetesVaultTokenFile(parsed, TOKEN_CHARACTERS);
+  const result = kubernetesVaultTokenFile(parsed);
   if ('invalid' in result) {
     // Field names come from the schema, never from the file.
     const fields = result.invalid;

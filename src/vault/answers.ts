@@ -6,6 +6,9 @@
 
 import * as z from 'zod/mini';
 
+/** A token goes into an HTTP header: printable ASCII without spaces. */
+export const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
+
 /** A schema, built the first time it is needed. */
 function lazy<T>(build: () => T): () => T {
   let schema: T | undefined;
@@ -117,20 +120,22 @@ export interface KubernetesVaultTokenFile {
   vaultAddr?: string | undefined;
 }
 
+const tokenFileShape = lazy(() =>
+  z.object({
+    clientToken: z.string().check(z.regex(TOKEN_CHARACTERS)),
+    accessor: z.optional(z.string()),
+    leaseDuration: z.optional(z.int().check(z.minimum(0))),
+    renewable: z.optional(z.boolean()),
+    vaultAddr: z.optional(z.string()),
+  }),
+);
+
 /**
  * A kubernetes-vault token file (JSON): its fields, or the names of the fields that are wrong (names
- * from this schema, never from the file). `tokenCharacters` is what a token may hold.
+ * from this schema, never from the file).
  */
-export function kubernetesVaultTokenFile(json: unknown, tokenCharacters: RegExp): { fields: KubernetesVaultTokenFile } | { invalid: string[] } {
-  const parsed = z
-    .object({
-      clientToken: z.string().check(z.regex(tokenCharacters)),
-      accessor: z.optional(z.string()),
-      leaseDuration: z.optional(z.int().check(z.minimum(0))),
-      renewable: z.optional(z.boolean()),
-      vaultAddr: z.optional(z.string()),
-    })
-    .safeParse(json);
+export function kubernetesVaultTokenFile(json: unknown): { fields: KubernetesVaultTokenFile } | { invalid: string[] } {
+  const parsed = tokenFileShape().safeParse(json);
   if (parsed.success) return { fields: parsed.data };
   return { invalid: [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')))].filter((field) => field !== '') };
 }

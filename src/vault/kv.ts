@@ -1,5 +1,5 @@
 // Pure helpers for Vault's KV engines: request paths (percent-encoded per segment), the mount lookup
-// answer, and the shapes of KV v1 and v2 read responses, checked with zod.
+// answer, and KV v1 and v2 read responses (their shapes are checked in answers.ts).
 // Docs: https://openbao.org/api-docs/secret/kv/kv-v2/ , https://openbao.org/api-docs/system/internal-ui-mounts/
 
 import { errorList, isDeletedKv2Secret, mountDescription, secretData } from './answers.ts';

@@ -12,8 +12,6 @@ import {
   wrappingToken,
 } from '../../../src/vault/answers.ts';
 
-const TOKEN = /^[\x21-\x7e]+$/;
-
 describe('the answers vaultenv accepts', () => {
   it('mount descriptions', () => {
     expect(mountDescription({ data: { path: 'kv/', type: 'kv', options: { version: '2' } } })).toEqual({ path: 'kv/', type: 'kv', options: { version: '2' } });
@@ -58,10 +56,10 @@ describe('the answers vaultenv accepts', () => {
   });
 
   it('kubernetes-vault token files: the fields, or the names of the wrong ones', () => {
-    expect(kubernetesVaultTokenFile({ clientToken: 's.x', leaseDuration: 60, vaultAddr: 'https://v' }, TOKEN)).toEqual({
+    expect(kubernetesVaultTokenFile({ clientToken: 's.x', leaseDuration: 60, vaultAddr: 'https://v' })).toEqual({
       fields: { clientToken: 's.x', leaseDuration: 60, vaultAddr: 'https://v' },
     });
-    expect(kubernetesVaultTokenFile({ clientToken: 's x', leaseDuration: -1, renewable: 'yes' }, TOKEN)).toEqual({
+    expect(kubernetesVaultTokenFile({ clientToken: 's x', leaseDuration: -1, renewable: 'yes' })).toEqual({
       invalid: ['clientToken', 'leaseDuration', 'renewable'],
     });
   });
