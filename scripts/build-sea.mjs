@@ -5,8 +5,8 @@
 // says so and builds nothing. Called by scripts/build.mjs; runs on its own too (node scripts/build-sea.mjs).
 //
 // Node 24's injected main must be CommonJS ("mainFormat": "module" arrived later), which the bundle
-// is (scripts/bundle-options.mjs). Inside the executable process.argv is [executable, argv0, ...args], like [node, script, ...args]:
-// the entry's process.argv.slice(2) needs no change.
+// is (scripts/bundle-options.mjs). Inside the executable process.argv is [executable, argv0, ...args],
+// like [node, script, ...args]: the entry's process.argv.slice(2) needs no change.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

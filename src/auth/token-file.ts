@@ -25,7 +25,6 @@ export interface TokenFile extends TokenFileContents {
 const FORMATS_HINT =
   'a kubernetes-vault token file is JSON with a non-empty string "clientToken"; a plain token file (an Agent sink) holds the token alone on one line';
 
-
 function malformed(path: string, hint: string): AuthError {
   return new AuthError('malformed token file', { input: path, hint });
 }

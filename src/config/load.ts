@@ -3,7 +3,8 @@
 // precedence — defaults < /etc/vaultenv.conf < user config < ./.env < environment < flags — pick the
 // credential by level (pickAuth), and build `Config` (run) or `RenewConfig` (renew), with the defaults
 // (defaults.ts) for what no source sets. Every value was checked by its source's parser (sources.ts,
-// typed-values.ts, address.ts), so the build only fills in. Reads no process state: everything comes in the inputs.
+// typed-values.ts, address.ts), so the build only fills in. Reads no process state: everything comes
+// in the inputs.
 
 import { isAbsolute, join } from 'node:path';
 import { ConfigError } from '../errors.ts';
