@@ -4,7 +4,7 @@
 // A refused login is an AuthError answered once; vaultenv retried it nine times and called it an
 // "Internal Vault error". Messages carry Vault's error strings, never a credential or a request body.
 
-import { readFile } from 'node:fs/promises';
+import fsp from 'node:fs/promises';
 import { AuthError } from '../errors.ts';
 import type { AuthSetting } from '../config/types.ts';
 import { TOKEN_CHARACTERS, loginClientToken, secretId, wrappingToken } from '../vault/answers.ts';
@@ -120,7 +120,7 @@ function reportJwt(jwt: string, options: LoginOptions): void {
 const MIN_REPORTED_SEGMENT = 16;
 
 async function readCredentialText(path: string, what: string, options: LoginOptions): Promise<string> {
-  const read = options.readFile ?? ((p: string) => readFile(p, 'utf8'));
+  const read = options.readFile ?? ((p: string) => fsp.readFile(p, 'utf8'));
   try {
     return await read(path);
   } catch (error) {

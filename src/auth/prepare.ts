@@ -4,7 +4,7 @@
 // a token (a Vault Agent in front adds one). Token files are re-read on every call: the renewer calls
 // this each cycle, so a file replaced by kubernetes-vault or an Agent is picked up.
 
-import { stat } from 'node:fs/promises';
+import fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuthSetting } from '../config/types.ts';
 import type { LoginSetting } from './login.ts';
@@ -83,7 +83,7 @@ function describeWellKnown(path: string, env: Readonly<Record<string, string | u
  */
 async function exists(path: string): Promise<boolean> {
   try {
-    return !(await stat(path)).isDirectory();
+    return !(await fsp.stat(path)).isDirectory();
   } catch {
     return false;
   }

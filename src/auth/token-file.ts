@@ -3,7 +3,7 @@
 // parseTokenFile is pure, readTokenFile does the I/O. Errors name the file, never its content: a
 // malformed file may still hold a token.
 
-import { readFile, stat } from 'node:fs/promises';
+import fsp from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AuthError, describeFileError, errorCode } from '../errors.ts';
 import { TOKEN_CHARACTERS, kubernetesVaultTokenFile } from '../vault/answers.ts';
@@ -74,7 +74,7 @@ function throwError(error: Error): never {
 export async function readTokenFile(path: string): Promise<TokenFile> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await fsp.readFile(path, 'utf8');
   } catch (error) {
     throw readError('token file', path, error);
   }
@@ -88,7 +88,7 @@ export async function readTokenFile(path: string): Promise<TokenFile> {
 
 async function isFile(path: string): Promise<boolean> {
   try {
-    return (await stat(path)).isFile();
+    return (await fsp.stat(path)).isFile();
   } catch {
     return false;
   }

@@ -2,7 +2,7 @@
 // VAULT_CLIENT_KEY) for the HTTP client. A file that cannot be read is a configuration error naming
 // the file; its content is never shown (a client key is a secret).
 
-import { readdir, readFile } from 'node:fs/promises';
+import fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, describeFileError, errorCode } from '../errors.ts';
 
@@ -32,7 +32,7 @@ export async function readTlsMaterial(files: {
 
 async function readPem(path: string, what: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8');
+    return await fsp.readFile(path, 'utf8');
   } catch (error) {
     throw new ConfigError(`${what} ${describeFileError(errorCode(error))}`, { input: path, hint: 'check the path and its permissions' });
   }
@@ -42,7 +42,7 @@ async function readPem(path: string, what: string): Promise<string> {
 async function readCaDirectory(dir: string): Promise<string> {
   let names: string[];
   try {
-    names = (await readdir(dir)).sort();
+    names = (await fsp.readdir(dir)).sort();
   } catch (error) {
     const code = errorCode(error);
     const problem = code === 'ENOTDIR' ? 'is not a directory' : describeFileError(code);
@@ -50,7 +50,7 @@ async function readCaDirectory(dir: string): Promise<string> {
   }
   const pems: string[] = [];
   for (const name of names) {
-    const text = await readFile(join(dir, name), 'utf8').catch(() => '');
+    const text = await fsp.readFile(join(dir, name), 'utf8').catch(() => '');
     if (text.includes(PEM_CERTIFICATE)) pems.push(text);
   }
   if (pems.length === 0) {
