@@ -55,7 +55,7 @@ beforeAll(() => {
 
 describe('the npm package', () => {
   it('holds the launcher, the bundle, the README and package.json: not the single executable', () => {
-    expect(packed.files.map((f) => f.path).sort()).toEqual(['README.md', 'bin/vaultenv', 'dist/vaultenv.cjs', 'package.json']);
+    expect(packed.files.map((f) => f.path).sort()).toEqual(['README.md', 'bin/package.json', 'bin/vaultenv', 'dist/vaultenv.cjs', 'package.json']);
   });
 
   it('has no dependencies to install', () => {
