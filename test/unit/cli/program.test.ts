@@ -3,6 +3,7 @@ import packageJson from '../../../package.json' with { type: 'json' };
 import { parseCommandLine, type CommandLine } from '../../../src/cli/program.ts';
 import { OPTIONS, optionsFor } from '../../../src/config/options.ts';
 import { ConfigError, renderError } from '../../../src/errors.ts';
+import { thrownAs } from '../../helpers/thrown.ts';
 
 function run(argv: string[]): Extract<CommandLine, { kind: 'run' }> {
   const result = parseCommandLine(argv);
@@ -16,15 +17,7 @@ function renew(argv: string[]): Extract<CommandLine, { kind: 'renew' }> {
   return result;
 }
 
-function syntaxError(argv: string[]): ConfigError {
-  try {
-    parseCommandLine(argv);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const syntaxError = (argv: string[]): ConfigError => thrownAs(ConfigError, () => parseCommandLine(argv));
 
 describe('parseCommandLine: command and arguments', () => {
   it.each([

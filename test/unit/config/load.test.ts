@@ -62,31 +62,36 @@ async function loadError(setup: Setup, loader: (setup: Setup) => Promise<unknown
 const shown = (error: ConfigError): string => [error.message, error.input, error.hint, ...error.context].join(' ');
 const argv = (...flags: string[]): string[] => [...flags, '--secrets-file', 's', 'cmd'];
 
+/** The defaults both commands share (ConnectionConfig), written out: the expected values, not the code's. */
+const CONNECTION_DEFAULTS = {
+  host: 'localhost',
+  port: 8200,
+  tls: true,
+  validateCerts: true,
+  tlsFiles: { caCert: undefined, caPath: undefined, clientCert: undefined, clientKey: undefined, serverName: undefined },
+  namespace: undefined,
+  addressConfigured: false,
+  auth: { method: 'none' },
+  authBackend: undefined,
+  retryBaseDelayMs: 40,
+  retryAttempts: 9,
+  requestTimeoutMs: 30000,
+  logLevel: 'error',
+} as const;
+
 describe('loadConfig: defaults', () => {
   it('fills every default', async () => {
     expect(await load({})).toEqual({
-      host: 'localhost',
-      port: 8200,
-      tls: true,
-      validateCerts: true,
-      tlsFiles: { caCert: undefined, caPath: undefined, clientCert: undefined, clientKey: undefined, serverName: undefined },
-      namespace: undefined,
-      addressConfigured: false,
-      auth: { method: 'none' },
-      authBackend: undefined,
+      ...CONNECTION_DEFAULTS,
       secretsFiles: ['s'],
       command: 'cmd',
       args: [],
       inheritEnv: true,
       inheritEnvBlacklist: [],
-      retryBaseDelayMs: 40,
-      retryAttempts: 9,
-      logLevel: 'error',
       usePath: true,
       maxConcurrentRequests: 8,
       duplicateVariableBehavior: 'error',
       kvVersion: 'auto',
-      requestTimeoutMs: 30000,
       execMode: 'auto',
       exportToken: false,
       configFileVariables: [],
@@ -532,19 +537,7 @@ describe('loadConfig: namespace and addressConfigured', () => {
 describe('loadRenewConfig', () => {
   it('fills every default, and needs no command or secrets file', async () => {
     expect(await loadRenew({})).toEqual({
-      host: 'localhost',
-      port: 8200,
-      tls: true,
-      validateCerts: true,
-      tlsFiles: { caCert: undefined, caPath: undefined, clientCert: undefined, clientKey: undefined, serverName: undefined },
-      namespace: undefined,
-      addressConfigured: false,
-      auth: { method: 'none' },
-      authBackend: undefined,
-      retryBaseDelayMs: 40,
-      retryAttempts: 9,
-      requestTimeoutMs: 30000,
-      logLevel: 'error',
+      ...CONNECTION_DEFAULTS,
       intervalMs: 10_000,
       renewFraction: 0.5,
       once: false,

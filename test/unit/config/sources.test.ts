@@ -9,16 +9,9 @@ import {
   readConfigFile,
 } from '../../../src/config/sources.ts';
 import { ConfigError } from '../../../src/errors.ts';
+import { thrownAs } from '../../helpers/thrown.ts';
 
-function thrown(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const thrown = (fn: () => unknown): ConfigError => thrownAs(ConfigError, fn);
 
 describe('parseEnvironmentSource', () => {
   it('reads every option key with its kind', () => {

@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { EnvironmentError, renderError } from '../../../src/errors.ts';
 import { ARG_MAX_MARGIN, ASSUMED_ARG_MAX, checkExecLimits, MAX_ARG_STRLEN, POINTER_SIZE } from '../../../src/exec/limits.ts';
+import { thrownAs } from '../../helpers/thrown.ts';
 
 const SECRET = 'hunter2-secret-value';
 
-function failure(run: () => void): EnvironmentError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof EnvironmentError) return error;
-    throw error;
-  }
-  throw new Error('expected an EnvironmentError');
-}
+const failure = (run: () => void): EnvironmentError => thrownAs(EnvironmentError, run);
 
 /** Everything a user would see for the error. */
 function rendered(error: EnvironmentError): string {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { SpecError } from '../../../src/errors.ts';
 import { parseSecretsFile } from '../../../src/spec/parse.ts';
+import { thrownAs } from '../../helpers/thrown.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/secrets/', import.meta.url));
 
@@ -34,15 +35,7 @@ function readFixture(kind: 'valid' | 'invalid', name: string): { text: string; e
   };
 }
 
-function parseError(text: string, fileName = 'test.secrets'): SpecError {
-  try {
-    parseSecretsFile(text, fileName);
-  } catch (error) {
-    if (error instanceof SpecError) return error;
-    throw error;
-  }
-  throw new Error('expected a SpecError');
-}
+const parseError = (text: string, fileName = 'test.secrets'): SpecError => thrownAs(SpecError, () => parseSecretsFile(text, fileName));
 
 describe('valid fixtures', () => {
   const names = fixtureNames('valid');

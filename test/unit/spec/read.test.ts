@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { SpecError } from '../../../src/errors.ts';
 import { readSecretsFiles } from '../../../src/spec/read.ts';
+import { thrownAs } from '../../helpers/thrown.ts';
 
 let dir: string;
 
@@ -23,15 +24,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function readError(paths: string[], cwd = dir): SpecError {
-  try {
-    readSecretsFiles(paths, cwd);
-  } catch (error) {
-    if (error instanceof SpecError) return error;
-    throw error;
-  }
-  throw new Error('expected a SpecError');
-}
+const readError = (paths: string[], cwd = dir): SpecError => thrownAs(SpecError, () => readSecretsFiles(paths, cwd));
 
 describe('readSecretsFiles', () => {
   it('concatenates the refs of several files in the order given', () => {
