@@ -15,4 +15,4 @@ await build(bundleOptions(BUNDLE));
 const code = readFileSync(BUNDLE, 'utf8');
 writeFileSync(BUNDLE, `/*! vaultenv build ${createHash('sha256').update(code).digest('hex').slice(0, 32)} */\n${code}`);
 
-if (process.env.VAULTENV_BUILD_SEA !== '0') await buildSea();
+if (process.env.VAULTENV_BUILD_SEA !== '0') await buildSea({ bundle: BUNDLE });
