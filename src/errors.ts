@@ -48,7 +48,7 @@ export class ConfigError extends VaultenvError {
 }
 
 /** The secrets file cannot be read or does not parse. */
-export class SpecError extends VaultenvError {
+export class SecretsFileError extends VaultenvError {
   readonly code = 'secrets-file';
   readonly exitCode = EXIT.secretsFile;
 }

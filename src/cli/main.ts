@@ -1,5 +1,5 @@
 // The composition root and the one place that prints errors. Data flows one way:
-// command line + environment + config files → Config → secrets spec → Vault → child environment → exec.
+// command line + environment + config files → Config → secrets file → Vault → child environment → exec.
 // main() returns an exit code; it reads no globals (entry.ts passes argv, env and the real output in).
 
 import { defaultConfigFiles, loadConfig, loadRenewConfig } from '../config/load.ts';
@@ -9,7 +9,7 @@ import { renderError } from '../errors.ts';
 import { runCommand, type ExecRequest } from '../exec/run.ts';
 import { Logger, type Output } from '../log.ts';
 import { Redactor } from '../redact.ts';
-import { readSecretsFiles } from '../spec/read.ts';
+import { readSecretsFiles } from '../secrets-file/read.ts';
 import type { RetryClock } from '../vault/retry.ts';
 import type { RenewCommandLine } from '../config/sources.ts';
 import { scanRunCommandLine } from './argv.ts';
@@ -92,7 +92,7 @@ async function renew(
   const stop = new AbortController();
   deps.onTerminate?.(() => stop.abort());
   // Loaded on demand, like the Vault stages of a run: a run that needs no Vault does not pay for them.
-  const [{ runRenewCommand }, { defaultWellKnownTokenFiles }] = await Promise.all([import('./renew.ts'), import('../auth/prepare.ts')]);
+  const [{ runRenewCommand }, { defaultWellKnownTokenFiles }] = await Promise.all([import('./renew-command.ts'), import('../auth/prepare.ts')]);
   return await runRenewCommand(config, {
     env,
     wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),

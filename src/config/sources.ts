@@ -132,7 +132,7 @@ export function readConfigFile(path: string): string | undefined {
   }
 }
 
-interface KeyedSourceSpec {
+interface KeyedSourceShape {
   command: CommandName;
   label: string;
   lookup(name: string): string | undefined;
@@ -141,17 +141,17 @@ interface KeyedSourceSpec {
 }
 
 /** The environment and config files: the same keys, the same rules, the same alias check. */
-function parseKeyedSource(spec: KeyedSourceSpec): Source {
+function parseKeyedSource(shape: KeyedSourceShape): Source {
   const values: OptionValues = {};
   const origins: Source['origins'] = {};
-  for (const row of optionsFor(spec.command)) {
+  for (const row of optionsFor(shape.command)) {
     const set: Array<{ name: string; value: TypedValue }> = [];
     for (const name of row.env) {
-      const raw = spec.lookup(name);
+      const raw = shape.lookup(name);
       const negated = row.negatedEnv?.includes(name) === true;
       // An empty negated name is unset, as in the Vault CLI (`export VAULT_SKIP_VERIFY=` clears it).
       if (raw === undefined || isUnset(row, raw) || (negated && raw === '')) continue;
-      const origin = spec.origin(name);
+      const origin = shape.origin(name);
       const value = negated ? parseNegatedBoolean(raw, origin) : parseOptionValue(row, raw, origin);
       // A trimmed value (a token of only whitespace) can be empty only now.
       if (isUnset(row, value)) continue;
@@ -165,7 +165,7 @@ function parseKeyedSource(spec: KeyedSourceSpec): Source {
       const negated = names.find((name) => row.negatedEnv?.includes(name) === true);
       const plain = names.find((name) => row.negatedEnv?.includes(name) !== true);
       throw new ConfigError(`conflicting values for ${names.join(' and ')}`, {
-        input: spec.aliasInput(names),
+        input: shape.aliasInput(names),
         hint:
           negated !== undefined && plain !== undefined
             ? `${negated} means the opposite of ${plain} (${negated}=true is ${plain}=false): set only one, or make them agree`
@@ -173,9 +173,9 @@ function parseKeyedSource(spec: KeyedSourceSpec): Source {
       });
     }
     setValue(values, row.id, row.repeatable === true && typeof primary.value === 'string' ? [primary.value] : primary.value);
-    origins[row.id] = spec.origin(primary.name);
+    origins[row.id] = shape.origin(primary.name);
   }
-  return { label: spec.label, values, origins };
+  return { label: shape.label, values, origins };
 }
 
 /** An empty value of a row marked `emptyIsUnset` counts as not set (vaultenv would send an empty X-Vault-Token header). */

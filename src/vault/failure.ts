@@ -1,6 +1,6 @@
 // What can go wrong talking to Vault, as data: the HTTP client and the KV helpers report a
 // VaultFailure, retry.ts decides from its kind alone whether to try again, and fetch.ts, auth/login.ts
-// and renew/renew.ts turn the final one into a VaultenvError for the user, with the helpers at the end
+// and renew/loop.ts turn the final one into a VaultenvError for the user, with the helpers at the end
 // of this file. Nothing here carries a token or a response body that we did not reduce to Vault's own
 // `errors` strings.
 

@@ -5,7 +5,7 @@
 // partial environment.
 
 import { AuthError, SecretMissingError, type VaultenvError } from '../errors.ts';
-import type { SecretRef } from '../spec/types.ts';
+import type { SecretRef } from '../secrets-file/secret-ref.ts';
 import { VaultFailure, describeVaultErrors, unavailableError } from './failure.ts';
 import type { VaultHttp } from './http.ts';
 import { mountLookupPath, normalizeMount, parseMountAnswer, parseSecretAnswer, secretRequestPath, type MountInfo } from './kv.ts';

@@ -1,4 +1,4 @@
-// Keeps the shape of src/ honest (STYLE.md): data flows one way, config → spec → vault → env → exec,
+// Keeps the shape of src/ honest: data flows one way, config → secrets file → vault → env → exec,
 // with auth and renew beside vault, and cli/ on top; nothing imports cli/. Each third-party package
 // and node:http/https has exactly one adapter, and only cli/entry.ts touches process globals.
 
@@ -11,13 +11,13 @@ const SRC = new URL('../../src/', import.meta.url).pathname;
 /** Which stages each stage may import (leaves: errors.ts, log.ts, redact.ts, importable from anywhere). */
 const ALLOWED: Record<string, readonly string[]> = {
   config: ['config'],
-  spec: ['spec'],
-  vault: ['vault', 'spec', 'config'],
+  'secrets-file': ['secrets-file'],
+  vault: ['vault', 'secrets-file', 'config'],
   auth: ['auth', 'vault', 'config'],
   env: ['env', 'config'],
   exec: ['exec', 'config'],
   renew: ['renew', 'vault', 'config'],
-  cli: ['cli', 'config', 'spec', 'vault', 'auth', 'env', 'exec', 'renew'],
+  cli: ['cli', 'config', 'secrets-file', 'vault', 'auth', 'env', 'exec', 'renew'],
 };
 const LEAVES = new Set(['errors.ts', 'log.ts', 'redact.ts']);
 

@@ -10,7 +10,7 @@ import { join, posix, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import packageJson from '../../package.json' with { type: 'json' };
-import { parseSecretsFile } from '../../src/spec/parse.ts';
+import { parseSecretsFile } from '../../src/secrets-file/parse.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, EXIT, SpecError, describeFileError, errorCode, renderError } from '../../src/errors.ts';
+import { ConfigError, EXIT, SecretsFileError, describeFileError, errorCode, renderError } from '../../src/errors.ts';
 
 describe('renderError', () => {
   it('renders one line: what failed, the input, the hint with a capital', () => {
@@ -9,7 +9,7 @@ describe('renderError', () => {
   });
 
   it('adds context lines after the message line', () => {
-    const { text } = renderError(new SpecError('bad line', { input: 'f:2:3', context: ['  2 | a b', '    |  ^'] }));
+    const { text } = renderError(new SecretsFileError('bad line', { input: 'f:2:3', context: ['  2 | a b', '    |  ^'] }));
     expect(text).toBe('vaultenv: bad line (f:2:3)\n  2 | a b\n    |  ^\n');
   });
 

@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { parseCommandLine, type CommandLine } from '../../../src/cli/program.ts';
 import { resolveAddress } from '../../../src/config/address.ts';
 import { parseFlagSource } from '../../../src/config/sources.ts';
-import { parseSecretsFile } from '../../../src/spec/parse.ts';
+import { parseSecretsFile } from '../../../src/secrets-file/parse.ts';
 
 const dir = fileURLToPath(new URL('../../../examples/ci/', import.meta.url));
 const readme = readFileSync(join(dir, 'README.md'), 'utf8');

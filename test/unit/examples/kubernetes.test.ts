@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { parseCommandLine, type CommandLine } from '../../../src/cli/program.ts';
 import { parseAddress, resolveAddress } from '../../../src/config/address.ts';
 import { parseFlagSource } from '../../../src/config/sources.ts';
-import { parseSecretsFile } from '../../../src/spec/parse.ts';
+import { parseSecretsFile } from '../../../src/secrets-file/parse.ts';
 
 const dir = fileURLToPath(new URL('../../../examples/kubernetes/', import.meta.url));
 

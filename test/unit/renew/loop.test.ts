@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.ts';
-import { LOOKUP_SELF_PATH, RENEW_SELF_PATH, runRenewer, type RenewClock, type RenewLoopConfig } from '../../../src/renew/renew.ts';
+import { LOOKUP_SELF_PATH, RENEW_SELF_PATH, runRenewer, type RenewClock, type RenewLoopConfig } from '../../../src/renew/loop.ts';
 import { VaultFailure, failureForStatus } from '../../../src/vault/failure.ts';
 import type { VaultHttp, VaultResponse } from '../../../src/vault/http.ts';
 

@@ -3,7 +3,7 @@
 // test/integration/wrapper.test.ts.
 import { describe, expect, it } from 'vitest';
 import { SecretMissingError } from '../../../src/errors.ts';
-import type { SecretRef } from '../../../src/spec/types.ts';
+import type { SecretRef } from '../../../src/secrets-file/secret-ref.ts';
 import { VaultFailure, failureForStatus } from '../../../src/vault/failure.ts';
 import { createLimiter, fetchSecrets, type FetchOptions } from '../../../src/vault/fetch.ts';
 import type { VaultHttp, VaultResponse } from '../../../src/vault/http.ts';

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { deriveVariableName } from '../../../src/spec/names.ts';
+import { deriveVariableName } from '../../../src/secrets-file/names.ts';
 
 describe('deriveVariableName', () => {
   it('joins path and key for a version 1 file, without a mount', () => {

@@ -1,13 +1,13 @@
 // Reads the secrets files named by `--secrets-file` (repeatable) and parses them, in order. The only
-// I/O of the secrets-file stage: read errors and invalid UTF-8 become SpecErrors naming the path.
+// I/O of the secrets-file stage: read errors and invalid UTF-8 become SecretsFileErrors naming the path.
 
 import { isUtf8 } from 'node:buffer';
 // Synchronous reads: small files at start-up, and node:fs/promises would cost ~2 ms to load.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { SpecError, describeFileError, errorCode } from '../errors.ts';
+import { SecretsFileError, describeFileError, errorCode } from '../errors.ts';
 import { parseSecretsFile } from './parse.ts';
-import type { SecretRef } from './types.ts';
+import type { SecretRef } from './secret-ref.ts';
 
 /** Relative paths are resolved against `cwd`. The refs of all files, in the order given. */
 export function readSecretsFiles(paths: readonly string[], cwd: string): SecretRef[] {
@@ -28,7 +28,7 @@ function readSecretsText(path: string, cwd: string): string {
     throw readError(path, absolute, error);
   }
   if (!isUtf8(bytes)) {
-    throw new SpecError('secrets file is not valid UTF-8', {
+    throw new SecretsFileError('secrets file is not valid UTF-8', {
       input: `${path}:${firstInvalidLine(bytes)}`,
       hint: 'Save the file as UTF-8',
     });
@@ -50,10 +50,10 @@ function firstInvalidLine(bytes: Buffer): number {
   }
 }
 
-function readError(path: string, absolute: string, error: unknown): SpecError {
+function readError(path: string, absolute: string, error: unknown): SecretsFileError {
   const code = errorCode(error);
   const where = isAbsolute(path) ? path : `${path}, resolved to ${absolute}`;
-  return new SpecError(`secrets file ${describeFileError(code)}`, { input: path, hint: readHint(code, where), cause: error });
+  return new SecretsFileError(`secrets file ${describeFileError(code)}`, { input: path, hint: readHint(code, where), cause: error });
 }
 
 function readHint(code: string | undefined, where: string): string {

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
-import { SpecError } from '../../../src/errors.ts';
-import { parseSecretsFile } from '../../../src/spec/parse.ts';
+import { SecretsFileError } from '../../../src/errors.ts';
+import { parseSecretsFile } from '../../../src/secrets-file/parse.ts';
 import { thrownAs } from '../../helpers/thrown.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/secrets/', import.meta.url));
@@ -35,7 +35,7 @@ function readFixture(kind: 'valid' | 'invalid', name: string): { text: string; e
   };
 }
 
-const parseError = (text: string, fileName = 'test.secrets'): SpecError => thrownAs(SpecError, () => parseSecretsFile(text, fileName));
+const parseError = (text: string, fileName = 'test.secrets'): SecretsFileError => thrownAs(SecretsFileError, () => parseSecretsFile(text, fileName));
 
 describe('valid fixtures', () => {
   const names = fixtureNames('valid');

@@ -1,11 +1,11 @@
 // `vaultenv renew`: the token-renewer sidecar of the article's pod. Wires the renew loop
-// (renew/renew.ts) to the connection (connect.ts), the real clock and SIGTERM/SIGINT.
+// (renew/loop.ts) to the connection (connect.ts), the real clock and SIGTERM/SIGINT.
 
 import { prepareAuth } from '../auth/prepare.ts';
 import type { RenewConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../redact.ts';
-import { realRenewClock, runRenewer } from '../renew/renew.ts';
+import { realRenewClock, runRenewer } from '../renew/loop.ts';
 import { realClock } from '../vault/retry.ts';
 import { prepareConnection } from './connect.ts';
 

@@ -3,14 +3,14 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
-import { SpecError } from '../../../src/errors.ts';
-import { readSecretsFiles } from '../../../src/spec/read.ts';
+import { SecretsFileError } from '../../../src/errors.ts';
+import { readSecretsFiles } from '../../../src/secrets-file/read.ts';
 import { thrownAs } from '../../helpers/thrown.ts';
 
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'vaultenv-spec-'));
+  dir = await mkdtemp(join(tmpdir(), 'vaultenv-secrets-file-'));
   await writeFile(join(dir, 'one.secrets'), 'foo#bar\nA=x/y#z\n');
   await writeFile(join(dir, 'two.secrets'), 'VERSION 2\nMOUNT kv\nbaz#qux\n');
   await mkdir(join(dir, 'sub'));
@@ -24,7 +24,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const readError = (paths: string[], cwd = dir): SpecError => thrownAs(SpecError, () => readSecretsFiles(paths, cwd));
+const readError = (paths: string[], cwd = dir): SecretsFileError => thrownAs(SecretsFileError, () => readSecretsFiles(paths, cwd));
 
 describe('readSecretsFiles', () => {
   it('concatenates the refs of several files in the order given', () => {
@@ -73,7 +73,7 @@ describe('readSecretsFiles', () => {
     await chmod(path, 0o000);
     const script = [
       'if (process.getuid() === 0) { process.setgid(65534); process.setuid(65534); }',
-      `const { readSecretsFiles } = await import(${JSON.stringify(new URL('../../../src/spec/read.ts', import.meta.url).href)});`,
+      `const { readSecretsFiles } = await import(${JSON.stringify(new URL('../../../src/secrets-file/read.ts', import.meta.url).href)});`,
       `try { readSecretsFiles([${JSON.stringify(path)}], '/'); console.log('{}'); }`,
       'catch (e) { console.log(JSON.stringify({ message: e.message, input: e.input })); }',
     ].join('\n');

@@ -1,6 +1,6 @@
 // Parses a secrets file (text → SecretRef[]), pure. The grammar is vaultenv 0.19's version 1 and
 // version 2 format (vaultenv src/SecretsFile.hs; shared/docs/vaultenv-compat.md §2.2), read by a small
-// line-oriented scanner. The first problem throws a SpecError with `file:line:col`, a hint, and the
+// line-oriented scanner. The first problem throws a SecretsFileError with `file:line:col`, a hint, and the
 // offending line with a caret under the column.
 //
 // Deliberate differences from vaultenv (a file vaultenv read to its end without a BOM parses to the
@@ -21,9 +21,9 @@
 // `=` or `#`, a variable name starting with a digit, `MOUNT` without a name, a split header, a line
 // without `#`.
 
-import { SpecError } from '../errors.ts';
+import { SecretsFileError } from '../errors.ts';
 import { deriveVariableName } from './names.ts';
-import type { SecretRef, SourcePosition } from './types.ts';
+import type { SecretRef, SourcePosition } from './secret-ref.ts';
 
 /** The mount of every secret in a version 1 file. */
 const V1_MOUNT = 'secret';
@@ -105,8 +105,8 @@ class Line {
     return { file: this.fileName, line: this.number, column: index + 1 };
   }
 
-  /** A SpecError pointing at the code point `index` (which may be the end of the line). */
-  error(index: number, message: string, hint: string): SpecError {
+  /** A SecretsFileError pointing at the code point `index` (which may be the end of the line). */
+  error(index: number, message: string, hint: string): SecretsFileError {
     const { file, line, column } = this.position(index);
     const gutter = ' '.repeat(String(line).length);
     // Keep tabs in the caret line so the caret stays under the column in a terminal.
@@ -114,7 +114,7 @@ class Line {
       .slice(0, index)
       .map((char) => (char === '\t' ? '\t' : ' '))
       .join('');
-    return new SpecError(`secrets file: ${message}`, {
+    return new SecretsFileError(`secrets file: ${message}`, {
       input: `${file}:${line}:${column}`,
       hint,
       context: [`  ${line} | ${printable(this.chars)}`, `  ${gutter} | ${pad}^`],
@@ -134,7 +134,7 @@ function describeChar(char: string | undefined): string {
   return `'${char}'`;
 }
 
-function controlCharacterError(line: Line, index: number): SpecError {
+function controlCharacterError(line: Line, index: number): SecretsFileError {
   return line.error(
     index,
     `${describeChar(line.at(index))} is not allowed`,
@@ -225,7 +225,7 @@ function parseSecretLine(line: Line, start: number): SecretLine {
   return { name, path, key };
 }
 
-function missingPathError(line: Line, index: number, afterName: boolean): SpecError {
+function missingPathError(line: Line, index: number, afterName: boolean): SecretsFileError {
   const found = line.at(index);
   if (found !== undefined && isControl(found)) return controlCharacterError(line, index);
   if (!afterName) {
@@ -278,7 +278,7 @@ function headerVersion(line: Line, start: number): { version: string; index: num
 
 const V1_HAS_NO_HEADER = 'A version 1 file has no header; a version 2 file starts with the line VERSION 2';
 
-function badFirstHeaderError(line: Line, header: { version: string; index: number }): SpecError {
+function badFirstHeaderError(line: Line, header: { version: string; index: number }): SecretsFileError {
   if (header.version === '') {
     return line.error(header.index, 'the VERSION header has no version number', `Write VERSION 2 on one line. ${V1_HAS_NO_HEADER}`);
   }
