@@ -9,8 +9,8 @@ import { ConfigError } from '../errors.ts';
 import { execCommand, execveAvailable, nodeStdioHandles } from './execve.ts';
 import type { ExecveFn, StdioHandle } from './execve.ts';
 import { checkExecLimits } from './limits.ts';
-import { nodeResolveFs, resolveCommand } from './resolve.ts';
-import type { ResolveFs } from './resolve.ts';
+import { nodeExecFs, type ExecFs } from './file-format.ts';
+import { resolveCommand } from './path-search.ts';
 import { spawnAndRelay } from './spawn.ts';
 import type { SpawnFn } from './spawn.ts';
 import type { SignalRegistry } from './signals.ts';
@@ -42,7 +42,7 @@ export interface ExecDeps {
   kill: (pid: number, signal: NodeJS.Signals) => unknown;
   pid: number;
   signals: SignalRegistry;
-  fs: ResolveFs;
+  fs: ExecFs;
   isatty: (fd: number) => boolean;
   stdioHandles: () => readonly StdioHandle[];
   setTimeout: (callback: () => void, ms: number) => unknown;
@@ -66,7 +66,7 @@ export function nodeExecDeps(): ExecDeps {
     kill: (pid, signal) => process.kill(pid, signal),
     pid: process.pid,
     signals: process,
-    fs: nodeResolveFs,
+    fs: nodeExecFs,
     isatty: (fd) => tty.isatty(fd),
     stdioHandles: nodeStdioHandles,
     setTimeout: (callback, ms) => setTimeout(callback, ms),
@@ -83,7 +83,7 @@ export function nodeExecDeps(): ExecDeps {
  */
 export async function runCommand(request: ExecRequest, deps: Partial<ExecDeps> = {}): Promise<number> {
   const d: ExecDeps = { ...nodeExecDeps(), ...deps };
-  const file = await resolveCommand(request.command, { usePath: request.usePath, searchPath: request.searchPath, cwd: request.cwd }, d.fs);
+  const file = resolveCommand(request.command, { usePath: request.usePath, searchPath: request.searchPath, cwd: request.cwd }, d.fs);
   const argv = [request.command, ...request.args];
   checkExecLimits(file, argv, request.env);
 

@@ -1,17 +1,13 @@
-// Finds the file to run for CMD the way vaultenv's execvpe/execve did, and checks beforehand what
-// would make execve(2) fail: on Node 22.15–24 a failed process.execve aborts the process (exit 134,
-// native stack) instead of throwing. So: PATH search like a shell, a regular file with the execute
-// bit, and a format the kernel can run (ELF whose loader exists, or a #! line whose interpreter does).
+// What the kernel would say about a file before execve(2) is tried: whether it is a regular file we
+// may execute (probeFile), and whether its format is one the kernel can start (checkFormat): an ELF
+// whose program loader exists, or a #! script whose interpreter can in turn be started. A failed
+// execve cannot be undone into a clear message on every Node this runs on (Node 22.15 to 24 abort the
+// process instead of throwing), so each of these is checked first and reported like a shell would.
+// Synchronous: a handful of stat(2)s and reads just before the exec.
 
 import fs, { constants } from 'node:fs';
 import path from 'node:path';
-import { CommandNotExecutableError, CommandNotFoundError, errorCode } from '../errors.ts';
-
-/**
- * PATH when vaultenv's own PATH is unset: musl's execvp default, because vaultenv's release binaries
- * are static musl builds (glibc would use "/bin:/usr/bin").
- */
-export const DEFAULT_SEARCH_PATH = '/usr/local/bin:/bin:/usr/bin';
+import { CommandNotExecutableError, errorCode } from '../errors.ts';
 
 /** Bytes of a file the kernel looks at for a #! line (BINPRM_BUF_SIZE since Linux 5.1). */
 export const SHEBANG_BUFFER_SIZE = 256;
@@ -19,112 +15,45 @@ export const SHEBANG_BUFFER_SIZE = 256;
 /** Nesting of #! interpreters the kernel allows before ELOOP (BINPRM_MAX_RECURSION). */
 export const MAX_INTERPRETER_DEPTH = 4;
 
-export interface ResolveOptions {
-  usePath: boolean;
-  /** vaultenv's own PATH (execvpe searches the parent's PATH, not the child's). */
-  searchPath: string | undefined;
-  cwd: string;
-}
-
 export interface FileStat {
   isFile(): boolean;
   isDirectory(): boolean;
 }
 
-/** The file-system effects of the lookup, injectable for tests. */
-export interface ResolveFs {
-  stat(file: string): Promise<FileStat>;
-  /** Resolves when `file` is executable for us (access(2) with X_OK), rejects otherwise. */
-  access(file: string, mode: number): Promise<void>;
+/** The file-system calls of the checks, injectable for tests. Each throws the errno error node:fs throws. */
+export interface ExecFs {
+  stat(file: string): FileStat;
+  /** Returns when `file` is executable for us (access(2) with X_OK), throws otherwise. */
+  access(file: string, mode: number): void;
   /** Up to `length` bytes from `position`; fewer at the end of the file. */
-  read(file: string, position: number, length: number): Promise<Uint8Array>;
+  read(file: string, position: number, length: number): Uint8Array;
 }
 
-// Synchronous calls behind the promises: a handful of stat(2)s before the exec, and node:fs/promises
-// would cost ~2 ms to load.
-export const nodeResolveFs: ResolveFs = {
-  stat: (file) => settled(() => fs.statSync(file)),
-  access: (file, mode) => settled(() => fs.accessSync(file, mode)),
-  read: (file, position, length) =>
-    settled(() => {
-      const descriptor = fs.openSync(file, 'r');
-      try {
-        const buffer = Buffer.alloc(length);
-        return buffer.subarray(0, fs.readSync(descriptor, buffer, 0, length, position));
-      } finally {
-        fs.closeSync(descriptor);
-      }
-    }),
+export const nodeExecFs: ExecFs = {
+  stat: (file) => fs.statSync(file),
+  access: (file, mode) => fs.accessSync(file, mode),
+  read: (file, position, length) => {
+    const descriptor = fs.openSync(file, 'r');
+    try {
+      const buffer = Buffer.alloc(length);
+      return buffer.subarray(0, fs.readSync(descriptor, buffer, 0, length, position));
+    } finally {
+      fs.closeSync(descriptor);
+    }
+  },
 };
 
-/** The result of `work`, run now, as a promise: resolved with its value or rejected with what it threw. */
-function settled<T>(work: () => T): Promise<T> {
-  return new Promise((resolve) => {
-    resolve(work());
-  });
-}
-
-type Probe =
+export type Probe =
   | { kind: 'ok' }
   | { kind: 'missing' }
   | { kind: 'directory' }
   | { kind: 'not-regular' }
   | { kind: 'no-permission'; errno: string };
 
-/**
- * Returns the absolute path of the file to execute for `command`, or throws CommandNotFoundError
- * (127) / CommandNotExecutableError (126) before anything runs. argv[0] stays `command` (the
- * caller's business); only the file is resolved.
- */
-export async function resolveCommand(command: string, options: ResolveOptions, fs: ResolveFs = nodeResolveFs): Promise<string> {
-  if (command === '') {
-    throw new CommandNotFoundError('command not found', { input: "''", hint: 'The command name is empty' });
-  }
-  if (!options.usePath || command.includes('/')) {
-    const file = path.resolve(options.cwd, command);
-    const probe = await probeFile(file, fs);
-    switch (probe.kind) {
-      case 'ok':
-        await checkFormat(command, file, options.cwd, fs);
-        return file;
-      case 'missing':
-        throw new CommandNotFoundError('command not found', { input: command, hint: missingHint(command, options) });
-      case 'directory':
-        throw notExecutable(command, `${file} is a directory`);
-      case 'not-regular':
-        throw notExecutable(command, `${file} is not a regular file`);
-      case 'no-permission':
-        throw notExecutable(command, permissionHint(file, probe.errno));
-    }
-  }
-
-  let denied: { file: string; errno: string } | undefined;
-  for (const entry of (options.searchPath ?? DEFAULT_SEARCH_PATH).split(':')) {
-    // An empty entry means the current directory (POSIX execvp); relative entries start there too.
-    const file = path.resolve(options.cwd, entry, command);
-    const probe = await probeFile(file, fs);
-    switch (probe.kind) {
-      case 'ok':
-        await checkFormat(command, file, options.cwd, fs);
-        return file;
-      case 'no-permission':
-        // Like a shell: keep looking, and report the first non-executable match only if nothing runs.
-        denied ??= { file, errno: probe.errno };
-        break;
-      case 'missing':
-      case 'directory':
-      case 'not-regular':
-        break;
-    }
-  }
-  if (denied !== undefined) throw notExecutable(command, permissionHint(denied.file, denied.errno));
-  throw new CommandNotFoundError('command not found', { input: command, hint: 'Check PATH or give an absolute path' });
-}
-
-async function probeFile(file: string, fs: ResolveFs): Promise<Probe> {
+export function probeFile(file: string, fs: ExecFs): Probe {
   let stat: FileStat;
   try {
-    stat = await fs.stat(file);
+    stat = fs.stat(file);
   } catch (error) {
     const errno = errorCode(error);
     if (errno === 'EACCES' || errno === 'EPERM') return { kind: 'no-permission', errno };
@@ -135,7 +64,7 @@ async function probeFile(file: string, fs: ResolveFs): Promise<Probe> {
   if (!stat.isFile()) return { kind: 'not-regular' };
   try {
     // X_OK also fails on a noexec mount, where execve would fail with EACCES.
-    await fs.access(file, constants.X_OK);
+    fs.access(file, constants.X_OK);
   } catch (error) {
     return { kind: 'no-permission', errno: errorCode(error) ?? 'EACCES' };
   }
@@ -148,20 +77,20 @@ async function probeFile(file: string, fs: ResolveFs): Promise<Probe> {
  * interpreter/loader) from execve, which Node 22.15–24 cannot report. A file we may execute but not
  * read (mode --x) cannot be inspected; the kernel may still run it, so it passes.
  */
-async function checkFormat(command: string, file: string, cwd: string, fs: ResolveFs, depth = 0): Promise<void> {
+export function checkFormat(command: string, file: string, cwd: string, fs: ExecFs, depth = 0): void {
   let head: Uint8Array;
   try {
-    head = await fs.read(file, 0, SHEBANG_BUFFER_SIZE);
+    head = fs.read(file, 0, SHEBANG_BUFFER_SIZE);
   } catch {
     return;
   }
   if (isElf(head)) {
-    const elf = await elfInterpreter(file, head, fs);
+    const elf = elfInterpreter(file, head, fs);
     if (elf.kind === 'damaged') throw notExecutable(command, `${file} is a damaged ELF file`, 'command is not a valid executable');
     if (elf.kind === 'static') return;
     const loader = elf.loader;
     const target = path.resolve(cwd, loader);
-    const probe = await probeFile(target, fs);
+    const probe = probeFile(target, fs);
     if (probe.kind === 'ok') return;
     throw new CommandNotExecutableError("command's program loader is missing", {
       input: command,
@@ -174,7 +103,7 @@ async function checkFormat(command: string, file: string, cwd: string, fs: Resol
       throw notExecutable(command, `The #! line of ${file} names no interpreter (or is longer than ${SHEBANG_BUFFER_SIZE} bytes)`, 'command has an invalid #! line');
     }
     const target = path.resolve(cwd, interpreter);
-    const probe = await probeFile(target, fs);
+    const probe = probeFile(target, fs);
     if (probe.kind !== 'ok') {
       const crlf = interpreter.endsWith('\r') ? '; the script has Windows line endings (CRLF), convert it with dos2unix' : '';
       throw new CommandNotExecutableError("command's interpreter cannot be run", {
@@ -185,7 +114,7 @@ async function checkFormat(command: string, file: string, cwd: string, fs: Resol
     if (depth + 1 >= MAX_INTERPRETER_DEPTH) {
       throw notExecutable(command, `Too many nested #! interpreters starting at ${file}`, 'command has an invalid #! line');
     }
-    await checkFormat(command, target, cwd, fs, depth + 1);
+    checkFormat(command, target, cwd, fs, depth + 1);
     return;
   }
   throw new CommandNotExecutableError('command is not a binary or a script with a #! line', {
@@ -225,7 +154,7 @@ type ElfLoader = { kind: 'dynamic'; loader: string } | { kind: 'static' } | { ki
  * The PT_INTERP path of an ELF file (its dynamic loader, e.g. /lib64/ld-linux-x86-64.so.2), static
  * without one, or damaged when the headers are cut off (the kernel would fail too).
  */
-async function elfInterpreter(file: string, head: Uint8Array, fs: ResolveFs): Promise<ElfLoader> {
+function elfInterpreter(file: string, head: Uint8Array, fs: ExecFs): ElfLoader {
   const is64 = head[4] === 2;
   const little = head[5] !== 2;
   const header = Buffer.from(head);
@@ -240,7 +169,7 @@ async function elfInterpreter(file: string, head: Uint8Array, fs: ResolveFs): Pr
   const tableSize = phentsize * phnum;
   if (phnum === 0) return { kind: 'static' };
   if (phentsize < (is64 ? 56 : 32) || tableSize > MAX_PROGRAM_HEADERS_BYTES) return { kind: 'damaged' };
-  const table = Buffer.from(await fs.read(file, phoff, tableSize));
+  const table = Buffer.from(fs.read(file, phoff, tableSize));
   if (table.length < tableSize) return { kind: 'damaged' };
   for (let i = 0; i < phnum; i++) {
     const at = i * phentsize;
@@ -248,7 +177,7 @@ async function elfInterpreter(file: string, head: Uint8Array, fs: ResolveFs): Pr
     const offset = word(table, at + (is64 ? 8 : 4));
     const size = word(table, at + (is64 ? 32 : 16));
     if (size < 2 || size > 4096) return { kind: 'damaged' };
-    const raw = Buffer.from(await fs.read(file, offset, size));
+    const raw = Buffer.from(fs.read(file, offset, size));
     if (raw.length < size) return { kind: 'damaged' };
     const nul = raw.indexOf(0);
     return { kind: 'dynamic', loader: raw.subarray(0, nul === -1 ? raw.length : nul).toString('utf8') };
@@ -271,16 +200,7 @@ function describeProbe(probe: Probe): string {
   }
 }
 
-function missingHint(command: string, options: ResolveOptions): string {
-  if (!command.includes('/')) return `Vaultenv searches PATH only with --use-path; give a path such as ./${command}`;
-  return path.isAbsolute(command) ? 'Check the path' : `Check the path; it is relative to the working directory ${options.cwd}`;
-}
-
-function permissionHint(file: string, errno: string): string {
-  return `${file} is not executable for this user (${errno}): add the execute bit (chmod +x), or check the mount is not noexec`;
-}
-
-function notExecutable(command: string, hint: string, message = 'command is not executable'): CommandNotExecutableError {
+export function notExecutable(command: string, hint: string, message = 'command is not executable'): CommandNotExecutableError {
   return new CommandNotExecutableError(message, { input: command, hint });
 }
 
