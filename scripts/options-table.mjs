@@ -2,11 +2,12 @@
 // README cannot drift from --help. `node scripts/options-table.mjs` prints the Markdown table;
 // `--write` replaces the block between the markers in README.md; `--check` exits 1 when README's block
 // differs from what the table generates (test/unit/readme.test.ts runs the same functions).
-// It imports the .ts table directly, which needs Node 24: run it through `bash scripts/with-tools.sh node …`.
+// It imports the .ts table directly, which needs a Node that strips types: run it through
+// `bash scripts/with-tools.sh node …`.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { OPTIONS } from '../src/config/options.ts';
+import { OPTIONS, shownDefault } from '../src/config/options.ts';
 
 /** @typedef {import('../src/config/options.ts').OptionRow} OptionRow */
 
@@ -33,9 +34,10 @@ function flagsCell(row) {
 
 /** @param {OptionRow} row */
 function defaultCell(row) {
-  if (row.default === undefined) return '—';
-  if (row.default === '') return '(empty)';
-  return code(row.default);
+  const shown = shownDefault(row);
+  if (shown === undefined) return '—';
+  if (shown === '') return '(empty)';
+  return code(shown);
 }
 
 /** @param {OptionRow} row */

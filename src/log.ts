@@ -6,7 +6,9 @@
 import { writeSync } from 'node:fs';
 import type { Redactor } from './redact.ts';
 
-export type LogLevel = 'error' | 'info';
+/** The words of --log-level: error reports failures only, info adds progress lines. */
+export const LOG_LEVELS = ['error', 'info'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Output {
   stdout(text: string): void;
@@ -46,11 +48,6 @@ export class Logger {
 
   info(message: string): void {
     if (this.level === 'info') this.output.stderr(this.redactor.redact(`vaultenv: info: ${message}`) + '\n');
-  }
-
-  /** A failure that ends the command, rendered by renderError without its prefix. */
-  error(message: string): void {
-    this.output.stderr(this.redactor.redact(`vaultenv: ${message}`) + '\n');
   }
 
   warn(message: string): void {

@@ -5,7 +5,7 @@
 import { login } from '../auth/login.ts';
 import { prepareAuth, type PreparedAuth } from '../auth/prepare.ts';
 import { parseAddress } from '../config/address.ts';
-import type { ConnectionConfig } from '../config/types.ts';
+import type { Config, ConnectionConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../redact.ts';
 import { createVaultHttp, type VaultHttp } from '../vault/http.ts';
@@ -41,9 +41,13 @@ export async function prepareConnection(config: ConnectionConfig, deps: ConnectD
   const prepared = await prepareAuth(config.auth, { env: deps.env, wellKnownTokenFiles: deps.wellKnownTokenFiles });
   if (prepared.kind === 'token' && prepared.token !== undefined) deps.redactor.add(prepared.token);
   const { host, port, tls } = endpoint(config, prepared);
-  const caFromTokenFile =
-    config.tlsFiles.caCert === undefined && config.tlsFiles.caPath === undefined && prepared.kind === 'token' ? prepared.caFile : undefined;
-  const material = await readTlsMaterial({ ...config.tlsFiles, caCert: config.tlsFiles.caCert ?? caFromTokenFile });
+  const caFromTokenFile = config.caCert === undefined && config.caPath === undefined && prepared.kind === 'token' ? prepared.caFile : undefined;
+  const material = await readTlsMaterial({
+    caCert: config.caCert ?? caFromTokenFile,
+    caPath: config.caPath,
+    clientCert: config.clientCert,
+    clientKey: config.clientKey,
+  });
   deps.log.info(`vault ${tls ? 'https' : 'http'}://${host}:${port}; credential: ${prepared.kind === 'login' ? `${prepared.login.method} login` : prepared.origin}`);
   const client = createVaultHttp({
     host,
@@ -56,14 +60,14 @@ export async function prepareConnection(config: ConnectionConfig, deps: ConnectD
     ca: material.ca,
     clientCert: material.clientCert,
     clientKey: material.clientKey,
-    serverName: config.tlsFiles.serverName,
+    serverName: config.tlsServerName,
     namespace: config.namespace,
   });
   return { client, prepared };
 }
 
 /** prepareConnection, then the login if one is configured. */
-export async function connect(config: ConnectionConfig, deps: ConnectDeps): Promise<Connection> {
+export async function connect(config: Config, deps: ConnectDeps): Promise<Connection> {
   const { client, prepared } = await prepareConnection(config, deps);
   if (prepared.kind !== 'login') return { client, prepared, loginToken: undefined };
   try {

@@ -1,6 +1,7 @@
-// The composition root and the one place that prints errors. Data flows one way:
-// command line + environment + config files → Config → secrets file → Vault → child environment → exec.
-// main() returns an exit code; it reads no globals (entry.ts passes argv, env and the real output in).
+// The composition root and the one place that prints errors: every failure of either command reaches
+// the one catch below. Data flows one way: command line + environment + config files → Config →
+// secrets file → Vault → child environment → exec. main() returns an exit code; it reads no globals
+// (entry.ts passes argv, env and the real output in).
 
 import { defaultConfigFiles, loadConfig, loadRenewConfig } from '../config/load.ts';
 import type { AuthSetting, Config } from '../config/types.ts';
@@ -11,11 +12,14 @@ import { Logger, type Output } from '../log.ts';
 import { Redactor } from '../redact.ts';
 import { readSecretsFiles } from '../secrets-file/read.ts';
 import type { RetryClock } from '../vault/retry.ts';
-import type { RenewCommandLine } from '../config/sources.ts';
-import { scanRunCommandLine } from './argv.ts';
+import { OPTIONS } from '../config/options.ts';
+import type { RenewArguments } from '../config/sources.ts';
+import { readCommandLine } from './command-line.ts';
 
-const CREDENTIAL_VARIABLES = ['VAULT_TOKEN', 'BAO_TOKEN', 'VAULTENV_GITHUB_TOKEN'] as const;
-const CREDENTIAL_FLAGS = new Set(['--token', '--github-token']);
+/** The options that hold a credential: their environment names and flags. */
+const SECRET_ROWS = OPTIONS.filter((row) => row.secret === true);
+const CREDENTIAL_VARIABLES = SECRET_ROWS.flatMap((row) => row.env);
+const CREDENTIAL_FLAGS = new Set(SECRET_ROWS.flatMap((row) => row.flags.map((flag) => `--${flag}`)));
 
 export interface MainDeps {
   output: Output;
@@ -42,9 +46,7 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     if (flag !== undefined && value !== undefined && CREDENTIAL_FLAGS.has(flag)) redactor.add(value);
   });
   try {
-    // commander (program.ts) is loaded only for what the plain scan leaves to it: help, version,
-    // renew, mistakes.
-    const commandLine = scanRunCommandLine(argv) ?? (await import('./program.ts')).parseCommandLine(argv);
+    const commandLine = await readCommandLine(argv);
     if (commandLine.kind === 'help' || commandLine.kind === 'version') {
       deps.output.stdout(commandLine.text);
       return 0;
@@ -80,7 +82,7 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
 
 /** `vaultenv renew`: the token-renewer sidecar. */
 async function renew(
-  commandLine: RenewCommandLine,
+  commandLine: RenewArguments,
   env: Readonly<Record<string, string | undefined>>,
   deps: MainDeps,
   redactor: Redactor,
@@ -93,13 +95,14 @@ async function renew(
   deps.onTerminate?.(() => stop.abort());
   // Loaded on demand, like the Vault stages of a run: a run that needs no Vault does not pay for them.
   const [{ runRenewCommand }, { defaultWellKnownTokenFiles }] = await Promise.all([import('./renew-command.ts'), import('../auth/prepare.ts')]);
-  return await runRenewCommand(config, {
+  await runRenewCommand(config, {
     env,
     wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),
     log,
     redactor,
     signal: stop.signal,
   });
+  return 0;
 }
 
 /** Secrets file → Vault → environment: everything that must succeed before the command may start. */

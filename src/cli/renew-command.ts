@@ -18,10 +18,12 @@ export interface RenewCommandDeps {
   signal: AbortSignal;
 }
 
-export async function runRenewCommand(config: RenewConfig, deps: RenewCommandDeps): Promise<number> {
+export async function runRenewCommand(config: RenewConfig, deps: RenewCommandDeps): Promise<void> {
   const { client } = await prepareConnection(config, { ...deps, clock: realClock, maxSockets: 1 });
   try {
-    return await runRenewer(config, {
+    const { renewIntervalSeconds, renewOnce, renewFraction, retryBaseDelayMs, retryAttempts } = config;
+    const loop = { intervalMs: renewIntervalSeconds * 1000, once: renewOnce, renewFraction, retryBaseDelayMs, retryAttempts };
+    await runRenewer(loop, {
       client,
       // Re-read every cycle, so a token file replaced by the init container is picked up.
       readToken: async () => {
@@ -33,7 +35,7 @@ export async function runRenewCommand(config: RenewConfig, deps: RenewCommandDep
         return { token: again.token, origin: again.origin };
       },
       clock: realRenewClock,
-      log: { info: (m) => deps.log.info(m), warn: (m) => deps.log.warn(m), error: (m) => deps.log.error(m) },
+      log: { info: (m) => deps.log.info(m), warn: (m) => deps.log.warn(m) },
       signal: deps.signal,
     });
   } finally {

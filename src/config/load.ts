@@ -1,16 +1,15 @@
 // The configuration pipeline, one for both commands: read the config files, parse every source to the
 // same partial shape (sources.ts), resolve addresses per source (address.ts), merge per field by one
 // precedence — defaults < /etc/vaultenv.conf < user config < ./.env < environment < flags — pick the
-// credential by level (pickAuth), and build `Config` (run) or `RenewConfig` (renew), with the defaults
-// (defaults.ts) for what no source sets. Every value was checked by its source's parser (sources.ts,
+// credential by level (pickAuth), and build `Config` (run) or `RenewConfig` (renew), with the table's
+// defaults (options.ts settle) for what no source sets. Every value was checked by its source's parser (sources.ts,
 // typed-values.ts, address.ts), so the build only fills in. Reads no process state: everything comes
 // in the inputs.
 
 import { isAbsolute, join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { resolveAddress } from './address.ts';
-import { USAGE, optionRow, type CommandName, type OptionId, type OptionValues } from './options.ts';
-import { DEFAULTS } from './defaults.ts';
+import { DEFAULTS, OPTIONS, USAGE, optionRow, settle, type CommandName, type FoldedId, type OptionId, type OptionValues } from './options.ts';
 import {
   FLAG_SOURCE_LABEL,
   parseConfigFileSource,
@@ -18,8 +17,8 @@ import {
   parseFlagSource,
   readConfigFile,
   type ConfigFileSource,
-  type RenewCommandLine,
-  type RunCommandLine,
+  type RenewArguments,
+  type RunArguments,
   type Source,
 } from './sources.ts';
 import type { AuthSetting, Config, ConnectionConfig, RenewConfig } from './types.ts';
@@ -39,11 +38,11 @@ export interface LoadInputs {
 }
 
 export interface ConfigInputs extends LoadInputs {
-  commandLine: RunCommandLine;
+  commandLine: RunArguments;
 }
 
 export interface RenewConfigInputs extends LoadInputs {
-  commandLine: RenewCommandLine;
+  commandLine: RenewArguments;
 }
 
 /** /etc/vaultenv.conf; $XDG_CONFIG_HOME/vaultenv/vaultenv.conf, else $HOME/.config/…; <cwd>/.env. */
@@ -63,14 +62,15 @@ export function defaultConfigFiles(env: Readonly<Record<string, string | undefin
 
 /** The run command's configuration: the connection plus the secrets files, CMD and the child's environment. */
 export function loadConfig(inputs: ConfigInputs): Config {
-  const { merged, connection, fileSources } = loadConnection('run', inputs, inputs.commandLine);
+  const { merged, sources, fileSources } = loadSources('run', inputs, inputs.commandLine);
+  const { secretsFiles, command, args, ...options } = withoutFolded(settle(merged, 'run'));
 
-  if (merged.command === undefined || merged.command === '') {
+  if (command === undefined || command === '') {
     throw new ConfigError('no command given', {
       hint: `Usage: ${USAGE} (or set CMD); run vaultenv --help for the options`,
     });
   }
-  if (merged.secretsFiles === undefined || merged.secretsFiles.length === 0) {
+  if (secretsFiles === undefined || secretsFiles.length === 0) {
     throw new ConfigError('no secrets file given', { hint: 'pass --secrets-file FILE or set VAULTENV_SECRETS_FILE' });
   }
 
@@ -81,48 +81,32 @@ export function loadConfig(inputs: ConfigInputs): Config {
   }
 
   return {
-    ...connection,
-    secretsFiles: merged.secretsFiles,
-    command: merged.command,
-    args: merged.args ?? [],
-    inheritEnv: merged.inheritEnv ?? DEFAULTS.inheritEnv,
-    inheritEnvBlacklist: merged.inheritEnvBlacklist ?? [...DEFAULTS.inheritEnvBlacklist],
-    usePath: merged.usePath ?? DEFAULTS.usePath,
-    maxConcurrentRequests: merged.maxConcurrentRequests ?? DEFAULTS.maxConcurrentRequests,
-    duplicateVariableBehavior: merged.duplicateVariableBehavior ?? DEFAULTS.duplicateVariableBehavior,
-    kvVersion: merged.kvVersion ?? DEFAULTS.kvVersion,
-    execMode: merged.execMode ?? DEFAULTS.execMode,
-    exportToken: merged.exportToken ?? DEFAULTS.exportToken,
+    ...options,
+    ...connectionFacts(sources, merged),
+    secretsFiles,
+    command,
+    args: args ?? [],
     configFileVariables: [...configFileVariables],
   };
 }
 
 /** `vaultenv renew`: the same sources and precedence, config files included; no CMD or secrets file. */
 export function loadRenewConfig(inputs: RenewConfigInputs): RenewConfig {
-  const { merged, connection } = loadConnection('renew', inputs, inputs.commandLine);
-  return {
-    ...connection,
-    intervalMs: (merged.renewIntervalSeconds ?? DEFAULTS.renewIntervalSeconds) * 1000,
-    renewFraction: merged.renewFraction ?? DEFAULTS.renewFraction,
-    once: merged.renewOnce ?? DEFAULTS.renewOnce,
-  };
+  const { merged, sources } = loadSources('renew', inputs, inputs.commandLine);
+  return { ...withoutFolded(settle(merged, 'renew')), ...connectionFacts(sources, merged) };
 }
 
-interface LoadedConnection {
-  /** Every option merged per field (the credential options too; `connection.auth` is what counts). */
+interface LoadedSources {
+  /** Every option merged per field (the credential options too: `auth` is built from them). */
   merged: OptionValues;
-  /** What both commands need, defaults applied. */
-  connection: ConnectionConfig;
+  /** Every source, lowest precedence first, each checked on its own (checkLevel). */
+  sources: Source[];
   /** The config files that exist, lowest precedence first. */
   fileSources: ConfigFileSource[];
 }
 
-/** The shared core: every source of `command`, the per-source checks, the merge and the connection settings. */
-function loadConnection(
-  command: CommandName,
-  inputs: LoadInputs,
-  commandLine: RunCommandLine | RenewCommandLine,
-): LoadedConnection {
+/** The shared core: every source of `command`, the per-source checks and the merge. */
+function loadSources(command: CommandName, inputs: LoadInputs, commandLine: RunArguments | RenewArguments): LoadedSources {
   const files = inputs.configFiles ?? defaultConfigFiles(inputs.env, inputs.cwd);
   // Lowest precedence first.
   const paths = [files.system, files.user, files.local].filter((path): path is string => path !== undefined);
@@ -138,32 +122,29 @@ function loadConnection(
     parseFlagSource(commandLine),
   ].map(resolveAddress);
   for (const source of sources) checkLevel(source);
+  return { merged: mergeSources(sources), sources, fileSources };
+}
 
-  const merged = mergeSources(sources);
-  const clientPair = highestSetting(sources, ['clientCert', 'clientKey']);
-  const connection: ConnectionConfig = {
-    host: merged.host ?? DEFAULTS.host,
-    port: merged.port ?? DEFAULTS.port,
-    tls: merged.tls ?? DEFAULTS.tls,
-    validateCerts: merged.validateCerts ?? DEFAULTS.validateCerts,
-    tlsFiles: {
-      caCert: merged.caCert,
-      caPath: merged.caPath,
-      clientCert: clientPair?.values.clientCert,
-      clientKey: clientPair?.values.clientKey,
-      serverName: merged.tlsServerName,
-    },
-    namespace: merged.namespace,
+/** The settings both commands build from several options: the credential, the address's origin, the client key pair. */
+function connectionFacts(sources: readonly Source[], merged: OptionValues): Pick<ConnectionConfig, 'auth' | 'addressConfigured' | 'clientCert' | 'clientKey'> {
+  // The certificate and its key come from one source, the highest that sets either.
+  const clientPair = highestSetting(sources, ['clientCert', 'clientKey'])?.values;
+  return {
+    auth: pickAuth(sources, merged),
     // An address sets host and port (address.ts); connect-tls alone does not count.
     addressConfigured: sources.some(({ values }) => values.host !== undefined || values.port !== undefined),
-    auth: pickAuth(sources, merged),
-    authBackend: merged.authBackend,
-    retryBaseDelayMs: merged.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs,
-    retryAttempts: merged.retryAttempts ?? DEFAULTS.retryAttempts,
-    requestTimeoutMs: merged.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
-    logLevel: merged.logLevel ?? DEFAULTS.logLevel,
+    clientCert: clientPair?.clientCert,
+    clientKey: clientPair?.clientKey,
   };
-  return { merged, connection, fileSources };
+}
+
+const FOLDED: readonly string[] = OPTIONS.flatMap((row) => (row.foldedInto === undefined ? [] : [row.id]));
+
+/** The settled options without those folded into `auth` and the address (options.ts `foldedInto`). */
+function withoutFolded<T extends object>(settled: T): Omit<T, FoldedId> {
+  const rest = { ...settled } as Record<string, unknown>;
+  for (const id of FOLDED) delete rest[id];
+  return rest as Omit<T, FoldedId>;
 }
 
 /** Each option from the highest-precedence source that sets it (`sources` lowest first). */

@@ -1,10 +1,11 @@
-// The one table of vaultenv's options. Each row drives the commander definition (cli/program.ts), the
-// parsing of environment variables and config-file keys (sources.ts, typed-values.ts), the --help text
-// and the README. Defaults and enum words come from defaults.ts; load.ts applies the defaults.
+// The one table of vaultenv's options. Each row is every fact about one option: its flags, its
+// environment and config-file names, how its value is written and checked, its default, and its help
+// text. Everything else derives from it: the command-line reader (cli/command-line.ts), the help
+// (cli/help.ts), the environment and config-file parsers (sources.ts, typed-values.ts), the defaults
+// and the value types below, the `Config` type (types.ts), and the README's option reference.
 // A row's `commands` says which commands read it: `vaultenv [options] CMD` (run) and `vaultenv renew`.
 
-import { DEFAULTS, DUPLICATE_BEHAVIORS, EXEC_MODES, KV_VERSIONS, LOG_LEVELS, MAX_TIMER_MS } from './defaults.ts';
-import type { DuplicateVariableBehavior, ExecMode, KvVersionSetting, LogLevel } from './types.ts';
+import { LOG_LEVELS } from '../log.ts';
 
 /**
  * How a value is written in the environment, a config file or a flag:
@@ -22,55 +23,9 @@ export type OptionKind = 'string' | 'boolean' | 'integer' | 'fraction' | 'list' 
 /** The commands: `run` is `vaultenv [options] CMD [ARGS...]`, `renew` is `vaultenv renew [options]`. */
 export type CommandName = 'run' | 'renew';
 
-/** One source's typed values, keyed by option id; a missing key means the source does not set it. */
-export interface OptionValues {
-  host?: string;
-  port?: number;
-  addr?: string;
-  namespace?: string;
-  authBackend?: string;
-  token?: string;
-  tokenFile?: string;
-  kubernetesRole?: string;
-  kubernetesJwtFile?: string;
-  githubToken?: string;
-  approleRoleId?: string;
-  approleSecretIdFile?: string;
-  approleSecretIdWrapped?: boolean;
-  jwtRole?: string;
-  jwtFile?: string;
-  jwtEnv?: string;
-  exportToken?: boolean;
-  secretsFiles?: string[];
-  command?: string;
-  args?: string[];
-  tls?: boolean;
-  validateCerts?: boolean;
-  caCert?: string;
-  caPath?: string;
-  clientCert?: string;
-  clientKey?: string;
-  tlsServerName?: string;
-  inheritEnv?: boolean;
-  inheritEnvBlacklist?: string[];
-  retryBaseDelayMs?: number;
-  retryAttempts?: number;
-  logLevel?: LogLevel;
-  usePath?: boolean;
-  maxConcurrentRequests?: number;
-  duplicateVariableBehavior?: DuplicateVariableBehavior;
-  kvVersion?: KvVersionSetting;
-  requestTimeoutMs?: number;
-  execMode?: ExecMode;
-  renewIntervalSeconds?: number;
-  renewFraction?: number;
-  renewOnce?: boolean;
-}
-
-export type OptionId = keyof OptionValues;
-
-export interface OptionRow {
-  readonly id: OptionId;
+/** What a row may say; the table below is checked against it and keeps its literal types. */
+export interface OptionRow<Id extends string = string> {
+  readonly id: Id;
   /** The commands that read this option (flag, environment and config-file key alike). */
   readonly commands: readonly CommandName[];
   /** Long flag names without `--`, primary first. Booleans also get `--no-<primary>`. Empty: positional. */
@@ -108,8 +63,18 @@ export interface OptionRow {
   readonly max?: number;
   /** The flag may be given several times; each adds to a list (env and files give one value). */
   readonly repeatable?: boolean;
-  /** The default as shown in help and README; undefined when there is none. */
-  readonly default?: string;
+  /**
+   * The value is not a field of `Config` itself: load.ts folds it into the credential (`auth`, by the
+   * rule of pickAuth) or, for an address, into host, port and TLS (address.ts).
+   */
+  readonly foldedInto?: 'auth' | 'address';
+  /**
+   * The value is a credential (a token): vaultenv hides it from every output, even from the message
+   * about a command line or environment it cannot parse.
+   */
+  readonly secret?: boolean;
+  /** The value when no source sets it (a row without one is undefined then). */
+  readonly default?: string | number | boolean | readonly string[];
   readonly description: string;
 }
 
@@ -117,13 +82,17 @@ export interface OptionRow {
 export const USAGE = 'vaultenv [options] [--] CMD [ARGS...]';
 export const RENEW_USAGE = 'vaultenv renew [options]';
 
-const onOff = (value: boolean): string => (value ? 'true' : 'false');
+/**
+ * The longest a Node timer waits (2^31 - 1 ms, about 24.8 days); a longer one fires at once. Bounds
+ * the options that become timers (request timeout, retry delays, the renew interval).
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
 
 const RUN = ['run'] as const;
 const BOTH = ['run', 'renew'] as const;
 const RENEW = ['renew'] as const;
 
-export const OPTIONS: readonly OptionRow[] = [
+const TABLE = [
   {
     id: 'host',
     commands: BOTH,
@@ -132,7 +101,7 @@ export const OPTIONS: readonly OptionRow[] = [
     env: ['VAULT_HOST'],
     kind: 'string',
     nonEmpty: true,
-    default: DEFAULTS.host,
+    default: 'localhost',
     description: 'Vault host name or IP address. A URL (https://host:port) is taken as --addr.',
   },
   {
@@ -144,11 +113,12 @@ export const OPTIONS: readonly OptionRow[] = [
     kind: 'integer',
     min: 1,
     max: 65_535,
-    default: String(DEFAULTS.port),
+    default: 8200,
     description: 'Vault port.',
   },
   {
     id: 'addr',
+    foldedInto: 'address',
     commands: BOTH,
     flags: ['addr'],
     metavar: 'ADDR',
@@ -164,7 +134,7 @@ export const OPTIONS: readonly OptionRow[] = [
     flags: ['connect-tls'],
     env: ['VAULTENV_CONNECT_TLS'],
     kind: 'boolean',
-    default: onOff(DEFAULTS.tls),
+    default: true,
     description: 'Connect to Vault with TLS (HTTPS).',
   },
   {
@@ -174,7 +144,7 @@ export const OPTIONS: readonly OptionRow[] = [
     env: ['VAULTENV_VALIDATE_CERTS', 'VAULT_SKIP_VERIFY', 'BAO_SKIP_VERIFY'],
     negatedEnv: ['VAULT_SKIP_VERIFY', 'BAO_SKIP_VERIFY'],
     kind: 'boolean',
-    default: onOff(DEFAULTS.validateCerts),
+    default: true,
     description:
       "Verify Vault's TLS certificate. VAULT_SKIP_VERIFY and BAO_SKIP_VERIFY mean the opposite and, as in the Vault CLI, " +
       'also accept 1 and 0; in one source they must agree with VAULTENV_VALIDATE_CERTS.',
@@ -243,6 +213,8 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'token',
+    foldedInto: 'auth',
+    secret: true,
     commands: BOTH,
     flags: ['token'],
     metavar: 'TOKEN',
@@ -257,6 +229,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'tokenFile',
+    foldedInto: 'auth',
     commands: BOTH,
     flags: ['token-file'],
     metavar: 'PATH',
@@ -269,6 +242,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'kubernetesRole',
+    foldedInto: 'auth',
     commands: RUN,
     flags: ['kubernetes-role'],
     metavar: 'ROLE',
@@ -279,17 +253,21 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'kubernetesJwtFile',
+    foldedInto: 'auth',
     commands: RUN,
     flags: ['kubernetes-jwt-file'],
     metavar: 'PATH',
     env: ['VAULTENV_KUBERNETES_JWT_FILE'],
     kind: 'string',
     emptyIsUnset: true,
-    default: DEFAULTS.kubernetesJwtFile,
+    // Where Kubernetes mounts a pod's service-account token.
+    default: '/var/run/secrets/kubernetes.io/serviceaccount/token',
     description: 'The service account token (JWT) file for --kubernetes-role.',
   },
   {
     id: 'githubToken',
+    foldedInto: 'auth',
+    secret: true,
     commands: RUN,
     flags: ['github-token'],
     metavar: 'TOKEN',
@@ -303,6 +281,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'approleRoleId',
+    foldedInto: 'auth',
     commands: RUN,
     flags: ['approle-role-id'],
     metavar: 'ID',
@@ -313,6 +292,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'approleSecretIdFile',
+    foldedInto: 'auth',
     commands: RUN,
     flags: ['approle-secret-id-file'],
     metavar: 'PATH',
@@ -323,17 +303,19 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'approleSecretIdWrapped',
+    foldedInto: 'auth',
     commands: RUN,
     flags: ['approle-secret-id-wrapped'],
     env: ['VAULTENV_APPROLE_SECRET_ID_WRAPPED'],
     kind: 'boolean',
-    default: onOff(DEFAULTS.approleSecretIdWrapped),
+    default: false,
     description:
       'The --approle-secret-id-file holds a response-wrapping token: unwrap it to get the secret ID. ' +
       'A wrapping response (JSON) in the file is recognised without this.',
   },
   {
     id: 'jwtRole',
+    foldedInto: 'auth',
     commands: RUN,
     flags: ['jwt-role'],
     metavar: 'ROLE',
@@ -344,6 +326,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'jwtFile',
+    foldedInto: 'auth',
     commands: RUN,
     flags: ['jwt-file'],
     metavar: 'PATH',
@@ -354,6 +337,7 @@ export const OPTIONS: readonly OptionRow[] = [
   },
   {
     id: 'jwtEnv',
+    foldedInto: 'auth',
     commands: RUN,
     flags: ['jwt-env'],
     metavar: 'NAME',
@@ -378,7 +362,7 @@ export const OPTIONS: readonly OptionRow[] = [
     flags: ['export-token'],
     env: ['VAULTENV_EXPORT_TOKEN'],
     kind: 'boolean',
-    default: onOff(DEFAULTS.exportToken),
+    default: false,
     description: "Put the token a login obtained into CMD's environment as VAULT_TOKEN.",
   },
   {
@@ -415,7 +399,7 @@ export const OPTIONS: readonly OptionRow[] = [
     flags: ['inherit-env'],
     env: ['VAULTENV_INHERIT_ENV'],
     kind: 'boolean',
-    default: onOff(DEFAULTS.inheritEnv),
+    default: true,
     description: "Pass vaultenv's environment (and config-file variables) on to CMD, besides the secrets.",
   },
   {
@@ -425,7 +409,7 @@ export const OPTIONS: readonly OptionRow[] = [
     metavar: 'COMMA_SEPARATED_NAMES',
     env: ['VAULTENV_INHERIT_ENV_BLACKLIST'],
     kind: 'list',
-    default: '',
+    default: [],
     description: "Names removed from CMD's environment, secrets included. No effect with --no-inherit-env.",
   },
   {
@@ -436,7 +420,7 @@ export const OPTIONS: readonly OptionRow[] = [
     env: ['VAULTENV_RETRY_BASE_DELAY', 'VAULTENV_RETRY_BASE_DELAY_MS'],
     kind: 'integer',
     max: MAX_TIMER_MS,
-    default: String(DEFAULTS.retryBaseDelayMs),
+    default: 40,
     description: 'Base delay of the exponential backoff between retries.',
   },
   {
@@ -446,7 +430,7 @@ export const OPTIONS: readonly OptionRow[] = [
     metavar: 'NUM',
     env: ['VAULTENV_RETRY_ATTEMPTS'],
     kind: 'integer',
-    default: String(DEFAULTS.retryAttempts),
+    default: 9,
     description: 'Maximum number of retries of a failed Vault request.',
   },
   {
@@ -457,7 +441,7 @@ export const OPTIONS: readonly OptionRow[] = [
     env: ['VAULTENV_LOG_LEVEL'],
     kind: 'enum',
     values: LOG_LEVELS,
-    default: DEFAULTS.logLevel,
+    default: 'error',
     description: 'How much vaultenv reports: error, or info for progress lines.',
   },
   {
@@ -466,7 +450,7 @@ export const OPTIONS: readonly OptionRow[] = [
     flags: ['use-path'],
     env: ['VAULTENV_USE_PATH'],
     kind: 'boolean',
-    default: onOff(DEFAULTS.usePath),
+    default: true,
     description: 'Search PATH for CMD.',
   },
   {
@@ -476,7 +460,7 @@ export const OPTIONS: readonly OptionRow[] = [
     metavar: 'NUM',
     env: ['VAULTENV_MAX_CONCURRENT_REQUESTS'],
     kind: 'integer',
-    default: String(DEFAULTS.maxConcurrentRequests),
+    default: 8,
     description: 'Maximum number of secret requests in flight; 0 means no limit.',
   },
   {
@@ -486,8 +470,8 @@ export const OPTIONS: readonly OptionRow[] = [
     metavar: 'BEHAVIOR',
     env: ['VAULTENV_DUPLICATE_VARIABLE_BEHAVIOR'],
     kind: 'enum',
-    values: DUPLICATE_BEHAVIORS,
-    default: DEFAULTS.duplicateVariableBehavior,
+    values: ['error', 'keep', 'overwrite'],
+    default: 'error',
     description:
       'When a secret name is already in the environment: error stops, keep keeps the environment value, overwrite uses the secret.',
   },
@@ -498,8 +482,8 @@ export const OPTIONS: readonly OptionRow[] = [
     metavar: 'VERSION',
     env: ['VAULTENV_KV_VERSION'],
     kind: 'enum',
-    values: KV_VERSIONS,
-    default: DEFAULTS.kvVersion,
+    values: ['auto', '1', '2'],
+    default: 'auto',
     description: 'KV secrets engine version of the mounts: auto asks Vault, 1 or 2 skips the lookup.',
   },
   {
@@ -511,7 +495,7 @@ export const OPTIONS: readonly OptionRow[] = [
     kind: 'integer',
     min: 1,
     max: MAX_TIMER_MS,
-    default: String(DEFAULTS.requestTimeoutMs),
+    default: 30_000,
     description: 'Time limit of one Vault request.',
   },
   {
@@ -521,8 +505,8 @@ export const OPTIONS: readonly OptionRow[] = [
     metavar: 'MODE',
     env: ['VAULTENV_EXEC_MODE'],
     kind: 'enum',
-    values: EXEC_MODES,
-    default: DEFAULTS.execMode,
+    values: ['auto', 'execve', 'spawn'],
+    default: 'auto',
     description: 'How CMD is started: execve replaces vaultenv, spawn runs it as a child, auto uses execve where available.',
   },
   {
@@ -534,7 +518,7 @@ export const OPTIONS: readonly OptionRow[] = [
     kind: 'integer',
     min: 1,
     max: Math.floor(MAX_TIMER_MS / 1000),
-    default: String(DEFAULTS.renewIntervalSeconds),
+    default: 10,
     description: 'vaultenv renew only: seconds between two checks of the token.',
   },
   {
@@ -544,7 +528,7 @@ export const OPTIONS: readonly OptionRow[] = [
     metavar: 'FRACTION',
     env: ['VAULTENV_RENEW_FRACTION'],
     kind: 'fraction',
-    default: String(DEFAULTS.renewFraction),
+    default: 0.5,
     description:
       "vaultenv renew only: renew when the token's remaining TTL is at most this fraction of its creation TTL " +
       '(a decimal number greater than 0 and at most 1).',
@@ -555,19 +539,106 @@ export const OPTIONS: readonly OptionRow[] = [
     flags: ['once'],
     env: ['VAULTENV_RENEW_ONCE'],
     kind: 'boolean',
-    default: onOff(DEFAULTS.renewOnce),
+    default: false,
     description: 'vaultenv renew only: check the token once (renewing it when due), then exit.',
   },
-];
+] as const satisfies readonly OptionRow[];
+
+type Row = (typeof TABLE)[number];
+export type OptionId = Row['id'];
+type RowOf<I extends OptionId> = Extract<Row, { readonly id: I }>;
+
+/** The type of a value of each kind; an enum's is the union of its words, a repeatable flag's a list. */
+interface KindValues {
+  string: string;
+  boolean: boolean;
+  integer: number;
+  fraction: number;
+  list: string[];
+  enum: string;
+  address: string;
+  words: string[];
+}
+type ValueOfRow<R> = R extends { readonly values: readonly (infer Word)[] }
+  ? Word
+  : R extends { readonly repeatable: true }
+    ? string[]
+    : R extends { readonly kind: infer K extends OptionKind }
+      ? KindValues[K]
+      : never;
+
+/** The typed value of option `I` once its source parsed it. */
+export type OptionValue<I extends OptionId> = ValueOfRow<RowOf<I>>;
+
+/** One source's typed values, keyed by option id; a missing key means the source does not set it. */
+export type OptionValues = { [I in OptionId]?: OptionValue<I> };
+
+/** The options with a flag, and what the command line gives for each: a word, a list of them, or on/off. */
+export type FlagId = Exclude<Row, { readonly flags: readonly [] }>['id'];
+export type FlagValues = {
+  [I in FlagId]?: RowOf<I> extends { readonly kind: 'boolean' } ? boolean : RowOf<I> extends { readonly repeatable: true } ? string[] : string;
+};
+
+/** The ids of the rows `command` reads. */
+export type IdOf<C extends CommandName> = Row extends infer R
+  ? R extends { readonly id: infer I; readonly commands: readonly (infer Cs)[] }
+    ? C extends Cs
+      ? I
+      : never
+    : never
+  : never;
+
+/** The ids load.ts folds into the credential or the address instead of giving them a field of their own. */
+export type FoldedId = Extract<Row, { readonly foldedInto: string }>['id'];
+
+type DefaultedRow = Extract<Row, { readonly default: unknown }>;
+type DefaultedId = DefaultedRow['id'];
+
+/** The defaults, keyed by option id. */
+export type Defaults = { [I in DefaultedId]: OptionValue<I> };
+
+/** The options `ids` once the defaults fill in what no source set: a row without a default may stay undefined. */
+export type Settled<I extends OptionId> = { [K in I]: K extends DefaultedId ? OptionValue<K> : OptionValue<K> | undefined };
+
+// Compile-time check: every default is a value of its row's type (an enum's default one of its words).
+type MistypedDefault = { [R in DefaultedRow as R['id']]: R['default'] extends Readonly<OptionValue<R['id']>> ? never : R['id'] }[DefaultedId];
+const defaultsFitTheirRows: [MistypedDefault] extends [never] ? true : MistypedDefault = true;
+void defaultsFitTheirRows;
+
+
+/** The table, each row typed as a row of any option (the literal types above serve the derived types). */
+export const OPTIONS: readonly OptionRow<OptionId>[] = TABLE;
+
+export const DEFAULTS = Object.fromEntries(OPTIONS.flatMap((row) => (row.default === undefined ? [] : [[row.id, row.default]]))) as Defaults;
 
 /** The row of an option id (every id has exactly one row). */
-export function optionRow(id: OptionId): OptionRow {
+export function optionRow(id: OptionId): OptionRow<OptionId> {
   const row = OPTIONS.find((r) => r.id === id);
   if (row === undefined) throw new Error(`no option row for ${id}`);
   return row;
 }
 
 /** The rows a command reads, in table order. */
-export function optionsFor(command: CommandName): readonly OptionRow[] {
+export function optionsFor(command: CommandName): readonly OptionRow<OptionId>[] {
   return OPTIONS.filter((row) => row.commands.includes(command));
+}
+
+/**
+ * The options `command` reads, each from `merged` or else its default; lists are copies (the defaults
+ * are shared). The one place where the table's defaults become values.
+ */
+export function settle<C extends CommandName>(merged: OptionValues, command: C): Settled<IdOf<C>> {
+  const settled: Record<string, unknown> = {};
+  for (const row of optionsFor(command)) {
+    const value: unknown = merged[row.id] ?? row.default;
+    settled[row.id] = Array.isArray(value) ? [...(value as readonly string[])] : value;
+  }
+  return settled as Settled<IdOf<C>>;
+}
+
+/** A default as help and the README show it, as it would be written: `true`, `8200`, a list joined with commas. */
+export function shownDefault(row: OptionRow): string | undefined {
+  const value = row.default;
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value.join(',') : String(value);
 }

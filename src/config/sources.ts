@@ -9,22 +9,22 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { ConfigError, describeFileError, errorCode } from '../errors.ts';
-import { optionsFor, type CommandName, type OptionId, type OptionRow, type OptionValues } from './options.ts';
+import { optionsFor, type CommandName, type FlagId, type FlagValues, type OptionId, type OptionRow, type OptionValues } from './options.ts';
 import { parseNegatedBoolean, parseOptionValue, type TypedValue, type ValueOrigin } from './typed-values.ts';
 
-/** Flag values keyed by option id (options.ts); only the flags actually given. */
-export type FlagValues = Record<string, string | boolean | string[]>;
+/** What the run command's command line gives the configuration: its flags (only those given), CMD and ARGS. */
+export interface RunArguments {
+  kind: 'run';
+  flags: FlagValues;
+  command: string | undefined;
+  args: string[];
+}
 
-/** What the command line asks for (cli/program.ts builds it with commander). */
-export type CommandLine =
-  | { kind: 'run'; flags: FlagValues; command: string | undefined; args: string[] }
-  /** `vaultenv renew [options]`: `renew` was the first argument. */
-  | { kind: 'renew'; flags: FlagValues }
-  | { kind: 'help'; text: string }
-  | { kind: 'version'; text: string };
-
-export type RunCommandLine = Extract<CommandLine, { kind: 'run' }>;
-export type RenewCommandLine = Extract<CommandLine, { kind: 'renew' }>;
+/** What `vaultenv renew [options]` gives the configuration: its flags. */
+export interface RenewArguments {
+  kind: 'renew';
+  flags: FlagValues;
+}
 
 /** The label of the command-line source. */
 export const FLAG_SOURCE_LABEL = 'the command line';
@@ -84,11 +84,11 @@ export function parseConfigFileSource(path: string, text: string, command: Comma
   return { source, variables };
 }
 
-export function parseFlagSource(commandLine: RunCommandLine | RenewCommandLine): Source {
+export function parseFlagSource(commandLine: RunArguments | RenewArguments): Source {
   const values: OptionValues = {};
   const origins: Source['origins'] = {};
   for (const row of optionsFor(commandLine.kind)) {
-    const given = commandLine.flags[row.id];
+    const given = commandLine.flags[row.id as FlagId];
     const flag = row.flags[0];
     if (given === undefined || flag === undefined) continue;
     const name = row.kind === 'boolean' ? `--[no-]${flag}` : `--${flag}`;

@@ -1,10 +1,13 @@
-// The one Config type the rest of the program sees: every option merged from its sources (defaults <
-// /etc/vaultenv.conf < user config < ./.env < environment < flags) and validated.
+// The configuration the rest of the program sees: every option merged from its sources (defaults <
+// /etc/vaultenv.conf < user config < ./.env < environment < flags), defaults applied. Each field is
+// an option of the table in options.ts, under its id and with its type, except the options folded
+// into `auth` and the address; so a new row is a new field here without a line written for it.
 
-export type DuplicateVariableBehavior = 'error' | 'keep' | 'overwrite';
-export type KvVersionSetting = 'auto' | '1' | '2';
-export type ExecMode = 'auto' | 'execve' | 'spawn';
-export type LogLevel = 'error' | 'info';
+import type { FoldedId, IdOf, OptionValue, Settled } from './options.ts';
+
+export type DuplicateVariableBehavior = OptionValue<'duplicateVariableBehavior'>;
+export type KvVersionSetting = OptionValue<'kvVersion'>;
+export type ExecMode = OptionValue<'execMode'>;
 
 /**
  * The credential vaultenv authenticates with, picked by one rule (config/load.ts, README "Credentials"):
@@ -23,60 +26,29 @@ export type AuthSetting =
   | { method: 'approle'; roleId: string; secretIdFile: string; secretIdWrapped: boolean }
   | { method: 'jwt'; role: string; jwt: { file: string } | { env: string } };
 
-/** TLS settings beyond on/off (VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT/KEY, VAULT_TLS_SERVER_NAME). */
-export interface TlsFiles {
-  caCert: string | undefined;
-  caPath: string | undefined;
-  clientCert: string | undefined;
-  clientKey: string | undefined;
-  serverName: string | undefined;
-}
+/** The options both commands read. */
+type SharedId = IdOf<'run'> & IdOf<'renew'>;
 
 /** What every command that talks to Vault needs: the run command and `vaultenv renew`. */
-export interface ConnectionConfig {
-  host: string;
-  port: number;
-  tls: boolean;
-  validateCerts: boolean;
-  tlsFiles: TlsFiles;
-  /** VAULT_NAMESPACE: sent as X-Vault-Namespace on logins and reads. */
-  namespace: string | undefined;
+export type ConnectionConfig = Omit<Settled<SharedId>, FoldedId> & {
+  auth: AuthSetting;
   /** Whether any source set the address (host, port, addr): a token file's vaultAddr fills in only when not. */
   addressConfigured: boolean;
-  auth: AuthSetting;
-  /** The auth method's mount (`--auth-backend`); undefined means the method's default. */
-  authBackend: string | undefined;
-  retryBaseDelayMs: number;
-  retryAttempts: number;
-  requestTimeoutMs: number;
-  logLevel: LogLevel;
-}
+};
 
 /** `vaultenv renew`: the token-renewer sidecar. */
-export interface RenewConfig extends ConnectionConfig {
-  intervalMs: number;
-  /** Renew when the remaining TTL is at most this fraction of the creation TTL (default 0.5). */
-  renewFraction: number;
-  once: boolean;
-}
+export type RenewConfig = ConnectionConfig & Settled<Exclude<IdOf<'renew'>, SharedId>>;
 
-export interface Config extends ConnectionConfig {
-  secretsFiles: string[];
-  command: string;
-  args: string[];
-  inheritEnv: boolean;
-  inheritEnvBlacklist: string[];
-  usePath: boolean;
-  maxConcurrentRequests: number;
-  duplicateVariableBehavior: DuplicateVariableBehavior;
-  kvVersion: KvVersionSetting;
-  execMode: ExecMode;
-  /** Put a token obtained by a login into the program's environment as VAULT_TOKEN (vaultenv always did). */
-  exportToken: boolean;
-  /**
-   * Variables from the config files, passed to the child below the process environment (vaultenv
-   * does this): ./.env first, then the user config, then /etc/vaultenv.conf; a name appears once,
-   * from the first file that sets it.
-   */
-  configFileVariables: Array<[string, string]>;
-}
+/** The run command: the connection, the secrets files, CMD and the child's environment. */
+export type Config = ConnectionConfig &
+  Omit<Settled<Exclude<IdOf<'run'>, SharedId>>, FoldedId | 'secretsFiles' | 'command' | 'args'> & {
+    secretsFiles: string[];
+    command: string;
+    args: string[];
+    /**
+     * Variables from the config files, passed to the child below the process environment (vaultenv
+     * does this): ./.env first, then the user config, then /etc/vaultenv.conf; a name appears once,
+     * from the first file that sets it.
+     */
+    configFileVariables: Array<[string, string]>;
+  };

@@ -1,13 +1,13 @@
-// `vaultenv renew`: the token-renewer sidecar of the article's pod (shared/docs/seed-system.md, step 4).
-// Every interval: read the token (a token file is re-read, so a replaced file is picked up), look it
+// `vaultenv renew`: the token-renewer sidecar beside a program that vaultenv started with a token it
+// must keep alive (a pod whose init container wrote the token file). Every interval: read the token (a token file is re-read, so a replaced file is picked up), look it
 // up, and renew it once its TTL is down to a fraction of its creation TTL. Vault being unreachable,
 // slow or failing (5xx) never ends the loop: each failure is logged with the next delay and retried
-// with full-jitter backoff capped at the interval. The loop ends on the abort signal (exit 0), with
-// --once after one check (exit 0), or when the token cannot be kept alive: missing, expired or
-// revoked, not renewable (exit 4, AuthError). Nothing here ever logs a token: tokens are named by
+// with full-jitter backoff capped at the interval. The loop ends on the abort signal, with --once
+// after one check, or by rejecting when the token cannot be kept alive: missing, expired or revoked,
+// not renewable (an AuthError). Nothing here ever logs a token: tokens are named by
 // their origin and the first 8 characters of their accessor.
 
-import { AuthError, VaultUnavailableError, VaultenvError, renderError } from '../errors.ts';
+import { AuthError, VaultUnavailableError, VaultenvError } from '../errors.ts';
 import type { RenewConfig } from '../config/types.ts';
 import { VaultFailure, describeFailure, describeVaultErrors, isRetryable, unavailableError } from '../vault/failure.ts';
 import type { VaultHttp } from '../vault/http.ts';
@@ -25,14 +25,19 @@ export interface RenewDeps {
   /** Called every cycle: a token file is re-read each time. */
   readToken: () => Promise<{ token: string | undefined; origin: string }>;
   clock: RenewClock;
-  /** Lines without a prefix (the Logger adds it). `error` gets the fatal message; without it, `warn`. */
-  log: { info(msg: string): void; warn(msg: string): void; error?(msg: string): void };
+  /** Lines without a prefix (the Logger adds it). */
+  log: { info(msg: string): void; warn(msg: string): void };
   /** Aborted on SIGTERM/SIGINT: the loop stops at once and returns 0. */
   signal: AbortSignal;
 }
 
-/** The part of RenewConfig the loop reads. */
-export type RenewLoopConfig = Pick<RenewConfig, 'intervalMs' | 'renewFraction' | 'once' | 'retryBaseDelayMs' | 'retryAttempts'>;
+/** What the loop reads of RenewConfig, with the interval in the clock's unit. */
+export interface RenewLoopConfig extends Pick<RenewConfig, 'renewFraction' | 'retryBaseDelayMs' | 'retryAttempts'> {
+  /** --interval, in milliseconds. */
+  intervalMs: number;
+  /** --once: one check (renewing when due), then exit. */
+  once: boolean;
+}
 
 export const LOOKUP_SELF_PATH = '/v1/auth/token/lookup-self';
 export const RENEW_SELF_PATH = '/v1/auth/token/renew-self';
@@ -46,23 +51,49 @@ const RESTART_HINT = 'the orchestrator should restart the pod (or the job) so th
 
 export const realRenewClock: RenewClock = { ...realClock, now: () => Date.now() };
 
+/**
+ * What the loop knows of the token it looks after, from its first lookup on (a new accessor starts
+ * over at `new`):
+ *   new      --status logged-------------------------> watched
+ *   new, watched, renewed --renewal-----------------> renewed (granted: what a maximum TTL left it, below its creation TTL)
+ *   renewed --renewal that gained nothing------------> capped
+ *   any --Vault refuses a renewal for its maximum TTL, or calls a renewed token not renewable--> capped
+ * A capped token is only watched until it expires (a Vault Agent may replace the token file first).
+ */
+type TokenState =
+  | { kind: 'new' }
+  | { kind: 'watched' }
+  | { kind: 'renewed'; granted: number | undefined; warnedMax: boolean }
+  | { kind: 'capped'; announced: boolean; granted: number | undefined };
+
 interface LoopState {
   /** The last token read, kept for when the source cannot be read for a moment. */
-  token: string | undefined;
-  origin: string;
+  last: { token: string; origin: string } | undefined;
   /** Accessor of the token last looked up: a new one means the token was replaced. */
   accessor: string | undefined;
-  /** Whether the current token's status line was logged. */
-  announced: boolean;
-  /** The TTL the last renewal of the current token gave, when less than its creation TTL (a maximum TTL is near). */
-  granted: number | undefined;
-  /** The current token cannot be extended any more (its maximum TTL): it is only watched until it expires. */
-  capped: boolean;
-  /** Whether the current token was renewed by us, and whether its maximum TTL was reported. */
-  renewed: boolean;
-  warnedMax: boolean;
+  token: TokenState;
   /** Transient failures in a row. */
   failures: number;
+}
+
+/** Whether the token's status line was logged. */
+function announced(token: TokenState): boolean {
+  return token.kind === 'capped' ? token.announced : token.kind !== 'new';
+}
+
+/** The state once the status line was logged. */
+function afterAnnouncement(token: TokenState): TokenState {
+  if (token.kind === 'new') return { kind: 'watched' };
+  return token.kind === 'capped' ? { ...token, announced: true } : token;
+}
+
+/** The state after a renewal that left the token `ttl` seconds, where it had `before` left of `creationTtl`. */
+function afterRenewal(token: TokenState, ttl: number, before: TokenLookup): TokenState {
+  const warnedMax = token.kind === 'renewed' && token.warnedMax;
+  if (ttl >= before.creationTtl) return { kind: 'renewed', granted: undefined, warnedMax };
+  // A renewal that gained nothing will not gain anything next time either.
+  if (ttl <= before.ttl) return { kind: 'capped', announced: true, granted: ttl };
+  return { kind: 'renewed', granted: ttl, warnedMax: true };
 }
 
 /** A transient failure of one step, retried by the loop. */
@@ -76,44 +107,39 @@ class Transient extends Error {
   }
 }
 
-/** Runs the renewer; resolves to the exit code. Throws only on a bug (an error that is not a VaultenvError). */
-export async function runRenewer(config: RenewLoopConfig, deps: RenewDeps): Promise<number> {
-  const state: LoopState = { token: undefined, origin: '', accessor: undefined, announced: false, granted: undefined, capped: false, renewed: false, warnedMax: false, failures: 0 };
+/**
+ * Runs the renewer until the abort signal (or, with --once, after one check). A token that cannot be
+ * kept alive rejects with its VaultenvError, which the caller prints like any other failure.
+ */
+export async function runRenewer(config: RenewLoopConfig, deps: RenewDeps): Promise<void> {
+  const state: LoopState = { last: undefined, accessor: undefined, token: { kind: 'new' }, failures: 0 };
   const { clock, signal, log } = deps;
-  try {
-    for (;;) {
-      if (signal.aborted) return 0;
-      const started = clock.now();
-      let next: number | 'done';
-      try {
-        next = await cycle(config, deps, state);
-      } catch (error) {
-        if (signal.aborted) return 0;
-        if (!(error instanceof Transient)) throw error;
-        state.failures++;
-        if (config.once && state.failures > config.retryAttempts) throw gaveUp(error, config.retryAttempts);
-        const delay = Math.min(
-          config.intervalMs,
-          backoffDelayMs({ baseDelayMs: config.retryBaseDelayMs, retries: Infinity }, Math.min(state.failures - 1, MAX_BACKOFF_EXPONENT), () => clock.random()),
-        );
-        const attempt = config.once ? `retry ${state.failures} of ${config.retryAttempts}` : 'retrying';
-        log.warn(`${error.step} failed: ${describeFailure(error.failure)}; ${attempt} in ${delay} ms`);
-        await clock.sleep(delay, signal);
-        continue;
-      }
-      if (state.failures > 0) {
-        log.info(`Vault answered again after ${state.failures} failed attempt${state.failures === 1 ? '' : 's'}`);
-        state.failures = 0;
-      }
-      if (next === 'done') return 0;
-      await clock.sleep(Math.max(0, next - (clock.now() - started)), signal);
+  for (;;) {
+    if (signal.aborted) return;
+    const started = clock.now();
+    let next: number | 'done';
+    try {
+      next = await cycle(config, deps, state);
+    } catch (error) {
+      if (signal.aborted) return;
+      if (!(error instanceof Transient)) throw error;
+      state.failures++;
+      if (config.once && state.failures > config.retryAttempts) throw gaveUp(error, config.retryAttempts);
+      const delay = Math.min(
+        config.intervalMs,
+        backoffDelayMs({ baseDelayMs: config.retryBaseDelayMs, retries: Infinity }, Math.min(state.failures - 1, MAX_BACKOFF_EXPONENT), () => clock.random()),
+      );
+      const attempt = config.once ? `retry ${state.failures} of ${config.retryAttempts}` : 'retrying';
+      log.warn(`${error.step} failed: ${describeFailure(error.failure)}; ${attempt} in ${delay} ms`);
+      await clock.sleep(delay, signal);
+      continue;
     }
-  } catch (error) {
-    if (!(error instanceof VaultenvError)) throw error;
-    const text = renderError(error).text.replace(/^vaultenv: /, '').replace(/\n$/, '');
-    if (log.error) log.error(text);
-    else log.warn(text);
-    return error.exitCode;
+    if (state.failures > 0) {
+      log.info(`Vault answered again after ${state.failures} failed attempt${state.failures === 1 ? '' : 's'}`);
+      state.failures = 0;
+    }
+    if (next === 'done') return;
+    await clock.sleep(Math.max(0, next - (clock.now() - started)), signal);
   }
 }
 
@@ -123,32 +149,33 @@ async function cycle(config: RenewLoopConfig, deps: RenewDeps, state: LoopState)
   const { token, origin } = await currentToken(deps, state);
   client.setToken(token);
 
-  const lookup = await step('token lookup', origin, undefined, state.capped, async () =>
+  const lookup = await step('token lookup', origin, undefined, state.token.kind === 'capped', async () =>
     parseLookupAnswer((await client.request('GET', LOOKUP_SELF_PATH, { signal })).body),
   );
   if (state.accessor !== lookup.accessor) {
     if (state.accessor !== undefined) log.info(`the token changed (${describeToken(origin, lookup.accessor)})`);
-    Object.assign(state, { accessor: lookup.accessor, announced: false, granted: undefined, capped: false, renewed: false, warnedMax: false });
+    state.accessor = lookup.accessor;
+    state.token = { kind: 'new' };
   }
   const name = describeToken(origin, lookup.accessor);
   const every = config.once ? '' : `; checking every ${seconds(config.intervalMs)}`;
+  const next = config.once ? 'done' : config.intervalMs;
   // Once a maximum TTL limits the renewals, the threshold follows what a renewal still gives, so
   // that the renewals become rarer instead of happening at every check.
-  const effective = state.granted === undefined ? lookup : { ...lookup, creationTtl: Math.min(lookup.creationTtl, state.granted) };
+  const granted = state.token.kind === 'renewed' || state.token.kind === 'capped' ? state.token.granted : undefined;
+  const effective = granted === undefined ? lookup : { ...lookup, creationTtl: Math.min(lookup.creationTtl, granted) };
 
   switch (decide(effective, config.renewFraction)) {
     case 'never-expires':
-      if (!state.announced) log.info(`token (${name}) never expires: nothing to renew${every}`);
-      state.announced = true;
-      return config.once ? 'done' : config.intervalMs;
+      if (!announced(state.token)) log.info(`token (${name}) never expires: nothing to renew${every}`);
+      state.token = afterAnnouncement(state.token);
+      return next;
 
     case 'not-renewable':
-      // Vault reports a token it renewed before as not renewable once it reached its maximum TTL:
-      // watch it until it expires (a Vault Agent may replace the token file before that).
-      if (state.renewed) {
-        state.capped = true;
-        warnMaxTtl(state, log, name, lookup.ttl);
-        return config.once ? 'done' : config.intervalMs;
+      // Vault reports a token it renewed before as not renewable once it reached its maximum TTL.
+      if (state.token.kind === 'renewed' || state.token.kind === 'capped') {
+        cap(state, log, name, lookup.ttl);
+        return next;
       }
       throw new AuthError('the token is not renewable', {
         input: name,
@@ -156,14 +183,14 @@ async function cycle(config: RenewLoopConfig, deps: RenewDeps, state: LoopState)
       });
 
     case 'wait':
-      if (!state.announced) log.info(`token (${name}): ttl ${lookup.ttl}s of ${lookup.creationTtl}s, renewing at ${threshold(effective, config)}s or less${every}`);
-      state.announced = true;
+      if (!announced(state.token)) log.info(`token (${name}): ttl ${lookup.ttl}s of ${lookup.creationTtl}s, renewing at ${threshold(effective, config)}s or less${every}`);
+      state.token = afterAnnouncement(state.token);
       if (config.once) return 'done';
       // A token whose TTL would cross the threshold before the next check is checked when it does.
       return Math.min(config.intervalMs, Math.max(MIN_CHECK_DELAY_MS, msUntilRenewalDue(effective, config.renewFraction)));
 
     case 'renew': {
-      if (state.capped) return config.once ? 'done' : config.intervalMs;
+      if (state.token.kind === 'capped') return next;
       let ttl: number;
       try {
         ttl = await step('token renewal', origin, lookup, false, async () =>
@@ -172,33 +199,27 @@ async function cycle(config: RenewLoopConfig, deps: RenewDeps, state: LoopState)
       } catch (error) {
         // Vault answers 500 "past the max TTL, cannot renew" to a token at its maximum TTL.
         if (!(error instanceof Transient) || !error.failure.vaultErrors.some((e) => /max(imum)? TTL/i.test(e))) throw error;
-        state.capped = true;
-        warnMaxTtl(state, log, name, lookup.ttl);
-        return config.once ? 'done' : config.intervalMs;
+        cap(state, log, name, lookup.ttl);
+        return next;
       }
       log.info(`renewed token (${name}): ttl ${lookup.ttl}s -> ${ttl}s`);
-      state.announced = true;
-      state.renewed = true;
-      if (ttl < lookup.creationTtl) {
-        if (!state.warnedMax) {
-          log.warn(`the token (${name}) was renewed for ${ttl}s only, less than its ${lookup.creationTtl}s: a maximum TTL limits it, and it expires when that is reached: ${RESTART_HINT} then`);
-          state.warnedMax = true;
-        }
-        state.granted = ttl;
-        // A renewal that gained nothing will not gain anything next time either.
-        if (ttl <= lookup.ttl) state.capped = true;
-      } else {
-        state.granted = undefined;
+      const before = state.token;
+      state.token = afterRenewal(before, ttl, lookup);
+      if (ttl < lookup.creationTtl && !(before.kind === 'renewed' && before.warnedMax)) {
+        log.warn(`the token (${name}) was renewed for ${ttl}s only, less than its ${lookup.creationTtl}s: a maximum TTL limits it, and it expires when that is reached: ${RESTART_HINT} then`);
       }
-      return config.once ? 'done' : config.intervalMs;
+      return next;
     }
   }
 }
 
-function warnMaxTtl(state: LoopState, log: RenewDeps['log'], name: string, ttl: number): void {
-  if (state.warnedMax) return;
-  state.warnedMax = true;
-  log.warn(`the token (${name}) reached its maximum TTL: it expires in ${ttl}s and cannot be renewed: ${RESTART_HINT}`);
+/** The token reached its maximum TTL: from now on it is only watched. Reported once per token. */
+function cap(state: LoopState, log: RenewDeps['log'], name: string, ttl: number): void {
+  const { token } = state;
+  if (token.kind === 'capped') return;
+  const warned = token.kind === 'renewed' && token.warnedMax;
+  state.token = { kind: 'capped', announced: announced(token), granted: token.kind === 'renewed' ? token.granted : undefined };
+  if (!warned) log.warn(`the token (${name}) reached its maximum TTL: it expires in ${ttl}s and cannot be renewed: ${RESTART_HINT}`);
 }
 
 /** The token to use this cycle. Once one was read, a source that cannot be read for a moment keeps the last one. */
@@ -207,14 +228,14 @@ async function currentToken(deps: RenewDeps, state: LoopState): Promise<{ token:
   try {
     read = await deps.readToken();
   } catch (error) {
-    if (state.token === undefined || !(error instanceof VaultenvError)) throw error;
+    if (state.last === undefined || !(error instanceof VaultenvError)) throw error;
     deps.log.warn(`could not read the token: ${error.message}; renewing the one read before`);
-    return { token: state.token, origin: state.origin };
+    return state.last;
   }
   if (read.token === undefined || read.token === '') {
-    if (state.token !== undefined) {
+    if (state.last !== undefined) {
       deps.log.warn(`no token in ${read.origin} now; renewing the one read before`);
-      return { token: state.token, origin: state.origin };
+      return state.last;
     }
     throw new AuthError('no token to renew', {
       ...(read.origin === 'none' ? {} : { input: read.origin }),
@@ -223,9 +244,8 @@ async function currentToken(deps: RenewDeps, state: LoopState): Promise<{ token:
         "kubernetes-vault's /var/run/secrets/boostport.com/vault-token, then ~/.vault-token",
     });
   }
-  state.token = read.token;
-  state.origin = read.origin;
-  return { token: read.token, origin: read.origin };
+  state.last = { token: read.token, origin: read.origin };
+  return state.last;
 }
 
 /** Runs one request: transient failures become Transient (retried), the rest a VaultenvError (exit). */

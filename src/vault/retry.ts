@@ -2,7 +2,7 @@
 // fullJitterBackoff), `retries` retries after the first attempt, only for transient failures
 // (failure.ts isRetryable). The clock and the random source are injected so tests need no waiting.
 
-import { MAX_TIMER_MS } from '../config/defaults.ts';
+import { MAX_TIMER_MS } from '../config/options.ts';
 import { VaultFailure, isRetryable } from './failure.ts';
 
 export interface RetryPolicy {

@@ -23,7 +23,7 @@ const LEAVES = new Set(['errors.ts', 'log.ts', 'redact.ts']);
 
 /** Packages (and built-ins) that only one file may import. */
 const ADAPTERS: Record<string, string> = {
-  commander: 'cli/program.ts',
+  commander: 'cli/help.ts',
   'dotenv-parse-variables': 'config/typed-values.ts',
   'zod/mini': 'vault/answers.ts',
   'node:http': 'vault/http.ts',

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseCommandLine } from '../../../src/cli/program.ts';
+import { parseCommandLine } from '../../../src/cli/command-line.ts';
 import { defaultConfigFiles, loadConfig, loadRenewConfig, type ConfigFiles } from '../../../src/config/load.ts';
 import type { AuthSetting, Config, RenewConfig } from '../../../src/config/types.ts';
 import { ConfigError } from '../../../src/errors.ts';
@@ -68,11 +68,14 @@ const CONNECTION_DEFAULTS = {
   port: 8200,
   tls: true,
   validateCerts: true,
-  tlsFiles: { caCert: undefined, caPath: undefined, clientCert: undefined, clientKey: undefined, serverName: undefined },
+  caCert: undefined,
+  caPath: undefined,
+  clientCert: undefined,
+  clientKey: undefined,
+  tlsServerName: undefined,
   namespace: undefined,
   addressConfigured: false,
   auth: { method: 'none' },
-  authBackend: undefined,
   retryBaseDelayMs: 40,
   retryAttempts: 9,
   requestTimeoutMs: 30000,
@@ -83,6 +86,7 @@ describe('loadConfig: defaults', () => {
   it('fills every default', async () => {
     expect(await load({})).toEqual({
       ...CONNECTION_DEFAULTS,
+      authBackend: undefined,
       secretsFiles: ['s'],
       command: 'cmd',
       args: [],
@@ -365,23 +369,24 @@ describe('loadConfig: login methods', () => {
 });
 
 describe('loadConfig: TLS files', () => {
-  const tls = (overrides: Partial<Config['tlsFiles']>): Config['tlsFiles'] => ({
+  type TlsFiles = Pick<Config, 'caCert' | 'caPath' | 'clientCert' | 'clientKey' | 'tlsServerName'>;
+  const tls = (overrides: Partial<TlsFiles>): TlsFiles => ({
     caCert: undefined,
     caPath: undefined,
     clientCert: undefined,
     clientKey: undefined,
-    serverName: undefined,
+    tlsServerName: undefined,
     ...overrides,
   });
 
-  it.each<[string, Setup, Config['tlsFiles']]>([
+  it.each<[string, Setup, TlsFiles]>([
     ['--ca-cert', { argv: argv('--ca-cert', '/ca.pem') }, tls({ caCert: '/ca.pem' })],
     ['VAULT_CACERT', { env: { VAULT_CACERT: '/ca.pem' } }, tls({ caCert: '/ca.pem' })],
     ['BAO_CACERT in a file', { system: 'BAO_CACERT=/ca.pem\n' }, tls({ caCert: '/ca.pem' })],
     ['--ca-path', { argv: argv('--ca-path', '/cas') }, tls({ caPath: '/cas' })],
     ['VAULT_CAPATH and BAO_CAPATH agreeing', { env: { VAULT_CAPATH: '/cas', BAO_CAPATH: '/cas' } }, tls({ caPath: '/cas' })],
-    ['--tls-server-name', { argv: argv('--tls-server-name', 'vault.internal') }, tls({ serverName: 'vault.internal' })],
-    ['BAO_TLS_SERVER_NAME', { env: { BAO_TLS_SERVER_NAME: 'v' } }, tls({ serverName: 'v' })],
+    ['--tls-server-name', { argv: argv('--tls-server-name', 'vault.internal') }, tls({ tlsServerName: 'vault.internal' })],
+    ['BAO_TLS_SERVER_NAME', { env: { BAO_TLS_SERVER_NAME: 'v' } }, tls({ tlsServerName: 'v' })],
     ['client pair from flags', { argv: argv('--client-cert', '/c', '--client-key', '/k') }, tls({ clientCert: '/c', clientKey: '/k' })],
     ['client pair from the environment', { env: { VAULT_CLIENT_CERT: '/c', BAO_CLIENT_KEY: '/k' } }, tls({ clientCert: '/c', clientKey: '/k' })],
     [
@@ -392,11 +397,12 @@ describe('loadConfig: TLS files', () => {
     [
       'the other TLS settings merge per field',
       { env: { VAULT_CACERT: '/ca2' }, local: 'VAULT_CACERT=/ca1\nVAULT_CAPATH=/cas\nVAULT_TLS_SERVER_NAME=n\n' },
-      tls({ caCert: '/ca2', caPath: '/cas', serverName: 'n' }),
+      tls({ caCert: '/ca2', caPath: '/cas', tlsServerName: 'n' }),
     ],
     ['empty values count as unset', { env: { VAULT_CACERT: '', VAULT_CLIENT_CERT: '', VAULT_CLIENT_KEY: '' } }, tls({})],
   ])('%s', async (_name, setup, tlsFiles) => {
-    expect((await load(setup)).tlsFiles).toEqual(tlsFiles);
+    const { caCert, caPath, clientCert, clientKey, tlsServerName } = await load(setup);
+    expect({ caCert, caPath, clientCert, clientKey, tlsServerName }).toEqual(tlsFiles);
   });
 
   it.each<[Setup, string]>([
@@ -538,15 +544,15 @@ describe('loadRenewConfig', () => {
   it('fills every default, and needs no command or secrets file', async () => {
     expect(await loadRenew({})).toEqual({
       ...CONNECTION_DEFAULTS,
-      intervalMs: 10_000,
+      renewIntervalSeconds: 10,
       renewFraction: 0.5,
-      once: false,
+      renewOnce: false,
     } satisfies RenewConfig);
   });
 
   it('reads its own options from flags', async () => {
     const config = await loadRenew({ argv: ['--interval', '3', '--renew-fraction', '.25', '--once'] });
-    expect(config).toMatchObject({ intervalMs: 3000, renewFraction: 0.25, once: true });
+    expect(config).toMatchObject({ renewIntervalSeconds: 3, renewFraction: 0.25, renewOnce: true });
   });
 
   it('reads its own options from the environment and config files, by the same precedence', async () => {
@@ -555,7 +561,7 @@ describe('loadRenewConfig', () => {
       system: 'VAULTENV_RENEW_INTERVAL=60\nVAULTENV_RENEW_FRACTION=1\n',
       argv: ['--no-once'],
     });
-    expect(config).toMatchObject({ intervalMs: 30_000, renewFraction: 1, once: false });
+    expect(config).toMatchObject({ renewIntervalSeconds: 30, renewFraction: 1, renewOnce: false });
   });
 
   it('reads the connection options like the run command', async () => {
@@ -571,7 +577,7 @@ describe('loadRenewConfig', () => {
       validateCerts: true,
       addressConfigured: true,
       namespace: 'ns',
-      tlsFiles: { caCert: '/ca.pem' },
+      caCert: '/ca.pem',
       auth: { method: 'token-file', path: '/var/run/secrets/boostport.com/vault-token' },
       retryAttempts: 2,
       requestTimeoutMs: 500,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OPTIONS, optionsFor } from '../../../src/config/options.ts';
-import { DEFAULTS } from '../../../src/config/defaults.ts';
+import { OPTIONS, optionsFor, shownDefault } from '../../../src/config/options.ts';
 import { loadConfig, loadRenewConfig, type ConfigFiles } from '../../../src/config/load.ts';
 import type { Config } from '../../../src/config/types.ts';
 import { ConfigError } from '../../../src/errors.ts';
@@ -25,7 +24,7 @@ describe('OPTIONS', () => {
     expect(new Set(env).size).toBe(env.length);
   });
 
-  it("covers every vaultenv flag and key (compat §1.2) and ours", () => {
+  it("covers every flag and key of vaultenv 0.19, and ours", () => {
     const flags = OPTIONS.flatMap((row) => row.flags);
     expect(flags).toEqual(
       expect.arrayContaining([
@@ -58,24 +57,25 @@ describe('OPTIONS', () => {
   });
 
   it('shows the defaults load.ts applies', () => {
-    const config = (loadRun({})) as unknown as Record<string, unknown>;
-    const renew = loadRenewConfig({ commandLine: { kind: 'renew', flags: {} }, env: {}, cwd: '/', configFiles: NO_FILES });
-    // Options whose default lands elsewhere than config[id] (load.ts applies the login modifiers' defaults).
+    const config = loadRun({}) as unknown as Record<string, unknown>;
+    const renew = loadRenewConfig({ commandLine: { kind: 'renew', flags: {} }, env: {}, cwd: '/', configFiles: NO_FILES }) as unknown as Record<string, unknown>;
+    // The login modifiers' defaults land in `auth`.
+    const kubernetes = loadRun({ VAULTENV_KUBERNETES_ROLE: 'r' }).auth;
+    const approle = loadRun({ VAULTENV_APPROLE_ROLE_ID: 'r', VAULTENV_APPROLE_SECRET_ID_FILE: '/s' }).auth;
     const elsewhere: Record<string, unknown> = {
-      kubernetesJwtFile: DEFAULTS.kubernetesJwtFile,
-      approleSecretIdWrapped: DEFAULTS.approleSecretIdWrapped,
-      renewIntervalSeconds: renew.intervalMs / 1000,
-      renewFraction: renew.renewFraction,
-      renewOnce: renew.once,
+      kubernetesJwtFile: kubernetes.method === 'kubernetes' ? kubernetes.jwtPath : undefined,
+      approleSecretIdWrapped: approle.method === 'approle' ? approle.secretIdWrapped : undefined,
     };
+    const shown = { tls: 'true', port: '8200', inheritEnvBlacklist: '', retryAttempts: '9', renewFraction: '0.5', renewIntervalSeconds: '10' };
     for (const row of OPTIONS) {
       if (row.default === undefined) continue;
-      const value = Object.hasOwn(elsewhere, row.id) ? elsewhere[row.id] : config[row.id];
-      expect(Array.isArray(value) ? value.join(',') : String(value), row.id).toBe(row.default);
+      const value = Object.hasOwn(elsewhere, row.id) ? elsewhere[row.id] : row.commands.includes('run') ? config[row.id] : renew[row.id];
+      expect(value, row.id).toEqual(row.default);
+      if (Object.hasOwn(shown, row.id)) expect(shownDefault(row), row.id).toBe(shown[row.id as keyof typeof shown]);
     }
   });
 
-  it('gives a boolean at most one flag, and flags are lowercase words (src/cli/argv.ts and program.ts rely on both)', () => {
+  it('gives a boolean at most one flag, and flags are lowercase words (src/cli/command-line.ts relies on both)', () => {
     for (const row of OPTIONS) {
       if (row.kind === 'boolean') expect(row.flags.length, row.id).toBeLessThanOrEqual(1);
       for (const flag of row.flags) expect(flag, row.id).toMatch(/^[a-z][a-z0-9-]*$/);
@@ -126,14 +126,14 @@ describe('values no source accepts', () => {
   });
 
   it('an empty TLS server name counts as not set', () => {
-    expect((loadRun({ VAULT_TLS_SERVER_NAME: '' })).tlsFiles.serverName).toBeUndefined();
+    expect(loadRun({ VAULT_TLS_SERVER_NAME: '' }).tlsServerName).toBeUndefined();
   });
 
   it('takes the longest timers Node can wait', () => {
     const config = loadRun({ VAULTENV_REQUEST_TIMEOUT: '2147483647', VAULTENV_RETRY_BASE_DELAY: '2147483647' });
     expect([config.requestTimeoutMs, config.retryBaseDelayMs]).toEqual([2_147_483_647, 2_147_483_647]);
     const renew = loadRenewConfig({ commandLine: { kind: 'renew', flags: {} }, env: { VAULTENV_RENEW_INTERVAL: '2147483' }, cwd: '/', configFiles: NO_FILES });
-    expect(renew.intervalMs).toBe(2_147_483_000);
+    expect(renew.renewIntervalSeconds).toBe(2_147_483);
     const tooLong = thrown(() =>
       loadRenewConfig({ commandLine: { kind: 'renew', flags: {} }, env: { VAULTENV_RENEW_INTERVAL: '2147484' }, cwd: '/', configFiles: NO_FILES }),
     );

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseCommandLine, type CommandLine } from '../../../src/cli/program.ts';
+import { parseCommandLine, type Reading } from '../../../src/cli/command-line.ts';
 import { resolveAddress } from '../../../src/config/address.ts';
 import { parseFlagSource } from '../../../src/config/sources.ts';
 import { parseSecretsFile } from '../../../src/secrets-file/parse.ts';
@@ -17,7 +17,7 @@ import { parseSecretsFile } from '../../../src/secrets-file/parse.ts';
 const dir = fileURLToPath(new URL('../../../examples/ci/', import.meta.url));
 const readme = readFileSync(join(dir, 'README.md'), 'utf8');
 
-type RunLine = Extract<CommandLine, { kind: 'run' }>;
+type RunLine = Extract<Reading, { kind: 'run' }>;
 
 interface GithubStep {
   id?: string;
@@ -57,9 +57,10 @@ function vaultenvLines(script: string): string[][] {
 /** The JWT-login checks both workflows share; `envDefined` says whether the named variable gets the ID token. */
 function vaultenvProblems(where: string, words: string[], envDefined: (name: string) => boolean): { problems: string[]; line?: RunLine } {
   const problems: string[] = [];
-  let line: CommandLine;
+  let line: Reading;
   try {
     line = parseCommandLine(words.slice(1));
+    if (line.kind === 'mistake') throw line.error;
     if (line.kind === 'run') resolveAddress(parseFlagSource(line));
   } catch (error) {
     return { problems: [`${where}: vaultenv rejects ${words.slice(1).join(' ')}: ${(error as Error).message}`] };

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine } from '../../../src/cli/program.ts';
+import { parseCommandLine } from '../../../src/cli/command-line.ts';
 import { OPTIONS } from '../../../src/config/options.ts';
 import { parseFlagSource } from '../../../src/config/sources.ts';
 
@@ -70,6 +70,7 @@ function readmeCommandLines(text: string): string[][] {
 function refusal(args: string[]): string | undefined {
   try {
     const line = parseCommandLine(args);
+    if (line.kind === 'mistake') return line.error.message;
     if (line.kind === 'run' || line.kind === 'renew') parseFlagSource(line);
     return undefined;
   } catch (error) {

@@ -10,7 +10,8 @@ import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { parseCommandLine, type CommandLine } from '../../../src/cli/program.ts';
+import { parseCommandLine, type Reading } from '../../../src/cli/command-line.ts';
+import type { FlagId } from '../../../src/config/options.ts';
 import { parseAddress, resolveAddress } from '../../../src/config/address.ts';
 import { parseFlagSource } from '../../../src/config/sources.ts';
 import { parseSecretsFile } from '../../../src/secrets-file/parse.ts';
@@ -102,7 +103,7 @@ function argvOf(container: Container): string[] | undefined {
 interface Invocation {
   container: Container;
   argv: string[];
-  line: Exclude<CommandLine, { kind: 'help' | 'version' }>;
+  line: Extract<Reading, { kind: 'run' | 'renew' }>;
 }
 
 /** The container's vaultenv command line, parsed by vaultenv's own parser; undefined when it runs something else. */
@@ -111,6 +112,7 @@ function invocationOf(container: Container, problems: string[]): Invocation | un
   if (argv === undefined || posix.basename(argv[0] ?? '') !== 'vaultenv') return undefined;
   try {
     const line = parseCommandLine(argv.slice(1));
+    if (line.kind === 'mistake') throw line.error;
     if (line.kind === 'help' || line.kind === 'version') {
       problems.push(`${container.name}: vaultenv ${line.kind} starts nothing`);
       return undefined;
@@ -123,7 +125,7 @@ function invocationOf(container: Container, problems: string[]): Invocation | un
   }
 }
 
-function flag(invocation: Invocation, id: string): string | undefined {
+function flag(invocation: Invocation, id: FlagId): string | undefined {
   const value = invocation.line.flags[id];
   if (Array.isArray(value)) return value.at(-1);
   return typeof value === 'string' ? value : undefined;

@@ -4,8 +4,8 @@
 // in test/integration/renew.test.ts.
 
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/errors.ts';
-import { LOOKUP_SELF_PATH, RENEW_SELF_PATH, runRenewer, type RenewClock, type RenewLoopConfig } from '../../../src/renew/loop.ts';
+import { ConfigError, VaultenvError, renderError } from '../../../src/errors.ts';
+import { LOOKUP_SELF_PATH, RENEW_SELF_PATH, runRenewer, type RenewClock, type RenewDeps, type RenewLoopConfig } from '../../../src/renew/loop.ts';
 import { VaultFailure, failureForStatus } from '../../../src/vault/failure.ts';
 import type { VaultHttp, VaultResponse } from '../../../src/vault/http.ts';
 
@@ -95,6 +95,21 @@ function recorder() {
   };
 }
 
+/**
+ * Runs the loop to its end: 0 when it returns; when it rejects, the error's exit code, and its line as
+ * cli/main.ts prints it (without the `vaultenv: ` prefix) recorded as an 'error' line.
+ */
+async function outcome(config: RenewLoopConfig, deps: RenewDeps & { log: { error?(msg: string): void } }): Promise<number> {
+  try {
+    await runRenewer(config, deps);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof VaultenvError)) throw error;
+    deps.log.error?.(renderError(error).text.replace(/^vaultenv: /, '').trimEnd());
+    return error.exitCode;
+  }
+}
+
 const LOOP: RenewLoopConfig = { intervalMs: 500, renewFraction: 0.5, once: false, retryBaseDelayMs: 100, retryAttempts: 3 };
 const ONCE: RenewLoopConfig = { ...LOOP, once: true };
 
@@ -126,7 +141,7 @@ describe('the renew loop', () => {
       unreachable(),
       { ttl: 8 },
     ]);
-    expect(await runRenewer(LOOP, deps)).toBe(0);
+    expect(await outcome(LOOP, deps)).toBe(0);
     // random 0.5, base 100: 75, 150, 300, then 600 and 1200 capped at 500; after the success, the interval.
     expect(clock.sleeps).toEqual([75, 150, 300, 500, 500, 500]);
     const warnings = out.lines.filter((l) => l.level === 'warn').map((l) => l.msg);
@@ -144,13 +159,13 @@ describe('the renew loop', () => {
 
   it('restarts the backoff after a success', async () => {
     const { clock, deps } = setup([unreachable(), unreachable(), { ttl: 8 }, unreachable(), { ttl: 8 }]);
-    expect(await runRenewer(LOOP, deps)).toBe(0);
+    expect(await outcome(LOOP, deps)).toBe(0);
     expect(clock.sleeps).toEqual([75, 150, 500, 75, 500]);
   });
 
   it('retries a failed renewal by starting the check over', async () => {
     const { client, deps } = setup([{ ttl: 4 }, failureForStatus(502, []), { ttl: 4 }, { renewedTo: 10 }]);
-    expect(await runRenewer(LOOP, deps)).toBe(0);
+    expect(await outcome(LOOP, deps)).toBe(0);
     expect(client.sent.slice(0, 4).map((s) => `${s.method} ${s.path}`)).toEqual([
       `GET ${LOOKUP_SELF_PATH}`,
       `POST ${RENEW_SELF_PATH}`,
@@ -170,20 +185,20 @@ describe('the renew loop', () => {
       first = false;
       return request(...args);
     };
-    expect(await runRenewer(slowConfig, deps)).toBe(0);
+    expect(await outcome(slowConfig, deps)).toBe(0);
     // 10 s less 1.2 s; 20 s to the threshold → the interval; 1 s to the threshold → 1 s.
     expect(clock.sleeps).toEqual([8800, 10_000, 1000]);
   });
 
   it('stops at once when aborted during the sleep, and returns 0', async () => {
     const { client, deps } = setup([{ ttl: 8 }, { ttl: 8 }], { onSleep: (_, c) => c.abort() });
-    expect(await runRenewer(LOOP, deps)).toBe(0);
+    expect(await outcome(LOOP, deps)).toBe(0);
     expect(client.sent).toHaveLength(1);
   });
 
   it('stops at once when aborted during a request, and returns 0', async () => {
     const { client, deps, controller } = setup(['hang']);
-    const run = runRenewer(LOOP, deps);
+    const run = outcome(LOOP, deps);
     while (client.sent.length === 0) await new Promise((resolve) => setImmediate(resolve));
     controller.abort();
     expect(await run).toBe(0);
@@ -193,7 +208,7 @@ describe('the renew loop', () => {
   it('does not start when already aborted', async () => {
     const { client, deps, controller } = setup([{ ttl: 8 }]);
     controller.abort();
-    expect(await runRenewer(LOOP, deps)).toBe(0);
+    expect(await outcome(LOOP, deps)).toBe(0);
     expect(client.sent).toHaveLength(0);
   });
 
@@ -201,7 +216,7 @@ describe('the renew loop', () => {
     const { client, deps, reads } = setup([{ ttl: 8 }, { ttl: 8, accessor: 'BBBBBBBBBBBBBBBBBBBBBBBB' }, { ttl: 4, accessor: 'BBBBBBBBBBBBBBBBBBBBBBBB' }, { renewedTo: 10 }], {
       tokens: [TOKEN_A, TOKEN_B],
     });
-    expect(await runRenewer(LOOP, deps)).toBe(0);
+    expect(await outcome(LOOP, deps)).toBe(0);
     expect(client.sent.map((s) => s.token)).toEqual([TOKEN_A, TOKEN_B, TOKEN_B, TOKEN_B, TOKEN_B]);
     expect(reads()).toBe(4);
   });
@@ -210,7 +225,7 @@ describe('the renew loop', () => {
     const { client, out, deps } = setup([{ ttl: 8 }, { ttl: 4 }, { renewedTo: 10 }], {
       tokens: [TOKEN_A, new ConfigError('cannot read the token file', { input: '/run/token' }), undefined],
     });
-    expect(await runRenewer(LOOP, deps)).toBe(0);
+    expect(await outcome(LOOP, deps)).toBe(0);
     expect(client.sent.map((s) => s.token)).toEqual([TOKEN_A, TOKEN_A, TOKEN_A, TOKEN_A]);
     expect(out.lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
       'could not read the token: cannot read the token file; renewing the one read before',
@@ -220,7 +235,7 @@ describe('the renew loop', () => {
 
   it('logs a token that never expires once, and keeps checking', async () => {
     const { client, clock, out, deps } = setup([{ ttl: 0, creationTtl: 0, renewable: false }, { ttl: 0, creationTtl: 0, renewable: false }]);
-    expect(await runRenewer(LOOP, deps)).toBe(0);
+    expect(await outcome(LOOP, deps)).toBe(0);
     expect(client.sent.filter((s) => s.path === RENEW_SELF_PATH)).toHaveLength(0);
     expect(out.lines.filter((l) => /never expires/.test(l.msg))).toHaveLength(1);
     expect(clock.sleeps).toEqual([500, 500]);
@@ -236,7 +251,7 @@ describe('the renew loop', () => {
       { ttl: 10, creationTtl: 100 }, // due (10 <= 15), but no renewal is tried
       failureForStatus(403, ['permission denied']),
     ]);
-    expect(await runRenewer({ ...LOOP, intervalMs: 10_000 }, deps)).toBe(4);
+    expect(await outcome({ ...LOOP, intervalMs: 10_000 }, deps)).toBe(4);
     expect(client.sent.filter((s) => s.path === RENEW_SELF_PATH)).toHaveLength(2);
     expect(clock.sleeps).toEqual([10_000, 10_000, 10_000, 10_000]);
     expect(out.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
@@ -246,7 +261,7 @@ describe('the renew loop', () => {
 
   it("takes Vault's 500 \"past the max TTL\" as the end of renewals, not as a failure to retry", async () => {
     const { client, clock, out, deps } = setup([{ ttl: 1 }, failureForStatus(500, ['past the max TTL, cannot renew']), { ttl: 1 }]);
-    expect(await runRenewer(LOOP, deps)).toBe(0);
+    expect(await outcome(LOOP, deps)).toBe(0);
     expect(client.sent.filter((s) => s.path === RENEW_SELF_PATH)).toHaveLength(1);
     expect(clock.sleeps).toEqual([500, 500]);
     expect(out.text()).toMatch(/warn: the token \([^)]*\) reached its maximum TTL: it expires in 1s/);
@@ -254,7 +269,7 @@ describe('the renew loop', () => {
 
   it('watches a token it renewed that Vault now calls not renewable (its maximum TTL) until it expires', async () => {
     const { out, deps } = setup([{ ttl: 1 }, { renewedTo: 10 }, { ttl: 1, renewable: false }, { ttl: 0, renewable: false }, failureForStatus(403, ['permission denied'])]);
-    expect(await runRenewer(LOOP, deps)).toBe(4);
+    expect(await outcome(LOOP, deps)).toBe(4);
     expect(out.lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
       expect.stringMatching(/^the token \([^)]*\) reached its maximum TTL: it expires in 1s and cannot be renewed/) as unknown,
     ]);
@@ -265,7 +280,7 @@ describe('the renew loop', () => {
     const { out, deps } = setup([unreachable(), { ttl: 8 }, { ttl: 4, accessor: 'ZZZZZZZZZZZZZZZZ' }, { renewedTo: 10 }, failureForStatus(403, ['permission denied'])], {
       tokens: [TOKEN_A, TOKEN_B],
     });
-    expect(await runRenewer(LOOP, deps)).toBe(4);
+    expect(await outcome(LOOP, deps)).toBe(4);
     expect(out.text()).not.toContain(TOKEN_A);
     expect(out.text()).not.toContain(TOKEN_B);
     expect(out.text()).toContain('renewed token (token file /run/token, accessor ZZZZZZZZ…): ttl 4s -> 10s');
@@ -275,48 +290,47 @@ describe('the renew loop', () => {
 describe('exit codes', () => {
   it('4 when there is no token, without asking Vault', async () => {
     const { client, out, deps } = setup([], { tokens: [undefined] });
-    expect(await runRenewer(LOOP, deps)).toBe(4);
+    expect(await outcome(LOOP, deps)).toBe(4);
     expect(client.sent).toHaveLength(0);
     expect(out.lines).toEqual([{ level: 'error', msg: expect.stringMatching(/^no token to renew \(token file \/run\/token\)\. Give the token .*vault-token/) as unknown }]);
   });
 
   it('the error code of a token source that fails at the start', async () => {
     const { deps } = setup([], { tokens: [new ConfigError('token file /run/token is not a token', { input: '/run/token' })] });
-    expect(await runRenewer(LOOP, deps)).toBe(2);
+    expect(await outcome(LOOP, deps)).toBe(2);
   });
 
   it('4 when the lookup is refused (expired or revoked)', async () => {
     const { out, deps } = setup([{ ttl: 8 }, failureForStatus(403, ['permission denied'])]);
-    expect(await runRenewer(LOOP, deps)).toBe(4);
+    expect(await outcome(LOOP, deps)).toBe(4);
     expect(out.lines.at(-1)).toMatchObject({ level: 'error', msg: expect.stringMatching(/^the token is expired or revoked .*restart the pod/) as unknown });
   });
 
   it('4 when the renewal is refused', async () => {
     const { out, deps } = setup([{ ttl: 4 }, failureForStatus(403, ['permission denied'])]);
-    expect(await runRenewer(LOOP, deps)).toBe(4);
+    expect(await outcome(LOOP, deps)).toBe(4);
     expect(out.lines.at(-1)?.msg).toMatch(/^the token is expired or revoked .*Vault refused to renew it/);
   });
 
   it('4 when the token is not renewable', async () => {
     const { client, out, deps } = setup([{ ttl: 8, renewable: false }]);
-    expect(await runRenewer(LOOP, deps)).toBe(4);
+    expect(await outcome(LOOP, deps)).toBe(4);
     expect(client.sent).toHaveLength(1);
     expect(out.lines.at(-1)?.msg).toMatch(/^the token is not renewable \(token file \/run\/token, accessor ACCESSOR…\)\. .*restart the pod/);
   });
 
-  it('6 on an answer no retry can fix (TLS, 404), with warn when no error logger is given', async () => {
-    const { deps } = setup([new VaultFailure('tls', 'certificate has expired')]);
-    const lines: string[] = [];
-    expect(await runRenewer(LOOP, { ...deps, log: { info: () => {}, warn: (m) => lines.push(m) } })).toBe(6);
-    expect(lines).toEqual([expect.stringMatching(/^token lookup failed: certificate has expired .*Check the CA/) as unknown]);
+  it('6 on an answer no retry can fix (TLS, 404)', async () => {
+    const { out, deps } = setup([new VaultFailure('tls', 'certificate has expired')]);
+    expect(await outcome(LOOP, deps)).toBe(6);
+    expect(out.lines).toEqual([{ level: 'error', msg: expect.stringMatching(/^token lookup failed: certificate has expired .*Check the CA/) as unknown }]);
     const notFound = setup([failureForStatus(404, [])]);
-    expect(await runRenewer(LOOP, notFound.deps)).toBe(6);
+    expect(await outcome(LOOP, notFound.deps)).toBe(6);
     expect(notFound.out.lines.at(-1)?.msg).toMatch(/^token lookup failed: HTTP 404 .*a proxy or load balancer/);
   });
 
   it('6 at once for a token Node refuses to send (a control character), with a hint about the token, not the proxy', async () => {
     const { client, out, deps } = setup([new VaultFailure('invalid-request', 'invalid character in a request header (token or namespace)')]);
-    expect(await runRenewer(LOOP, deps)).toBe(6);
+    expect(await outcome(LOOP, deps)).toBe(6);
     expect(client.sent).toHaveLength(1);
     expect(out.lines.at(-1)?.msg).toMatch(/^token lookup failed: invalid character in a request header \(token or namespace\) .*control characters/);
   });
@@ -325,7 +339,7 @@ describe('exit codes', () => {
 describe('--once', () => {
   it('renews a token that is due with one POST of {} and exits 0', async () => {
     const { client, clock, out, deps } = setup([{ ttl: 4 }, { renewedTo: 10 }]);
-    expect(await runRenewer(ONCE, deps)).toBe(0);
+    expect(await outcome(ONCE, deps)).toBe(0);
     expect(client.sent.map((s) => [s.method, s.path, s.body])).toEqual([
       ['GET', LOOKUP_SELF_PATH, undefined],
       ['POST', RENEW_SELF_PATH, {}],
@@ -337,14 +351,14 @@ describe('--once', () => {
   it('exits 0 without renewing a token that is not due, or never expires', async () => {
     for (const answer of [{ ttl: 8 }, { ttl: 0, creationTtl: 0, renewable: false }]) {
       const { client, deps } = setup([answer]);
-      expect(await runRenewer(ONCE, deps)).toBe(0);
+      expect(await outcome(ONCE, deps)).toBe(0);
       expect(client.sent).toHaveLength(1);
     }
   });
 
   it('retries transient failures retryAttempts times, then exits 6', async () => {
     const { client, clock, out, deps } = setup([unreachable(), unreachable(), unreachable(), unreachable(), { ttl: 8 }]);
-    expect(await runRenewer(ONCE, deps)).toBe(6);
+    expect(await outcome(ONCE, deps)).toBe(6);
     expect(client.sent).toHaveLength(4);
     expect(clock.sleeps).toEqual([75, 150, 300]);
     expect(out.lines.map((l) => l.msg)).toEqual([
@@ -357,6 +371,6 @@ describe('--once', () => {
 
   it('succeeds within its retries', async () => {
     const { deps } = setup([unreachable(), { ttl: 4 }, { renewedTo: 10 }]);
-    expect(await runRenewer(ONCE, deps)).toBe(0);
+    expect(await outcome(ONCE, deps)).toBe(0);
   });
 });

@@ -1,23 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import packageJson from '../../../package.json' with { type: 'json' };
-import { parseCommandLine, type CommandLine } from '../../../src/cli/program.ts';
-import { OPTIONS, optionsFor } from '../../../src/config/options.ts';
+import { parseCommandLine, readCommandLine, type CommandLine } from '../../../src/cli/command-line.ts';
+import { OPTIONS, optionsFor, shownDefault } from '../../../src/config/options.ts';
 import { ConfigError, renderError } from '../../../src/errors.ts';
-import { thrownAs } from '../../helpers/thrown.ts';
+import { rejected } from '../../helpers/thrown.ts';
 
-function run(argv: string[]): Extract<CommandLine, { kind: 'run' }> {
-  const result = parseCommandLine(argv);
+async function run(argv: string[]): Promise<Extract<CommandLine, { kind: 'run' }>> {
+  const result = await readCommandLine(argv);
   if (result.kind !== 'run') throw new Error(`expected a run, got ${result.kind}`);
   return result;
 }
 
-function renew(argv: string[]): Extract<CommandLine, { kind: 'renew' }> {
-  const result = parseCommandLine(argv);
+async function renew(argv: string[]): Promise<Extract<CommandLine, { kind: 'renew' }>> {
+  const result = await readCommandLine(argv);
   if (result.kind !== 'renew') throw new Error(`expected renew, got ${result.kind}`);
   return result;
 }
 
-const syntaxError = (argv: string[]): ConfigError => thrownAs(ConfigError, () => parseCommandLine(argv));
+async function syntaxError(argv: string[]): Promise<ConfigError> {
+  const error = await rejected(readCommandLine(argv));
+  if (!(error instanceof ConfigError)) throw error;
+  return error;
+}
 
 describe('parseCommandLine: command and arguments', () => {
   it.each([
@@ -31,14 +35,14 @@ describe('parseCommandLine: command and arguments', () => {
     { argv: ['env', '--version', '-h'], command: 'env', args: ['--version', '-h'] },
     { argv: [], command: undefined, args: [] },
     { argv: ['--secrets-file', 'f'], command: undefined, args: [] },
-  ])('$argv → command $command, args $args', ({ argv, command, args }) => {
-    const result = run(argv);
+  ])('$argv → command $command, args $args', async ({ argv, command, args }) => {
+    const result = await run(argv);
     expect(result.command).toBe(command);
     expect(result.args).toEqual(args);
   });
 
-  it('keeps options after the command for the child', () => {
-    expect(run(['--port', '1', 'ls', '--port', '2']).flags).toEqual({ port: '1' });
+  it('keeps options after the command for the child', async () => {
+    expect((await run(['--port', '1', 'ls', '--port', '2'])).flags).toEqual({ port: '1' });
   });
 });
 
@@ -81,24 +85,24 @@ describe('parseCommandLine: flags', () => {
     { argv: ['--token', 't', '--kubernetes-role', 'r', 'x'], flags: { token: 't', kubernetesRole: 'r' } },
     { argv: ['--kubernetes-role', 'r', '--github-token', 'g', 'x'], flags: { kubernetesRole: 'r', githubToken: 'g' } },
     { argv: ['x'], flags: {} },
-  ])('$argv → $flags', ({ argv, flags }) => {
-    expect(run(argv).flags).toEqual(flags);
+  ])('$argv → $flags', async ({ argv, flags }) => {
+    expect((await run(argv)).flags).toEqual(flags);
   });
 
-  it('collects repeated --secrets-file and --secret-file into one list, in order', () => {
-    expect(run(['--secrets-file', 'a', '--secret-file', 'b', '--secrets-file=c', 'x']).flags).toEqual({
+  it('collects repeated --secrets-file and --secret-file into one list, in order', async () => {
+    expect((await run(['--secrets-file', 'a', '--secret-file', 'b', '--secrets-file=c', 'x'])).flags).toEqual({
       secretsFiles: ['a', 'b', 'c'],
     });
   });
 
-  it('declares no defaults: unset flags are absent', () => {
-    const { flags } = run(['x']);
+  it('declares no defaults: unset flags are absent', async () => {
+    const { flags } = await run(['x']);
     expect(Object.keys(flags)).toEqual([]);
   });
 
-  it('gives a fresh result per call (no state shared between parses)', () => {
-    run(['--secrets-file', 'a', 'x']);
-    expect(run(['--secrets-file', 'b', 'x']).flags).toEqual({ secretsFiles: ['b'] });
+  it('gives a fresh result per call (no state shared between parses)', async () => {
+    await run(['--secrets-file', 'a', 'x']);
+    expect((await run(['--secrets-file', 'b', 'x'])).flags).toEqual({ secretsFiles: ['b'] });
   });
 });
 
@@ -116,15 +120,15 @@ describe('parseCommandLine: errors', () => {
     { argv: ['--bogus', 'x'], message: "unknown option '--bogus'" },
     { argv: ['-x', 'ls'], message: "unknown option '-x'" },
     { argv: ['--port'], message: "option '--port <PORT>' argument missing" },
-  ])('$argv is an error', ({ argv, message }) => {
-    const error = syntaxError(argv);
+  ])('$argv is an error', async ({ argv, message }) => {
+    const error = await syntaxError(argv);
     expect(error.message).toBe(message);
     expect(error.hint).toBe('run vaultenv --help for usage');
     expectOneLine(error);
   });
 
-  it.each([['--interval', '5', 'x'], ['--once', 'x'], ['--no-once', 'x']])('%s: a renew option under the run command', (...argv) => {
-    const error = syntaxError(argv);
+  it.each([['--interval', '5', 'x'], ['--once', 'x'], ['--no-once', 'x']])('%s: a renew option under the run command', async (...argv) => {
+    const error = await syntaxError(argv);
     expect(error.message).toBe(`unknown option '${argv[0]}' (an option of vaultenv renew, not of the run command)`);
     expect(error.hint).toBe('run vaultenv renew --help for usage');
     expectOneLine(error);
@@ -136,8 +140,8 @@ describe('parseCommandLine: errors', () => {
     { argv: ['--secretsfile', 'f', 'x'], message: "unknown option '--secretsfile'", hint: 'did you mean --secret-file or --secrets-file? Run vaultenv --help for usage' },
     { argv: ['-token', 'x'], message: "unknown option '-t'", hint: 'did you mean --token? Run vaultenv --help for usage' },
     { argv: ['renew', '--intervl', '5'], message: "unknown option '--intervl'", hint: 'did you mean --interval? Run vaultenv renew --help for usage' },
-  ])('$argv: the suggestion is in the hint, on the same line', ({ argv, message, hint }) => {
-    const error = syntaxError(argv);
+  ])('$argv: the suggestion is in the hint, on the same line', async ({ argv, message, hint }) => {
+    const error = await syntaxError(argv);
     expect(error.message).toBe(message);
     expect(error.hint).toBe(hint);
     expectOneLine(error);
@@ -160,8 +164,8 @@ describe('parseCommandLine: syntax errors never echo a value', () => {
     { argv: ['renew', `-token=${SECRET}`], message: "unknown option '-t'" },
     { argv: ['renew', `--tokn=it's-${SECRET}`], message: "unknown option '--tokn'" },
     { argv: ['renew', `--secrets-file=${SECRET}`], message: "unknown option '--secrets-file' (an option of the run command, not of vaultenv renew)" },
-  ])('$argv', ({ argv, message }) => {
-    const error = syntaxError(argv);
+  ])('$argv', async ({ argv, message }) => {
+    const error = await syntaxError(argv);
     expect(error.message).toBe(message);
     for (const text of [error.message, error.input, error.hint, renderError(error).text]) expect(text).not.toContain('SECRET');
     expectOneLine(error);
@@ -178,8 +182,8 @@ describe('parseCommandLine: a boolean flag given a value', () => {
     { argv: ['renew', '--connect-tls=0'], flag: '--connect-tls', hint: 'use --no-connect-tls (or --connect-tls) — boolean flags take no value' },
     { argv: ['--help=yes'], flag: '--help', hint: 'run vaultenv --help for usage' },
     { argv: ['--version=yes'], flag: '--version', hint: 'run vaultenv --help for usage' },
-  ])('$argv', ({ argv, flag, hint }) => {
-    const error = syntaxError(argv);
+  ])('$argv', async ({ argv, flag, hint }) => {
+    const error = await syntaxError(argv);
     expect(error.message).toBe(`option '${flag}' takes no value`);
     expect(error.hint).toBe(hint);
     expect(`${error.message} ${error.hint}`).not.toMatch(/true|false|yes|=0/);
@@ -188,13 +192,13 @@ describe('parseCommandLine: a boolean flag given a value', () => {
 });
 
 describe('parseCommandLine: help and version', () => {
-  it.each([['--help'], ['-h'], ['--secrets-file', 'f', '--help']])('%s returns the help text', (...argv) => {
-    const result = parseCommandLine(argv);
+  it.each([['--help'], ['-h'], ['--secrets-file', 'f', '--help']])('%s returns the help text', async (...argv) => {
+    const result = await readCommandLine(argv);
     expect(result.kind).toBe('help');
   });
 
-  it('lists every flag with its environment names and default', () => {
-    const result = parseCommandLine(['--help']);
+  it('lists every flag with its environment names and default', async () => {
+    const result = await readCommandLine(['--help']);
     if (result.kind !== 'help') throw new Error('expected help');
     const text = result.text.replace(/\s+/g, ' ');
     expect(text).toContain('Usage: vaultenv [options] [--] CMD [ARGS...]');
@@ -202,12 +206,13 @@ describe('parseCommandLine: help and version', () => {
       for (const flag of option.flags) expect(text).toContain(`--${flag}`);
       if (option.kind === 'boolean') expect(text).toContain(`--no-${option.flags[0]}`);
       if (option.env.length > 0) expect(text).toContain(`env: ${option.env.join(', ')}`);
-      if (option.default !== undefined && option.default !== '') expect(text).toContain(`default: ${option.default}`);
+      const shown = shownDefault(option);
+      if (shown !== undefined && shown !== '') expect(text).toContain(`default: ${shown}`);
     }
   });
 
-  it('--version returns the package version only', () => {
-    expect(parseCommandLine(['--version'])).toEqual({ kind: 'version', text: `${packageJson.version}\n` });
+  it('--version returns the package version only', async () => {
+    expect(await readCommandLine(['--version'])).toEqual({ kind: 'version', text: `${packageJson.version}\n` });
   });
 });
 
@@ -229,8 +234,8 @@ describe('parseCommandLine: renew', () => {
       argv: ['renew', '--retry-attempts', '1', '--retry-base-delay-milliseconds', '2', '--request-timeout-milliseconds', '3', '--log-level', 'info'],
       flags: { retryAttempts: '1', retryBaseDelayMs: '2', requestTimeoutMs: '3', logLevel: 'info' },
     },
-  ])('$argv → $flags', ({ argv, flags }) => {
-    expect(renew(argv)).toEqual({ kind: 'renew', flags });
+  ])('$argv → $flags', async ({ argv, flags }) => {
+    expect(await renew(argv)).toEqual({ kind: 'renew', flags });
   });
 
   it.each([
@@ -239,8 +244,8 @@ describe('parseCommandLine: renew', () => {
     { argv: ['--secrets-file', 'f', 'renew'], command: 'renew', args: [] },
     { argv: ['--token', 't', 'renew', '--interval', '5'], command: 'renew', args: ['--interval', '5'] },
     { argv: ['ls', 'renew'], command: 'ls', args: ['renew'] },
-  ])('renew only as the first argument: $argv runs $command', ({ argv, command, args }) => {
-    const result = run(argv);
+  ])('renew only as the first argument: $argv runs $command', async ({ argv, command, args }) => {
+    const result = await run(argv);
     expect(result.command).toBe(command);
     expect(result.args).toEqual(args);
   });
@@ -259,25 +264,25 @@ describe('parseCommandLine: renew', () => {
     ['--exec-mode', 'spawn'],
     ['--kv-version', '2'],
     ['--max-concurrent-requests', '1'],
-  ])('rejects the run option %s under renew', (...flags) => {
-    const error = syntaxError(['renew', ...flags]);
+  ])('rejects the run option %s under renew', async (...flags) => {
+    const error = await syntaxError(['renew', ...flags]);
     expect(error.message).toBe(`unknown option '${flags[0]}' (an option of the run command, not of vaultenv renew)`);
     expect(error.hint).toBe('run vaultenv renew --help for usage');
     expectOneLine(error);
   });
 
-  it('rejects an unknown option and arguments, without echoing them', () => {
-    expect(syntaxError(['renew', '--bogus']).message).toBe("unknown option '--bogus'");
-    const error = syntaxError(['renew', 's3cr3t-value']);
+  it('rejects an unknown option and arguments, without echoing them', async () => {
+    expect((await syntaxError(['renew', '--bogus'])).message).toBe("unknown option '--bogus'");
+    const error = await syntaxError(['renew', 's3cr3t-value']);
     expect(error.message).toBe('vaultenv renew takes no arguments, only options');
     expect(renderError(error).text).not.toContain('s3cr3t-value');
     expectOneLine(error);
-    expect(syntaxError(['renew', '--tokn=s3cr3t-value']).message).not.toContain('s3cr3t-value');
-    expect(syntaxError(['renew', '--', 'ls']).message).toBe('vaultenv renew takes no arguments, only options');
+    expect((await syntaxError(['renew', '--tokn=s3cr3t-value'])).message).not.toContain('s3cr3t-value');
+    expect((await syntaxError(['renew', '--', 'ls'])).message).toBe('vaultenv renew takes no arguments, only options');
   });
 
-  it('vaultenv renew --help shows its own usage and only its options', () => {
-    const result = parseCommandLine(['renew', '--help']);
+  it('vaultenv renew --help shows its own usage and only its options', async () => {
+    const result = await readCommandLine(['renew', '--help']);
     if (result.kind !== 'help') throw new Error('expected help');
     const text = result.text.replace(/\s+/g, ' ');
     expect(text).toContain('Usage: vaultenv renew [options]');
@@ -292,15 +297,79 @@ describe('parseCommandLine: renew', () => {
     expect(text).not.toContain('CMD');
   });
 
-  it('-h and --version work under renew', () => {
-    expect(parseCommandLine(['renew', '-h']).kind).toBe('help');
-    expect(parseCommandLine(['renew', '--version'])).toEqual({ kind: 'version', text: `${packageJson.version}\n` });
+  it('-h and --version work under renew', async () => {
+    expect((await readCommandLine(['renew', '-h'])).kind).toBe('help');
+    expect(await readCommandLine(['renew', '--version'])).toEqual({ kind: 'version', text: `${packageJson.version}\n` });
   });
 
-  it('the run help lists no renew-only option and points to vaultenv renew --help', () => {
-    const result = parseCommandLine(['--help']);
+  it('the run help lists no renew-only option and points to vaultenv renew --help', async () => {
+    const result = await readCommandLine(['--help']);
     if (result.kind !== 'help') throw new Error('expected help');
     expect(result.text).not.toMatch(/--interval|--renew-fraction|--once/);
     expect(result.text).toContain('vaultenv renew --help');
+  });
+});
+
+describe('parseCommandLine: every flag of the run command in every form', () => {
+  /** Each form of each flag, with what it sets. */
+  function everyFlagForm(): Array<{ argv: string[]; flags: Record<string, unknown> }> {
+    const forms: Array<{ argv: string[]; flags: Record<string, unknown> }> = [];
+    for (const row of optionsFor('run').filter((r) => r.flags.length > 0)) {
+      const [primary] = row.flags;
+      if (row.kind === 'boolean') {
+        forms.push({ argv: [`--${primary}`], flags: { [row.id]: true } }, { argv: [`--no-${primary}`], flags: { [row.id]: false } });
+        continue;
+      }
+      const value = (text: string): unknown => (row.repeatable === true ? [text] : text);
+      for (const flag of row.flags) {
+        forms.push(
+          { argv: [`--${flag}`, 'v a=l'], flags: { [row.id]: value('v a=l') } },
+          { argv: [`--${flag}=v=1`], flags: { [row.id]: value('v=1') } },
+          { argv: [`--${flag}=`], flags: { [row.id]: value('') } },
+          // An option's value is the next argument, whatever it looks like.
+          { argv: [`--${flag}`, '--'], flags: { [row.id]: value('--') } },
+        );
+      }
+    }
+    return forms;
+  }
+
+  it.each(everyFlagForm())('$argv', ({ argv, flags }) => {
+    expect(parseCommandLine([...argv, '--', 'cmd', 'arg'])).toEqual({ kind: 'run', flags, command: 'cmd', args: ['arg'] });
+  });
+});
+
+describe('parseCommandLine: any command line is a reading or a one-line mistake that echoes no value', () => {
+  // A fixed seed: the same command lines every run, thousands of them.
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+  }
+  const SECRET = 'SECRETVALUE';
+  const words = [
+    ...optionsFor('run').flatMap((row) => row.flags.flatMap((flag) => [`--${flag}`, `--no-${flag}`, `--${flag}=${SECRET}`])),
+    ...optionsFor('renew').flatMap((row) => row.flags.map((flag) => `--${flag}`)),
+    // (An unknown option's name itself is shown: `--SECRETVALUE` would be.)
+    SECRET, `-${SECRET}`, `--tokn=${SECRET}`, `--token ${SECRET}`, '--', '-', '-h', '--help', '--version', 'renew', 'cmd', '', '=', '--=', '-5',
+  ];
+
+  it('reads each one', () => {
+    const next = random(20_261_130);
+    const kinds = new Map<string, number>();
+    for (let n = 0; n < 4000; n++) {
+      const length = Math.floor(next() * 7);
+      const argv = Array.from({ length }, () => words[Math.floor(next() * words.length)] ?? '');
+      const reading = parseCommandLine(argv);
+      kinds.set(reading.kind, (kinds.get(reading.kind) ?? 0) + 1);
+      if (reading.kind !== 'mistake') continue;
+      const { text } = renderError(reading.error);
+      expect(text.trimEnd(), JSON.stringify(argv)).not.toContain('\n');
+      expect(text, JSON.stringify(argv)).not.toContain(SECRET);
+    }
+    // Every outcome occurs among them.
+    expect([...kinds.keys()].sort()).toEqual(['help', 'mistake', 'renew', 'run', 'version']);
   });
 });
