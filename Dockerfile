@@ -5,7 +5,7 @@
 #
 #   COPY --from=<registry>/vaultenv:<version> /usr/local/bin/vaultenv /usr/local/bin/vaultenv
 #
-# test/unit/dockerfile.test.ts checks this file against the build scripts.
+# test/docs/dockerfile.test.ts checks this file against the build scripts.
 #
 # The executable is x86-64 (dist/vaultenv-linux-x64, a copy of the build stage's own Node), so both
 # stages are pinned to linux/amd64; on an arm64 machine Docker builds it under emulation.

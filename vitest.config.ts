@@ -1,11 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
-// unit: pure cores, no network. integration and e2e: a real OpenBao dev server per KV version,
+// unit: pure cores, no network. docs: the README, the Dockerfile and examples/ checked against the
+// code they describe, no network. integration and e2e: a real OpenBao dev server per KV version,
 // started once in test/helpers/global-setup.ts; e2e spawns the built CLI (npm run build first).
 export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      { test: { name: 'docs', include: ['test/docs/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       {
         test: {
           name: 'integration',

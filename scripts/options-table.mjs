@@ -1,7 +1,7 @@
 // Generates the README's option reference from the one options table (src/config/options.ts), so the
 // README cannot drift from --help. `node scripts/options-table.mjs` prints the Markdown table;
 // `--write` replaces the block between the markers in README.md; `--check` exits 1 when README's block
-// differs from what the table generates (test/unit/readme.test.ts runs the same functions).
+// differs from what the table generates (test/docs/readme.test.ts runs the same functions).
 // It imports the .ts table directly, which needs a Node that strips types: run it through
 // `bash scripts/with-tools.sh node …`.
 

@@ -134,6 +134,7 @@ describe('AppRole login', () => {
 
     const refused = await rejected(login(setting, client(), OPTIONS));
     expect(refused).toBeInstanceOf(AuthError);
+    expect((refused as AuthError).message).toBe('login refused (HTTP 400): Vault says "invalid role or secret ID"');
     expect((refused as AuthError).input).toBe('approle login at auth/approle');
 
     const vault = client();

@@ -157,6 +157,7 @@ describe('vaultenv renew against a real OpenBao', () => {
   it(`keeps a periodic token (period ${PERIOD}) alive well past its period, while an unrenewed sibling expires`, async () => {
     const kept = await periodicToken();
     const sibling = await periodicToken();
+    const keptAccessor = (await lookup(kept))!.accessor;
     const file = path.join(dir, 'keep-alive');
     writeTokenFile(file, kept);
     const renewer = startRenewer(file);
@@ -165,7 +166,7 @@ describe('vaultenv renew against a real OpenBao', () => {
     // More than 1.5 periods: the sibling expired 4 s ago, the kept token was renewed twice.
     await sleep(12_500 - (performance.now() - started));
 
-    expect(await lookup(kept)).toBeDefined();
+    expect((await lookup(kept))?.accessor).toBe(keptAccessor);
     expect(await lookup(sibling)).toBeUndefined();
     const out = renewer.output();
     // About one renewal per 4 s (ttl 8 s, renewed once it is down to 4 s), at about 4 s and 8 s.
@@ -224,11 +225,12 @@ describe('vaultenv renew against a real OpenBao', () => {
       expect(performance.now() - switched, 'the old token is still alive more than a period after the switch').toBeLessThan(PERIOD_S * 1000 + 6000);
       await sleep(250);
     }
-    expect(await lookup(second)).toBeDefined();
+    expect((await lookup(second))?.accessor).toBe(b!.accessor);
     // A check of the first token may still have been under way when the file changed: only what comes
     // after the switch was noticed must be free of it.
     const noticed = renewer.output().indexOf('the token changed', mark);
-    expect(noticed).toBeGreaterThanOrEqual(0);
+    const changed = `the token changed (token file ${file}, ${prefix(b!.accessor)})`;
+    expect(renewer.output().slice(noticed, noticed + changed.length)).toBe(changed);
     expect(renewer.output().slice(noticed)).not.toContain(prefix(a!.accessor));
     expect((await renewer.terminate()).code).toBe(0);
   }, 40_000);
@@ -254,13 +256,16 @@ describe('vaultenv renew against a real OpenBao', () => {
     // Due from 7 s on: once the TTL is there, the token has 7 s left for the renewer to start and renew it.
     while ((await lookup(token))!.ttl > 7) await sleep(100);
     expect((await lookup(token))!.last_renewal_time).toBeUndefined();
+    const startedS = Math.floor(Date.now() / 1000);
     const renewer = startRenewer(file, { RENEW_ONCE: '1', RENEW_FRACTION: EARLY });
     const { code } = await renewer.exited;
     expect(code).toBe(0);
     const out = renewer.output();
     expect(count(out, /renewed token/)).toBe(1);
     expect(out).toMatch(/renewed token \([^)]*\): ttl [0-7]s -> 8s/);
-    expect((await lookup(token))!.last_renewal_time).toBeDefined();
+    const renewedAt = (await lookup(token))!.last_renewal_time;
+    expect(renewedAt).toBeGreaterThanOrEqual(startedS);
+    expect(renewedAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
   });
 
   it('--once exits 0 without renewing a token that is not due', async () => {
@@ -344,12 +349,13 @@ describe('vaultenv renew against a real OpenBao', () => {
     await renewer.waitFor(new RegExp(`renewed token \\([^)]*${prefix(after!.accessor)}\\)`), 10_000, mark);
     expect(after!.accessor).not.toBe(before!.accessor);
     expect(renewer.output().slice(mark)).toContain(`the token changed (token file ${file}, ${prefix(after!.accessor)})`);
-    expect(await lookup(id)).toBeDefined();
+    expect((await lookup(id))?.accessor).toBe(after!.accessor);
     expect((await renewer.terminate()).code).toBe(0);
   }, 45_000);
 
   it('never prints a token', () => {
-    expect(outputs.length).toBeGreaterThanOrEqual(11);
+    // One output per renewer the tests above started.
+    expect(outputs).toHaveLength(11);
     for (const out of outputs) {
       for (const token of tokens) expect(out.includes(token), 'a token leaked into the renewer output').toBe(false);
       expect(out).not.toContain(server.rootToken);

@@ -224,7 +224,7 @@ describe('TLS client certificate and server name (real OpenBao, mTLS listener)',
     expect(health.status).toBe(200);
     const tlsAddress = bao?.tlsAddress ?? '';
     expect(await tlsHealth(tlsAddress, certs(), true)).toBe(200);
-    await expect(tlsHealth(tlsAddress, certs(), false)).rejects.toThrow();
+    await expect(tlsHealth(tlsAddress, certs(), false)).rejects.toMatchObject({ code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' });
   });
 
   it('VAULT_CACERT + VAULT_CLIENT_CERT/KEY + VAULT_TLS_SERVER_NAME read the secret', async () => {

@@ -140,8 +140,9 @@ describe('--export-token', () => {
   it('with it, the program gets VAULT_TOKEN, a token that works', async () => {
     const result = await run(['--export-token']);
     const token = envOf(result.stdout).VAULT_TOKEN ?? '';
-    expect(token).not.toBe('');
     const lookup = await server.api.request('GET', 'auth/token/lookup-self', undefined, { token });
     expect(lookup.status).toBe(200);
+    // The token of the AppRole login, not the root token or anything else.
+    expect(lookup.body).toMatchObject({ data: { id: token, path: 'auth/approle/login', policies: ['app', 'default'], meta: { role_name: 'app' } } });
   });
 });

@@ -90,15 +90,15 @@ describe('JWT from the environment', () => {
 });
 
 describe('credential files', () => {
-  it.each<[LoginSetting, string]>([
-    [{ method: 'kubernetes', role: 'r', jwtPath: '/missing/token' }, 'Kubernetes service-account token not found'],
-    [{ method: 'jwt', role: 'r', jwt: { file: '/missing/jwt' } }, 'JWT file not found'],
-    [{ method: 'approle', roleId: 'r', secretIdFile: '/missing/sid', secretIdWrapped: false }, 'secret ID file not found'],
-  ])('name an unreadable %s file', async (setting, message) => {
+  it.each<[LoginSetting, string, string]>([
+    [{ method: 'kubernetes', role: 'r', jwtPath: '/missing/token' }, 'Kubernetes service-account token not found', '/missing/token'],
+    [{ method: 'jwt', role: 'r', jwt: { file: '/missing/jwt' } }, 'JWT file not found', '/missing/jwt'],
+    [{ method: 'approle', roleId: 'r', secretIdFile: '/missing/sid', secretIdWrapped: false }, 'secret ID file not found', '/missing/sid'],
+  ])('name an unreadable %s file', async (setting, message, input) => {
     const error = await rejected(login(setting, scriptedClient([]), options()));
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).message).toBe(message);
-    expect((error as AuthError).input).toMatch(/^\/missing\//);
+    expect((error as AuthError).input).toBe(input);
   });
 
   it('refuse an empty JWT file', async () => {
@@ -111,16 +111,17 @@ describe('credentials reported for redaction', () => {
   const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJDQU5BUlktY2xhaW1zIn0.SIGNATURE-CANARY-0123456789';
   const SEGMENTS = JWT.split('.');
 
-  it.each<{ what: string; setting: LoginSetting; files: Record<string, string>; env?: Record<string, string>; answers: Answer[]; expected: string[] }>([
-    { what: 'the Kubernetes JWT', setting: { method: 'kubernetes', role: 'r', jwtPath: '/t' }, files: { '/t': `${JWT}\n` }, answers: [loginOk()], expected: [JWT, ...SEGMENTS] },
-    { what: 'a JWT file', setting: { method: 'jwt', role: 'r', jwt: { file: '/j' } }, files: { '/j': JWT }, answers: [loginOk()], expected: [JWT, ...SEGMENTS] },
-    { what: 'a JWT variable', setting: { method: 'jwt', role: 'r', jwt: { env: 'J' } }, files: {}, env: { J: ` ${JWT} ` }, answers: [loginOk()], expected: [JWT, ...SEGMENTS] },
+  it.each<{ what: string; setting: LoginSetting; files: Record<string, string>; env?: Record<string, string>; answers: Answer[]; expected: string[]; carriedBy: number[] }>([
+    { what: 'the Kubernetes JWT', setting: { method: 'kubernetes', role: 'r', jwtPath: '/t' }, files: { '/t': `${JWT}\n` }, answers: [loginOk()], expected: [JWT, ...SEGMENTS], carriedBy: [0, 0, 0, 0] },
+    { what: 'a JWT file', setting: { method: 'jwt', role: 'r', jwt: { file: '/j' } }, files: { '/j': JWT }, answers: [loginOk()], expected: [JWT, ...SEGMENTS], carriedBy: [0, 0, 0, 0] },
+    { what: 'a JWT variable', setting: { method: 'jwt', role: 'r', jwt: { env: 'J' } }, files: {}, env: { J: ` ${JWT} ` }, answers: [loginOk()], expected: [JWT, ...SEGMENTS], carriedBy: [0, 0, 0, 0] },
     {
       what: 'a secret ID',
       setting: { method: 'approle', roleId: 'rid', secretIdFile: '/s', secretIdWrapped: false },
       files: { '/s': 'sid-CANARY\n' },
       answers: [loginOk()],
       expected: ['sid-CANARY'],
+      carriedBy: [0],
     },
     {
       what: 'a wrapping token and the secret ID it unwraps',
@@ -128,20 +129,19 @@ describe('credentials reported for redaction', () => {
       files: { '/w': 'hvs.WRAPCANARY' },
       answers: [ok({ data: { secret_id: 'sid-unwrapped-CANARY' } }), loginOk()],
       expected: ['hvs.WRAPCANARY', 'sid-unwrapped-CANARY'],
+      carriedBy: [0, 1],
     },
-  ])('reports $what before sending it', async ({ setting, files, env, answers, expected }) => {
+  ])('reports $what before sending it', async ({ setting, files, env, answers, expected, carriedBy }) => {
     const client = scriptedClient(answers);
     const reported: { value: string; requestsBefore: number }[] = [];
     const onCredential = (value: string) => reported.push({ value, requestsBefore: client.sent.length });
     expect(await login(setting, client, options(files, { ...(env ? { env } : {}), onCredential }))).toBe('hvs.client');
     expect(reported.map((r) => r.value)).toEqual(expected);
-    // Each credential is reported before the request that carries it: the wrapping token before the
-    // unwrap, the unwrapped secret ID before the login.
+    // Each credential is reported just before the request that carries it: the wrapping token before
+    // the unwrap (request 0), the unwrapped secret ID before the login (request 1).
     const requestOf = (value: string) => client.sent.findIndex((sent) => sent.token === value || JSON.stringify(sent.body ?? null).includes(value));
-    for (const { value, requestsBefore } of reported) {
-      expect(requestOf(value)).toBeGreaterThanOrEqual(0);
-      expect(requestsBefore).toBeLessThanOrEqual(requestOf(value));
-    }
+    expect(reported.map(({ value }) => requestOf(value))).toEqual(carriedBy);
+    expect(reported.map(({ requestsBefore }) => requestsBefore)).toEqual(carriedBy);
   });
 
   it('so that a login refusal echoing the JWT shows none of it once the credentials are in the redactor', async () => {

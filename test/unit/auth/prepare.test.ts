@@ -60,6 +60,7 @@ describe('prepareAuth', () => {
     const missing = path.join(dir, 'order2/missing');
     const error = await rejected(prepareAuth({ method: 'token-file', path: missing }, { env: {}, wellKnownTokenFiles: [wellKnown] }));
     expect(error).toBeInstanceOf(AuthError);
+    expect((error as AuthError).message).toBe('token file not found');
     expect((error as AuthError).input).toBe(missing);
   });
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseTokenFile, readError, readTokenFile, type TokenFileContents } from '../../../src/auth/token-file.ts';
 import { AuthError } from '../../../src/errors.ts';
-import { rejected, thrown } from '../../helpers/thrown.ts';
+import { rejected, thrown, thrownAs } from '../../helpers/thrown.ts';
 import { scratchDir } from '../../helpers/scratch.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/auth/token-files/', import.meta.url));
@@ -87,9 +87,13 @@ describe('parseTokenFile', () => {
     expect(parseTokenFile('hvs.abc\n', 'f').token).toBe('hvs.abc');
     expect(parseTokenFile('hvs.abc\r\n', 'f').token).toBe('hvs.abc');
     expect(parseTokenFile('\ufeffhvs.abc', 'f').token).toBe('hvs.abc');
-    expect(thrown(() => parseTokenFile('hvs.a\rbc', 'f'))).toBeInstanceOf(AuthError);
-    expect(thrown(() => parseTokenFile('hvs.a\tbc', 'f'))).toBeInstanceOf(AuthError);
-    expect(thrown(() => parseTokenFile('hvs.a\u0001bc', 'f'))).toBeInstanceOf(AuthError);
+    const refusal = (text: string): { message: string; input: string | undefined; hint: string | undefined } => {
+      const error = thrownAs(AuthError, () => parseTokenFile(text, 'f'));
+      return { message: error.message, input: error.input, hint: error.hint?.split(';')[0] };
+    };
+    expect(refusal('hvs.a\rbc')).toEqual({ message: 'malformed token file', input: 'f', hint: 'the file has several lines' });
+    expect(refusal('hvs.a\tbc')).toEqual({ message: 'malformed token file', input: 'f', hint: 'the token contains spaces or control characters' });
+    expect(refusal('hvs.a\u0001bc')).toEqual({ message: 'malformed token file', input: 'f', hint: 'the token contains spaces or control characters' });
   });
 
   it('keeps the kubernetes-vault fields it was given and no others', () => {

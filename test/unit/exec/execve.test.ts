@@ -6,23 +6,37 @@ const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`
 
 describe('execFailure', () => {
   it.each([
-    { code: 'ENOENT', type: CommandNotFoundError, exitCode: 127 },
-    { code: 'EACCES', type: CommandNotExecutableError, exitCode: 126 },
-    { code: 'E2BIG', type: EnvironmentError, exitCode: 7 },
-  ])('$code: a $type.name naming the command, with a hint, on one line', ({ code, type, exitCode }) => {
+    {
+      code: 'ENOENT',
+      type: CommandNotFoundError,
+      exitCode: 127,
+      message: 'command not found',
+      hint: 'It, its interpreter or the working directory disappeared before it could start',
+    },
+    { code: 'EACCES', type: CommandNotExecutableError, exitCode: 126, message: 'command is not executable', hint: 'The system refused to start it (EACCES)' },
+    {
+      code: 'E2BIG',
+      type: EnvironmentError,
+      exitCode: 7,
+      message: "the command's arguments and environment are too large",
+      hint: 'Inherit fewer variables (--no-inherit-env) or pass large secrets through files',
+    },
+  ])('$code: a $type.name naming the command, with a hint, on one line', ({ code, type, exitCode, message, hint }) => {
     const error = execFailure('my-app', errno(code));
     expect(error).toBeInstanceOf(type);
     const failure = error as VaultenvError;
     expect(failure.exitCode).toBe(exitCode);
     expect(failure.input).toBe('my-app');
-    expect(failure.hint).toBeTruthy();
+    expect(failure.message).toBe(message);
+    expect(failure.hint).toBe(hint);
     expect(renderError(failure).text).toMatch(/^vaultenv: [^\n]+ \(my-app\)\. [A-Z][^\n]+\n$/);
   });
 
   it("passes Node's own argument errors (ERR_*) and errors without an errno through as bugs", () => {
     const nodeError = errno('ERR_INVALID_ARG_TYPE');
     expect(execFailure('my-app', nodeError)).toBe(nodeError);
-    expect(execFailure('my-app', 'odd')).toBeInstanceOf(Error);
-    expect(execFailure('my-app', 'odd')).not.toBeInstanceOf(VaultenvError);
+    const odd = execFailure('my-app', 'odd');
+    expect(odd).not.toBeInstanceOf(VaultenvError);
+    expect(odd).toEqual(new Error('odd'));
   });
 });

@@ -79,19 +79,68 @@ describe('checkExecLimits', () => {
   });
 
   it.each([
-    { name: 'a NUL in an argument', argv: ['true', `${SECRET}\0`], env: {} },
-    { name: 'a too long argument', argv: ['true', 'x'.repeat(MAX_ARG_STRLEN)], env: {} },
-    { name: 'an empty name', argv: ['true'], env: { '': 'x' } },
-    { name: 'a name with "="', argv: ['true'], env: { [`A=${SECRET}`]: 'x' } },
-    { name: 'a NUL in a name', argv: ['true'], env: { [`A\0${SECRET}`]: 'x' } },
-    { name: 'a value that is no string', argv: ['true'], env: { A: 1 as unknown as string } },
-    { name: 'a NUL in a value', argv: ['true'], env: { A: `${SECRET}\0` } },
-    { name: 'a too large variable', argv: ['true'], env: { A: 'v'.repeat(MAX_ARG_STRLEN) } },
-    { name: 'all too large together', argv: ['true'], env: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`V${i}`, 'v'.repeat(120_000)])) },
-  ])('$name: one line with the command as input and a hint', ({ argv, env }) => {
+    {
+      name: 'a NUL in an argument',
+      argv: ['true', `${SECRET}\0`],
+      env: {},
+      message: 'argument 1 of the command contains a NUL byte',
+      hint: 'A program argument cannot contain NUL',
+    },
+    {
+      name: 'a too long argument',
+      argv: ['true', 'x'.repeat(MAX_ARG_STRLEN)],
+      env: {},
+      message: 'argument 1 of the command is too long (129 KiB)',
+      hint: 'One argument may be at most 128 KiB including its NUL; pass large data through a file',
+    },
+    { name: 'an empty name', argv: ['true'], env: { '': 'x' }, message: 'an environment variable has an empty name', hint: 'Every variable needs a name' },
+    {
+      name: 'a name with "="',
+      argv: ['true'],
+      env: { [`A=${SECRET}`]: 'x' },
+      message: 'environment variable name "A" contains "="',
+      hint: 'The part after "=" would become the value',
+    },
+    {
+      name: 'a NUL in a name',
+      argv: ['true'],
+      env: { [`A\0${SECRET}`]: 'x' },
+      message: 'environment variable name "A" contains a NUL byte',
+      hint: 'Variable names cannot contain NUL; check the names in the secrets file',
+    },
+    {
+      name: 'a value that is no string',
+      argv: ['true'],
+      env: { A: 1 as unknown as string },
+      message: 'environment variable "A" has no string value',
+      hint: 'Every value must be a string; this is a bug in vaultenv, please report it',
+    },
+    {
+      name: 'a NUL in a value',
+      argv: ['true'],
+      env: { A: `${SECRET}\0` },
+      message: 'the value of environment variable "A" contains a NUL byte',
+      hint: 'Environment values cannot contain NUL; store binary secrets encoded (base64)',
+    },
+    {
+      name: 'a too large variable',
+      argv: ['true'],
+      env: { A: 'v'.repeat(MAX_ARG_STRLEN) },
+      message: 'environment variable "A" is too large (129 KiB)',
+      hint: 'One NAME=value may be at most 128 KiB (Linux MAX_ARG_STRLEN); pass large secrets through a file',
+    },
+    {
+      name: 'all too large together',
+      argv: ['true'],
+      env: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`V${i}`, 'v'.repeat(120_000)])),
+      message: "the command's arguments and environment are too large (2345 KiB, limit 2044 KiB)",
+      hint: 'Inherit fewer variables (--no-inherit-env) or pass large secrets through files',
+    },
+  ])('$name: one line with the command as input and a hint', ({ argv, env, message, hint }) => {
     const error = failure(() => checkExecLimits('/bin/true', argv, env));
+    expect(error.message).toBe(message);
     expect(error.input).toBe('command /bin/true');
-    expect(error.hint).toBeTruthy();
+    expect(error.hint).toBe(hint);
     expect(rendered(error)).toMatch(/^vaultenv: [^\n]+ \(command \/bin\/true\)\. [A-Z][^\n]+\n$/);
     expect(rendered(error)).not.toContain(SECRET);
   });

@@ -110,20 +110,34 @@ describe('runCommand', () => {
 
   it('refuses execve mode where execve is unavailable, before running anything', async () => {
     const { deps, spawned } = setup({ execve: undefined });
-    await expect(runCommand(request({ mode: 'execve' }), deps)).rejects.toBeInstanceOf(ConfigError);
+    const error = await runCommand(request({ mode: 'execve' }), deps).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({
+      message: 'exec mode "execve" is not available here',
+      input: '--exec-mode / VAULTENV_EXEC_MODE',
+      hint: 'process.execve needs Node 22.15+ on Linux or macOS, in the main thread; use --exec-mode auto or spawn',
+    });
     expect(spawned).toEqual([]);
   });
 
   it('throws for a missing command or a bad environment before any exec or spawn', async () => {
     for (const mode of ['auto', 'spawn'] as const) {
       const { deps, spawned, events } = setup();
-      await expect(runCommand(request({ command: 'nope', mode }), deps)).rejects.toBeInstanceOf(CommandNotFoundError);
+      const missing = await runCommand(request({ command: 'nope', mode }), deps).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(missing).toBeInstanceOf(CommandNotFoundError);
+      expect(missing).toMatchObject({ message: 'command not found', input: 'nope', hint: 'Check PATH or give an absolute path' });
       const error = await runCommand(request({ env: { TOKEN: 'abc\0def' }, mode }), deps).then(
         () => undefined,
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(EnvironmentError);
-      expect((error as EnvironmentError).message).not.toContain('abc');
+      expect(error).toMatchObject({ message: 'the value of environment variable "TOKEN" contains a NUL byte', input: 'command /opt/bin/app' });
       expect(spawned).toEqual([]);
       expect(events).toEqual([]);
     }
@@ -134,7 +148,16 @@ describe('runCommand', () => {
       throw errnoError('ENOENT');
     };
     const { deps } = setup({ execve });
-    await expect(runCommand(request(), deps)).rejects.toBeInstanceOf(CommandNotFoundError);
+    const error = await runCommand(request(), deps).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CommandNotFoundError);
+    expect(error).toMatchObject({
+      message: 'command not found',
+      input: 'app',
+      hint: 'It, its interpreter or the working directory disappeared before it could start',
+    });
   });
 });
 

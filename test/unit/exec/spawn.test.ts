@@ -102,11 +102,11 @@ describe('spawnAndRelay', () => {
   });
 
   it.each([
-    ['ENOENT', CommandNotFoundError, 127],
-    ['EACCES', CommandNotExecutableError, 126],
-    ['ENOEXEC', CommandNotExecutableError, 126],
-    ['E2BIG', EnvironmentError, 7],
-  ] as const)('turns a spawn error %s into %s', async (code, type, exitCode) => {
+    ['ENOENT', CommandNotFoundError, 127, 'command not found'],
+    ['EACCES', CommandNotExecutableError, 126, 'command is not executable'],
+    ['ENOEXEC', CommandNotExecutableError, 126, 'command is not executable'],
+    ['E2BIG', EnvironmentError, 7, "the command's arguments and environment are too large"],
+  ] as const)('turns a spawn error %s into %s', async (code, type, exitCode, message) => {
     const { child, signals, status } = setup({ pid: undefined });
     child.emit('error', errnoError(code));
     const error = await status.then(
@@ -114,7 +114,7 @@ describe('spawnAndRelay', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(type);
-    expect((error as InstanceType<typeof type>).exitCode).toBe(exitCode);
+    expect(error).toMatchObject({ exitCode, message, input: 'app' });
     expect(signals.count('SIGTERM')).toBe(0);
   });
 

@@ -162,7 +162,7 @@ describe('fetchSecrets when a request fails', () => {
     );
     const error = await rejected(fetchSecrets([ref(1, 'secret', 'one'), ref(2, 'secret', 'two')], client, options()));
     expect(error).toBe(bug);
-    expect(client.signals.length).toBeGreaterThan(0);
+    expect(client.signals).toHaveLength(2);
     expect(client.signals.every((s) => s.aborted)).toBe(true);
   });
 
@@ -173,6 +173,7 @@ describe('fetchSecrets when a request fails', () => {
     );
     const error = await rejected(fetchSecrets([ref(1, 'a', 'x'), ref(2, 'b', 'y')], client, options({ kvVersion: 'auto' })));
     expect(error).toBe(bug);
+    expect(client.signals).toHaveLength(2);
     expect(client.signals.every((s) => s.aborted)).toBe(true);
   });
 
