@@ -11,8 +11,8 @@ export function bundleOptions(outfile) {
     entryPoints: [ENTRY],
     outfile,
     bundle: true,
-    // CommonJS, not ESM: a single executable's main must be, and bin/vaultenv runs the bundle as a
-    // vm.Script, whose code cache can be taken after the run (see there).
+    // CommonJS, not ESM: a single executable's main must be, and bin/vaultenv (CommonJS too) loads
+    // it with a plain require.
     platform: 'node',
     format: 'cjs',
     target: 'node22.12',

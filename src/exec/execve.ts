@@ -2,6 +2,7 @@
 // no supervision, like vaultenv's executeFile. Before the call it undoes the state Node would leave
 // to the program (shared/docs/node-runtime.md): ignored SIGPIPE/SIGXFSZ and non-blocking stdio.
 
+import nodeModule from 'node:module';
 import workerThreads from 'node:worker_threads';
 import { CommandNotExecutableError, CommandNotFoundError, EnvironmentError, errorCode } from '../errors.ts';
 import type { SignalRegistry } from './signals.ts';
@@ -85,11 +86,20 @@ export function nodeStdioHandles(): readonly StdioHandle[] {
  */
 export function execCommand(file: string, argv: readonly string[], env: Readonly<Record<string, string>>, deps: ExecveDeps): never {
   prepareForExec(deps);
+  flushCompileCache();
   try {
     return deps.execve(file, argv, { ...env });
   } catch (error) {
     throw execFailure(argv[0] ?? file, error);
   }
+}
+
+/**
+ * Writes Node's compile cache (bin/vaultenv enables it) to disk now: execve replaces the process
+ * without an exit event, so Node would never write it. Does nothing when no cache is enabled.
+ */
+export function flushCompileCache(): void {
+  nodeModule.flushCompileCache();
 }
 
 /** Turns an exec/spawn failure (an errno) into the error a shell would report. */
