@@ -77,13 +77,13 @@ export class EnvironmentError extends VaultenvError {
   readonly exitCode = EXIT.environment;
 }
 
-/** The command does not exist (127, like a shell). */
+/** The command does not exist (a shell's exit code for it). */
 export class CommandNotFoundError extends VaultenvError {
   readonly code = 'command-not-found';
   readonly exitCode = EXIT.notFound;
 }
 
-/** The command exists but cannot be executed (126, like a shell). */
+/** The command exists but cannot be executed (a shell's exit code for it). */
 export class CommandNotExecutableError extends VaultenvError {
   readonly code = 'command-not-executable';
   readonly exitCode = EXIT.notExecutable;

@@ -6,6 +6,7 @@
 
 import fsp from 'node:fs/promises';
 import { AuthError } from '../errors.ts';
+import { DEFAULTS } from '../config/options.ts';
 import type { AuthSetting } from '../config/types.ts';
 import { TOKEN_CHARACTERS, loginClientToken, secretId, wrappingToken } from '../vault/answers.ts';
 import { VaultFailure, describeVaultErrors, unavailableError } from '../vault/failure.ts';
@@ -14,8 +15,6 @@ import { encodeSegments, normalizeMount, parseJson } from '../vault/kv.ts';
 import { withRetries, type RetryClock, type RetryPolicy } from '../vault/retry.ts';
 import { readError } from './token-file.ts';
 
-/** Where Kubernetes mounts a pod's service-account token (the default of `jwtPath`). */
-export const KUBERNETES_JWT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 export type LoginSetting = Extract<AuthSetting, { method: 'kubernetes' | 'github' | 'approle' | 'jwt' }>;
 
@@ -125,7 +124,7 @@ async function readCredentialText(path: string, what: string, options: LoginOpti
     return await read(path);
   } catch (error) {
     const failure = readError(what, path, error);
-    if (path === KUBERNETES_JWT_PATH && failure.message.endsWith('not found')) {
+    if (path === DEFAULTS.kubernetesJwtFile && failure.message.endsWith('not found')) {
       throw new AuthError(failure.message, { input: path, hint: 'run inside a pod with a mounted service-account token, or use another way to authenticate' });
     }
     throw failure;

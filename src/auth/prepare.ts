@@ -11,7 +11,7 @@ import type { LoginSetting } from './login.ts';
 import { readTokenFile } from './token-file.ts';
 
 /** Where kubernetes-vault's init container writes its token file. */
-export const KUBERNETES_VAULT_TOKEN_FILE = '/var/run/secrets/boostport.com/vault-token';
+const KUBERNETES_VAULT_TOKEN_FILE = '/var/run/secrets/boostport.com/vault-token';
 
 export type PreparedAuth =
   | {

@@ -1,12 +1,15 @@
-// The bundle's entry point: the only module that touches process globals.
+// The bundle's entry point, and the only module that uses Node's `process`: everything below gets
+// what it needs of it as arguments (test/unit/architecture.test.ts holds every other file to that).
+import { nodeExecDeps, runCommand } from '../exec/run.ts';
 import { guardInspectorSignal } from '../exec/signals.ts';
 import { processOutput } from '../log.ts';
 import { main } from './main.ts';
 
-guardInspectorSignal();
+guardInspectorSignal(process);
 process.exitCode = await main(process.argv.slice(2), process.env, {
   output: processOutput,
   cwd: process.cwd(),
+  run: (request) => runCommand(request, nodeExecDeps(process)),
   onTerminate: (handler) => {
     process.once('SIGTERM', handler);
     process.once('SIGINT', handler);

@@ -7,7 +7,7 @@ import { defaultConfigFiles, loadConfig, loadRenewConfig } from '../config/load.
 import type { AuthSetting, Config } from '../config/types.ts';
 import { buildChildEnvironment, type EnvEntry } from '../env/merge.ts';
 import { renderError } from '../errors.ts';
-import { runCommand, type ExecRequest } from '../exec/run.ts';
+import type { ExecRequest } from '../exec/run.ts';
 import { Logger, type Output } from '../log.ts';
 import { Redactor } from '../redact.ts';
 import { readSecretsFiles } from '../secrets-file/read.ts';
@@ -24,8 +24,8 @@ const CREDENTIAL_FLAGS = new Set(SECRET_ROWS.flatMap((row) => row.flags.map((fla
 export interface MainDeps {
   output: Output;
   cwd: string;
-  /** Replaced in tests; the real one replaces the process (execve) or waits for the child (spawn). */
-  run?: (request: ExecRequest) => Promise<number>;
+  /** Starts the command: the real one replaces the process (execve) or waits for the child (spawn). */
+  run: (request: ExecRequest) => Promise<number>;
   clock?: RetryClock;
   /** Registers what to do on SIGTERM/SIGINT (only `vaultenv renew` asks; the run execs or relays). */
   onTerminate?: (handler: () => void) => void;
@@ -64,7 +64,7 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
 
     const childEnv = await prepareEnvironment(config, env, deps, redactor, log);
     log.info(`executing ${config.command}${config.usePath && !config.command.includes('/') ? ' (searching PATH)' : ''}`);
-    return await (deps.run ?? runCommand)({
+    return await deps.run({
       command: config.command,
       args: config.args,
       env: childEnv,

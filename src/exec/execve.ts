@@ -9,6 +9,11 @@ import type { SignalRegistry } from './signals.ts';
 
 export type ExecveFn = (file: string, args: readonly string[], env: Record<string, string>) => never;
 
+/** Node's undocumented list of the ref'd handles' owners (`process._getActiveHandles`). */
+export interface ActiveHandles {
+  _getActiveHandles?(): unknown[];
+}
+
 /** A libuv stream handle Node created for one of our file descriptors. */
 export interface StdioHandle {
   readonly fd?: number;
@@ -23,7 +28,7 @@ export interface ExecveDeps {
 }
 
 /** Signals Node sets to SIG_IGN, which an exec'd program would inherit. */
-export const NODE_IGNORED_SIGNALS = ['SIGPIPE', 'SIGXFSZ'] as const;
+const NODE_IGNORED_SIGNALS = ['SIGPIPE', 'SIGXFSZ'] as const;
 
 /** Whether process.execve can be used here: it exists, is not Windows' stub, and we are not in a worker. */
 export function execveAvailable(platform: NodeJS.Platform, execve: ExecveFn | undefined, mainThread = workerThreads.isMainThread): boolean {
@@ -42,7 +47,7 @@ export function restoreDefaultOnExec(): void {
  * - fds 0-2 blocking again (makeStdioBlocking).
  * Nothing is queued in libuv: vaultenv writes synchronously (log.ts) and never uses process.stdout.
  */
-export function prepareForExec(deps: Pick<ExecveDeps, 'signals' | 'stdioHandles'>): void {
+function prepareForExec(deps: Pick<ExecveDeps, 'signals' | 'stdioHandles'>): void {
   for (const signal of NODE_IGNORED_SIGNALS) {
     if (!deps.signals.listeners(signal).includes(restoreDefaultOnExec)) deps.signals.on(signal, restoreDefaultOnExec);
   }
@@ -54,7 +59,7 @@ export function prepareForExec(deps: Pick<ExecveDeps, 'signals' | 'stdioHandles'
  * description the exec'd program inherits; programs such as `cat` then fail with EAGAIN once the
  * pipe is full. (libuv's spawn clears it in the child by itself, so only execve needs this.)
  */
-export function makeStdioBlocking(stdioHandles: () => readonly StdioHandle[]): void {
+function makeStdioBlocking(stdioHandles: () => readonly StdioHandle[]): void {
   for (const handle of stdioHandles()) {
     if (handle.fd !== undefined && handle.fd >= 0 && handle.fd <= 2) handle.setBlocking?.(true);
   }
@@ -68,11 +73,10 @@ export function makeStdioBlocking(stdioHandles: () => readonly StdioHandle[]): v
  * stable since Node 0.x; when absent, nothing is found and nothing is changed. A TTY is not affected
  * either way: libuv reopens the terminal on a new descriptor instead of changing fds 0-2.
  */
-export function nodeStdioHandles(): readonly StdioHandle[] {
-  const lister = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles;
-  if (typeof lister !== 'function') return [];
+export function nodeStdioHandles(host: ActiveHandles): readonly StdioHandle[] {
+  if (typeof host._getActiveHandles !== 'function') return [];
   const found: StdioHandle[] = [];
-  for (const owner of lister.call(process)) {
+  for (const owner of host._getActiveHandles()) {
     const handle = (owner as { _handle?: unknown } | null)?._handle as StdioHandle | null | undefined;
     if (handle !== null && handle !== undefined && typeof handle.fd === 'number' && handle.fd >= 0 && handle.fd <= 2) found.push(handle);
   }
@@ -98,7 +102,7 @@ export function execCommand(file: string, argv: readonly string[], env: Readonly
  * Writes Node's compile cache (bin/vaultenv enables it) to disk now: execve replaces the process
  * without an exit event, so Node would never write it. Does nothing when no cache is enabled.
  */
-export function flushCompileCache(): void {
+function flushCompileCache(): void {
   nodeModule.flushCompileCache();
 }
 

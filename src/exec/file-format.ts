@@ -10,10 +10,10 @@ import path from 'node:path';
 import { CommandNotExecutableError, errorCode } from '../errors.ts';
 
 /** Bytes of a file the kernel looks at for a #! line (BINPRM_BUF_SIZE since Linux 5.1). */
-export const SHEBANG_BUFFER_SIZE = 256;
+const SHEBANG_BUFFER_SIZE = 256;
 
 /** Nesting of #! interpreters the kernel allows before ELOOP (BINPRM_MAX_RECURSION). */
-export const MAX_INTERPRETER_DEPTH = 4;
+const MAX_INTERPRETER_DEPTH = 4;
 
 export interface FileStat {
   isFile(): boolean;

@@ -5,7 +5,7 @@
 import { EnvironmentError } from '../errors.ts';
 
 /** Linux MAX_ARG_STRLEN: one argument or one `NAME=value`, counting its NUL (32 pages of 4 KiB). */
-export const MAX_ARG_STRLEN = 128 * 1024;
+const MAX_ARG_STRLEN = 128 * 1024;
 
 /**
  * The execve budget for argv + envp we assume: Linux allows a quarter of the stack rlimit, which
@@ -13,16 +13,16 @@ export const MAX_ARG_STRLEN = 128 * 1024;
  * every start for a case that almost never matters; with `ulimit -s unlimited` Linux allows up to
  * 6 MiB, which we then refuse a little early.
  */
-export const ASSUMED_ARG_MAX = 2 * 1024 * 1024;
+const ASSUMED_ARG_MAX = 2 * 1024 * 1024;
 
 /** Room for what the kernel adds on the same stack: the file name, and for a #! script the interpreter, its argument and the script path. */
-export const ARG_MAX_MARGIN = 4 * 1024;
+const ARG_MAX_MARGIN = 4 * 1024;
 
 /** Each argv/envp string also costs a pointer on the new stack (64-bit). */
-export const POINTER_SIZE = 8;
+const POINTER_SIZE = 8;
 
 /**
- * Throws EnvironmentError (exit 7) when execve would refuse `argv`/`env`: a NUL byte anywhere, an
+ * Throws EnvironmentError when execve would refuse `argv`/`env`: a NUL byte anywhere, an
  * empty variable name or one containing `=`, one string longer than MAX_ARG_STRLEN, or all of them
  * together over ASSUMED_ARG_MAX - ARG_MAX_MARGIN.
  */

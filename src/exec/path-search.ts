@@ -1,7 +1,7 @@
 // Finds the file to run for CMD the way vaultenv's execvpe did: like a shell, PATH is searched for a
 // name without a slash (vaultenv's own PATH, not the child's), and a path is taken from the working
-// directory. The file found must pass file-format.ts's checks; what would fail is thrown as the 127
-// or 126 a shell reports, before anything runs.
+// directory. The file found must pass file-format.ts's checks; what would fail is thrown as the
+// not-found or not-executable error a shell reports, before anything runs.
 
 import path from 'node:path';
 import { CommandNotFoundError } from '../errors.ts';
@@ -11,7 +11,7 @@ import { checkFormat, nodeExecFs, notExecutable, probeFile, type ExecFs } from '
  * PATH when vaultenv's own PATH is unset: musl's execvp default, because vaultenv's release binaries
  * are static musl builds (glibc would use "/bin:/usr/bin").
  */
-export const DEFAULT_SEARCH_PATH = '/usr/local/bin:/bin:/usr/bin';
+const DEFAULT_SEARCH_PATH = '/usr/local/bin:/bin:/usr/bin';
 
 export interface ResolveOptions {
   usePath: boolean;
@@ -21,8 +21,8 @@ export interface ResolveOptions {
 }
 
 /**
- * Returns the absolute path of the file to execute for `command`, or throws CommandNotFoundError
- * (127) / CommandNotExecutableError (126) before anything runs. argv[0] stays `command` (the
+ * Returns the absolute path of the file to execute for `command`, or throws CommandNotFoundError /
+ * CommandNotExecutableError before anything runs. argv[0] stays `command` (the
  * caller's business); only the file is resolved.
  */
 export function resolveCommand(command: string, options: ResolveOptions, fs: ExecFs = nodeExecFs): string {

@@ -5,8 +5,9 @@
 import childProcess from 'node:child_process';
 import tty from 'node:tty';
 import workerThreads from 'node:worker_threads';
+import type { ExecMode } from '../config/types.ts';
 import { ConfigError } from '../errors.ts';
-import { execCommand, execveAvailable, nodeStdioHandles } from './execve.ts';
+import { execCommand, execveAvailable, nodeStdioHandles, type ActiveHandles } from './execve.ts';
 import type { ExecveFn, StdioHandle } from './execve.ts';
 import { checkExecLimits } from './limits.ts';
 import { nodeExecFs, type ExecFs } from './file-format.ts';
@@ -29,7 +30,7 @@ export interface ExecRequest {
   searchPath: string | undefined;
   cwd: string;
   /** auto = execve when available, else spawn. */
-  mode: 'auto' | 'execve' | 'spawn';
+  mode: ExecMode;
 }
 
 /** Every effect of the stage, injectable so unit tests never replace or signal the test process. */
@@ -51,38 +52,42 @@ export interface ExecDeps {
   chdir: (directory: string) => void;
 }
 
-export function nodeExecDeps(): ExecDeps {
+/** What the stage uses of Node's `process` object; cli/entry.ts hands in the real one. */
+export type ExecHost = Pick<NodeJS.Process, 'platform' | 'execve' | 'kill' | 'pid' | 'cwd' | 'chdir'> & SignalRegistry & ActiveHandles;
+
+/** The real effects, on `host`. */
+export function nodeExecDeps(host: ExecHost): ExecDeps {
+  const { execve } = host;
   return {
-    platform: process.platform,
+    platform: host.platform,
     execve:
-      typeof process.execve === 'function'
+      typeof execve === 'function'
         ? (file, args, env) => {
-            process.execve?.(file, args, env);
+            execve.call(host, file, args, env);
             throw new Error('process.execve returned');
           }
         : undefined,
     isMainThread: workerThreads.isMainThread,
     spawn: (file, args, options) => childProcess.spawn(file, [...args], options),
-    kill: (pid, signal) => process.kill(pid, signal),
-    pid: process.pid,
-    signals: process,
+    kill: (pid, signal) => host.kill(pid, signal),
+    pid: host.pid,
+    signals: host,
     fs: nodeExecFs,
     isatty: (fd) => tty.isatty(fd),
-    stdioHandles: nodeStdioHandles,
+    stdioHandles: () => nodeStdioHandles(host),
     setTimeout: (callback, ms) => setTimeout(callback, ms),
-    cwd: () => process.cwd(),
-    chdir: (directory) => process.chdir(directory),
+    cwd: () => host.cwd(),
+    chdir: (directory) => host.chdir(directory),
   };
 }
 
 /**
  * Runs the command. With execve it never returns. With spawn it resolves with the status vaultenv
  * must exit with: the child's exit code, or 128+n after re-raising the child's signal failed.
- * Throws CommandNotFoundError (127), CommandNotExecutableError (126), EnvironmentError (7) or
+ * Throws CommandNotFoundError, CommandNotExecutableError, EnvironmentError or
  * ConfigError (execve forced where unavailable) before anything is executed.
  */
-export async function runCommand(request: ExecRequest, deps: Partial<ExecDeps> = {}): Promise<number> {
-  const d: ExecDeps = { ...nodeExecDeps(), ...deps };
+export async function runCommand(request: ExecRequest, d: ExecDeps): Promise<number> {
   const file = resolveCommand(request.command, { usePath: request.usePath, searchPath: request.searchPath, cwd: request.cwd }, d.fs);
   const argv = [request.command, ...request.args];
   checkExecLimits(file, argv, request.env);

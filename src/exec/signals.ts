@@ -22,6 +22,6 @@ export function inspectorGuard(): void {
  * Idempotent. The listener is left in place for the life of the process; the spawn fallback adds
  * its relay listener next to it and removes it only to die by a SIGUSR1 that killed the child.
  */
-export function guardInspectorSignal(registry: SignalRegistry = process): void {
+export function guardInspectorSignal(registry: SignalRegistry): void {
   if (!registry.listeners('SIGUSR1').includes(inspectorGuard)) registry.on('SIGUSR1', inspectorGuard);
 }

@@ -38,7 +38,7 @@ export interface SpawnDeps {
 }
 
 /** Signals relayed to the child: the ones supervisors and terminals use to stop or poke a program. */
-export const RELAYED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+const RELAYED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 /**
  * Signals a terminal sends to its whole foreground process group (Ctrl-C, Ctrl-\, hangup). The child
@@ -46,19 +46,19 @@ export const RELAYED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 
  * deliver them twice. Caveat of the simple isatty(0) test: in a background job (`vaultenv cmd &`)
  * with a terminal on stdin, a `kill -INT` aimed at vaultenv alone does not reach the child.
  */
-export const TERMINAL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGQUIT', 'SIGHUP']);
+const TERMINAL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGQUIT', 'SIGHUP']);
 
 /**
  * Signals whose default action dumps core. Re-raising one of them on ourselves would write a core
  * file of vaultenv, whose memory holds the Vault token and the secrets; we exit with 128+n instead
  * (what a shell reports for such a death anyway).
  */
-export const CORE_DUMP_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set([
+const CORE_DUMP_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set([
   'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGIOT', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGXCPU', 'SIGXFSZ', 'SIGSYS',
 ]);
 
 /** How long we wait to die by the re-raised signal before exiting with 128+n (PID 1 ignores self-signals). */
-export const SELF_SIGNAL_GRACE_MS = 200;
+const SELF_SIGNAL_GRACE_MS = 200;
 
 /**
  * Spawns `file` with argv[0] = `argv0`, relays signals, and resolves with the status vaultenv must

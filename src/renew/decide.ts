@@ -35,6 +35,11 @@ export function decide(lookup: TokenLookup, fraction: number): Decision {
   return lookup.ttl <= fraction * lookup.creationTtl + EPSILON ? 'renew' : 'wait';
 }
 
+/** The TTL in whole seconds at or below which a token is renewed. */
+export function renewalThreshold(lookup: TokenLookup, fraction: number): number {
+  return Math.floor(fraction * lookup.creationTtl + EPSILON);
+}
+
 /** Milliseconds until a token decided 'wait' falls to the renewal threshold (at least 0). */
 export function msUntilRenewalDue(lookup: TokenLookup, fraction: number): number {
   return Math.max(0, Math.floor((lookup.ttl - fraction * lookup.creationTtl) * 1000));

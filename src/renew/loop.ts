@@ -12,7 +12,7 @@ import type { RenewConfig } from '../config/types.ts';
 import { VaultFailure, describeFailure, describeVaultErrors, isRetryable, unavailableError } from '../vault/failure.ts';
 import type { VaultHttp } from '../vault/http.ts';
 import { backoffDelayMs, realClock, type RetryClock } from '../vault/retry.ts';
-import { decide, describeToken, msUntilRenewalDue, parseLookupAnswer, parseRenewAnswer, type TokenLookup } from './decide.ts';
+import { decide, describeToken, msUntilRenewalDue, parseLookupAnswer, parseRenewAnswer, renewalThreshold, type TokenLookup } from './decide.ts';
 
 /** The retry clock (an interruptible sleep and a random source) plus the time of day. */
 export interface RenewClock extends RetryClock {
@@ -39,8 +39,8 @@ export interface RenewLoopConfig extends Pick<RenewConfig, 'renewFraction' | 're
   once: boolean;
 }
 
-export const LOOKUP_SELF_PATH = '/v1/auth/token/lookup-self';
-export const RENEW_SELF_PATH = '/v1/auth/token/renew-self';
+const LOOKUP_SELF_PATH = '/v1/auth/token/lookup-self';
+const RENEW_SELF_PATH = '/v1/auth/token/renew-self';
 
 /** A token about to reach its renewal threshold is checked again then, but not more often than this. */
 const MIN_CHECK_DELAY_MS = 250;
@@ -183,7 +183,7 @@ async function cycle(config: RenewLoopConfig, deps: RenewDeps, state: LoopState)
       });
 
     case 'wait':
-      if (!announced(state.token)) log.info(`token (${name}): ttl ${lookup.ttl}s of ${lookup.creationTtl}s, renewing at ${threshold(effective, config)}s or less${every}`);
+      if (!announced(state.token)) log.info(`token (${name}): ttl ${lookup.ttl}s of ${lookup.creationTtl}s, renewing at ${renewalThreshold(effective, config.renewFraction)}s or less${every}`);
       state.token = afterAnnouncement(state.token);
       if (config.once) return 'done';
       // A token whose TTL would cross the threshold before the next check is checked when it does.
@@ -295,9 +295,6 @@ function gaveUp(transient: Transient, retries: number): VaultUnavailableError {
   });
 }
 
-function threshold(lookup: TokenLookup, config: RenewLoopConfig): number {
-  return Math.floor(config.renewFraction * lookup.creationTtl + 1e-9);
-}
 
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))}s`;

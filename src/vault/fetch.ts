@@ -5,6 +5,7 @@
 // partial environment.
 
 import { AuthError, SecretMissingError, type VaultenvError } from '../errors.ts';
+import type { KvVersionSetting } from '../config/types.ts';
 import type { SecretRef } from '../secrets-file/secret-ref.ts';
 import { VaultFailure, describeVaultErrors, unavailableError } from './failure.ts';
 import type { VaultHttp } from './http.ts';
@@ -12,7 +13,7 @@ import { mountLookupPath, normalizeMount, parseMountAnswer, parseSecretAnswer, s
 import { withRetries, type RetryClock, type RetryPolicy } from './retry.ts';
 
 export interface FetchOptions {
-  kvVersion: 'auto' | '1' | '2';
+  kvVersion: KvVersionSetting;
   /** 0 means no limit. */
   concurrency: number;
   retry: RetryPolicy;

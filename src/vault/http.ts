@@ -4,9 +4,9 @@
 // reported as VaultFailure built from status codes and error codes, never from Node's error objects
 // (which can carry request headers). https is loaded only when TLS is used: it costs start-up time.
 
-import type * as NodeHttp from 'node:http';
-import type * as NodeHttps from 'node:https';
-import type { Agent as HttpAgent, IncomingMessage, RequestOptions } from 'node:http';
+// Default imports only: the bundle loads node:http and node:https on first use (scripts/bundle-options.mjs).
+import http, { type Agent as HttpAgent, type IncomingMessage, type RequestOptions } from 'node:http';
+import https from 'node:https';
 import { errorCode } from '../errors.ts';
 import { VaultFailure, failureForStatus } from './failure.ts';
 import { vaultErrorStrings } from './kv.ts';
@@ -53,11 +53,10 @@ export interface VaultHttp {
 
 export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   const maxSockets = options.maxSockets === 0 ? Infinity : options.maxSockets;
-  let http: Pick<typeof NodeHttp, 'request'>;
+  let client: Pick<typeof http, 'request'>;
   let agent: HttpAgent;
   if (options.tls) {
-    const https = loadBuiltin<typeof NodeHttps>('node:https');
-    http = https;
+    client = https;
     agent = new https.Agent({
       keepAlive: true,
       maxSockets,
@@ -67,9 +66,8 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
       ...(options.serverName !== undefined ? { servername: options.serverName } : {}),
     });
   } else {
-    const plain = loadBuiltin<typeof NodeHttp>('node:http');
-    http = plain;
-    agent = new plain.Agent({ keepAlive: true, maxSockets });
+    client = http;
+    agent = new http.Agent({ keepAlive: true, maxSockets });
   }
   const origin = { host: options.host, port: options.port };
   let requestsSent = 0;
@@ -94,9 +92,9 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
         timeout: options.timeoutMs,
         ...(signal ? { signal } : {}),
       };
-      let request: NodeHttp.ClientRequest;
+      let request: http.ClientRequest;
       try {
-        request = http.request(requestOptions, onResponse);
+        request = client.request(requestOptions, onResponse);
       } catch (error) {
         // Node checks the headers before connecting and throws (ERR_INVALID_CHAR for a line break in
         // the token or namespace). Its message names the header, but the failure is built from the
@@ -216,12 +214,4 @@ function describeTlsError(code: string): string {
   if (/WRONG_VERSION_NUMBER/.test(code)) return `the TLS handshake failed; is the server plain HTTP? (${code})`;
   if (/ERR_SSL/.test(code)) return `the TLS handshake failed (${code})`;
   return `TLS error (${code})`;
-}
-
-/**
- * A built-in module, loaded when first needed. Not `await import('node:http')`: the ESM facade of
- * node:http reads every export, and its lazy WebSocket getters load undici (about 20 ms at start).
- */
-function loadBuiltin<T>(name: string): T {
-  return process.getBuiltinModule(name) as T;
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CommandNotExecutableError, CommandNotFoundError, VaultenvError } from '../../../src/errors.ts';
-import { DEFAULT_SEARCH_PATH, resolveCommand, type ResolveOptions } from '../../../src/exec/path-search.ts';
+import { resolveCommand, type ResolveOptions } from '../../../src/exec/path-search.ts';
+
+/** musl's execvp default PATH. */
+const DEFAULT_SEARCH_PATH = '/usr/local/bin:/bin:/usr/bin';
 import { elf64, FakeFs } from '../../fixtures/exec/fake-fs.ts';
 
 const BIN = { type: 'file', executable: true, content: elf64() } as const;

@@ -36,7 +36,7 @@ function setup(overrides: Partial<ExecDeps> = {}) {
     events.push(`execve ${file}`);
     throw new Replaced(file, args, env);
   };
-  const deps: Partial<ExecDeps> = {
+  const deps: ExecDeps = {
     platform: 'linux',
     execve,
     isMainThread: true,
@@ -175,28 +175,16 @@ describe('execveAvailable', () => {
 });
 
 describe('nodeStdioHandles', () => {
-  type Lister = { _getActiveHandles?: () => unknown[] };
-  const holder = process as unknown as Lister;
-
-  function withActiveHandles(lister: Lister['_getActiveHandles'], run: () => void): void {
-    const original = holder._getActiveHandles;
-    holder._getActiveHandles = lister;
-    try {
-      run();
-    } finally {
-      holder._getActiveHandles = original;
-    }
-  }
 
   it('picks the libuv handles on fds 0-2 from the active handles, without touching process.stdout', () => {
     const stdout = { fd: 1, setBlocking: () => 0 };
     const stdin = { fd: 0, setBlocking: () => 0 };
     const owners = [{ _handle: stdout }, { _handle: { fd: 9 } }, { _handle: null }, null, {}, { _handle: stdin }, { _handle: { fd: -1 } }];
-    withActiveHandles(() => owners, () => expect(nodeStdioHandles()).toEqual([stdout, stdin]));
+    expect(nodeStdioHandles({ _getActiveHandles: () => owners })).toEqual([stdout, stdin]);
   });
 
   it('finds nothing when Node no longer offers the lookup', () => {
-    withActiveHandles(undefined, () => expect(nodeStdioHandles()).toEqual([]));
+    expect(nodeStdioHandles({})).toEqual([]);
   });
 });
 

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CommandNotExecutableError, CommandNotFoundError, EnvironmentError } from '../../../src/errors.ts';
 import { inspectorGuard } from '../../../src/exec/signals.ts';
-import { RELAYED_SIGNALS, SELF_SIGNAL_GRACE_MS, spawnAndRelay } from '../../../src/exec/spawn.ts';
+import { spawnAndRelay } from '../../../src/exec/spawn.ts';
+
+/** The signals the spawn fallback passes on to the child. */
+const RELAYED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+/** How long vaultenv waits to die by the child's signal before it exits with 128+n. */
+const SELF_SIGNAL_GRACE_MS = 200;
 import type { SpawnDeps } from '../../../src/exec/spawn.ts';
 import { errnoError, FakeChild, fakeSpawn, FakeSignals, FakeTimers } from '../../fixtures/exec/fakes.ts';
 

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { ConfigError, VaultenvError, renderError } from '../../../src/errors.ts';
-import { LOOKUP_SELF_PATH, RENEW_SELF_PATH, runRenewer, type RenewClock, type RenewDeps, type RenewLoopConfig } from '../../../src/renew/loop.ts';
+import { runRenewer, type RenewClock, type RenewDeps, type RenewLoopConfig } from '../../../src/renew/loop.ts';
 import { VaultFailure, failureForStatus } from '../../../src/vault/failure.ts';
 import type { VaultHttp, VaultResponse } from '../../../src/vault/http.ts';
 
@@ -109,6 +109,9 @@ async function outcome(config: RenewLoopConfig, deps: RenewDeps & { log: { error
     return error.exitCode;
   }
 }
+
+const LOOKUP_SELF_PATH = '/v1/auth/token/lookup-self';
+const RENEW_SELF_PATH = '/v1/auth/token/renew-self';
 
 const LOOP: RenewLoopConfig = { intervalMs: 500, renewFraction: 0.5, once: false, retryBaseDelayMs: 100, retryAttempts: 3 };
 const ONCE: RenewLoopConfig = { ...LOOP, once: true };
