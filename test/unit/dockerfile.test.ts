@@ -224,8 +224,8 @@ function dockerfileProblems(text: string, artifact: string, npmScripts: Record<s
     const runs = build.instructions.filter((instruction) => instruction.keyword === 'RUN');
     const buildRun = runs.findIndex((run) => runsBuildScript(run.args, npmScripts));
     if (buildRun === -1) problems.push(`the build stage (FROM ${build.base}) has no RUN of ${BUILD_SCRIPT} (directly or through npm run)`);
-    const install = runs.findIndex((run) => /\bnpm\s+(?:ci|install|i)\b/.test(run.args));
-    if (install === -1 || (buildRun !== -1 && install > buildRun)) problems.push('the build stage does not install the dependencies (npm install) before building');
+    const install = runs.findIndex((run) => /\bnpm\s+(?:ci|clean-install)\b/.test(run.args));
+    if (install === -1 || (buildRun !== -1 && install > buildRun)) problems.push('the build stage does not install the dependencies from the lock file (npm ci) before building');
     if (!/^(?:docker\.io\/)?(?:library\/)?node:24(?:[.-]|$)/.test(build.base)) problems.push(`the build stage is FROM ${build.base}, not node:24`);
     if (build.platform !== undefined && build.platform !== 'linux/amd64') problems.push(`the build stage runs on ${build.platform}: its Node makes no ${ARTIFACT_NAME}`);
     if (final.platform !== build.platform) problems.push(`the final stage's platform (${final.platform ?? 'the host'}) is not the build stage's (${build.platform ?? 'the host'})`);
@@ -358,7 +358,9 @@ describe('Dockerfile', () => {
   const breaks: { what: string; from: RegExp; to: string; problem: RegExp }[] = [
     { what: 'the build step removed', from: /^RUN npm run build$/m, to: 'RUN true', problem: /has no RUN of scripts\/build\.mjs/ },
     { what: 'a build through another npm script', from: /^RUN npm run build$/m, to: 'RUN npm run lint', problem: /has no RUN of scripts\/build\.mjs/ },
-    { what: 'no dependency install', from: /^RUN npm install.*$/m, to: 'RUN true', problem: /does not install the dependencies/ },
+    { what: 'no dependency install', from: /^RUN npm ci\b.*$/m, to: 'RUN true', problem: /does not install the dependencies/ },
+    { what: 'npm install instead of npm ci', from: /^RUN npm ci\b/m, to: 'RUN npm install', problem: /does not install the dependencies from the lock file \(npm ci\)/ },
+    { what: 'the install after the build', from: /^(RUN npm ci\b.*)\n([^]*?)^(RUN npm run build)$/m, to: '$2$3\n$1', problem: /does not install the dependencies/ },
     { what: 'another artifact copied', from: /\/src\/dist\/vaultenv-linux-x64/, to: '/src/dist/vaultenv.cjs', problem: /not the build's \/src\/dist\/vaultenv-linux-x64/ },
     { what: 'a copy from an unknown stage', from: /--from=build/, to: '--from=builder', problem: /names no stage/ },
     { what: 'the executable installed elsewhere', from: /^(COPY --from=build .*) \/usr\/local\/bin\/vaultenv$/m, to: '$1 /vaultenv', problem: /copies 0 files to \/usr\/local\/bin\/vaultenv/ },
