@@ -2,7 +2,8 @@
 // README cannot drift from --help. `node scripts/options-table.mjs` prints the Markdown table;
 // `--write` replaces the block between the markers in README.md; `--check` exits 1 when README's block
 // differs from what the table generates (test/unit/readme.test.ts runs the same functions).
-// It imports the .ts table directly, which needs Node 24: run it through `bash scripts/with-tools.sh node …`.
+// It imports the .ts table directly, which needs a Node that strips types (the project's Node 26): run
+// it through `bash scripts/with-tools.sh node …`.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
