@@ -6,7 +6,7 @@ import childProcess from 'node:child_process';
 import tty from 'node:tty';
 import workerThreads from 'node:worker_threads';
 import { ConfigError } from '../errors.ts';
-import { execCommand, execveAvailable, nodeStdioHandles } from './execve.ts';
+import { execCommand, execveAvailable, muteExecveWarning, nodeStdioHandles } from './execve.ts';
 import type { ExecveFn, StdioHandle } from './execve.ts';
 import { checkExecLimits } from './limits.ts';
 import { nodeResolveFs, resolveCommand } from './resolve.ts';
@@ -57,6 +57,7 @@ export function nodeExecDeps(): ExecDeps {
     execve:
       typeof process.execve === 'function'
         ? (file, args, env) => {
+            muteExecveWarning(process);
             process.execve?.(file, args, env);
             throw new Error('process.execve returned');
           }
