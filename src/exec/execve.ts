@@ -27,6 +27,33 @@ export interface ExecveDeps {
   stdioHandles: () => readonly StdioHandle[];
 }
 
+type WarningListener = (warning: unknown, ...rest: unknown[]) => void;
+/** The 'warning' listeners muteExecveWarning put in place (so that a second call wraps none twice). */
+const filteredListeners = new WeakSet<WarningListener>();
+
+/**
+ * Makes the 'warning' listeners (Node's own printer among them) skip process.execve's
+ * ExperimentalWarning, and only it. Node emits that warning on the next tick: never seen when the
+ * exec succeeds, but where a failed execve throws (Node 26; 22.15–24 abort instead) it would follow
+ * vaultenv's own one-line error on stderr. Call it right before process.execve.
+ */
+export function muteExecveWarning(emitter: NodeJS.EventEmitter): void {
+  for (const listener of emitter.listeners('warning') as WarningListener[]) {
+    if (filteredListeners.has(listener)) continue;
+    const filtered: WarningListener = (warning, ...rest) => {
+      if (!isExecveWarning(warning)) Reflect.apply(listener, emitter, [warning, ...rest]);
+    };
+    filteredListeners.add(filtered);
+    emitter.removeListener('warning', listener);
+    emitter.on('warning', filtered);
+  }
+}
+
+/** Node's "process.execve is an experimental feature…" warning. */
+function isExecveWarning(warning: unknown): boolean {
+  return warning instanceof Error && warning.name === 'ExperimentalWarning' && warning.message.startsWith('process.execve ');
+}
+
 /** Signals Node sets to SIG_IGN, which an exec'd program would inherit. */
 const NODE_IGNORED_SIGNALS = ['SIGPIPE', 'SIGXFSZ'] as const;
 

@@ -7,7 +7,7 @@ import tty from 'node:tty';
 import workerThreads from 'node:worker_threads';
 import type { ExecMode } from '../config/types.ts';
 import { ConfigError } from '../errors.ts';
-import { execCommand, execveAvailable, nodeStdioHandles, type ActiveHandles } from './execve.ts';
+import { execCommand, execveAvailable, muteExecveWarning, nodeStdioHandles, type ActiveHandles } from './execve.ts';
 import type { ExecveFn, StdioHandle } from './execve.ts';
 import { checkExecLimits } from './limits.ts';
 import { nodeExecFs, type ExecFs } from './file-format.ts';
@@ -53,7 +53,7 @@ export interface ExecDeps {
 }
 
 /** What the stage uses of Node's `process` object; cli/entry.ts hands in the real one. */
-export type ExecHost = Pick<NodeJS.Process, 'platform' | 'execve' | 'kill' | 'pid' | 'cwd' | 'chdir'> & SignalRegistry & ActiveHandles;
+export type ExecHost = Pick<NodeJS.Process, 'platform' | 'execve' | 'kill' | 'pid' | 'cwd' | 'chdir'> & SignalRegistry & NodeJS.EventEmitter & ActiveHandles;
 
 /** The real effects, on `host`. */
 export function nodeExecDeps(host: ExecHost): ExecDeps {
@@ -63,6 +63,7 @@ export function nodeExecDeps(host: ExecHost): ExecDeps {
     execve:
       typeof execve === 'function'
         ? (file, args, env) => {
+            muteExecveWarning(host);
             execve.call(host, file, args, env);
             throw new Error('process.execve returned');
           }

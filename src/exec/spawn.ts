@@ -74,7 +74,15 @@ export function spawnAndRelay(
   deps: SpawnDeps,
 ): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    const child = deps.spawn(file, args, { stdio: 'inherit', env: { ...env }, argv0, cwd });
+    let child: ChildLike;
+    try {
+      child = deps.spawn(file, args, { stdio: 'inherit', env: { ...env }, argv0, cwd });
+    } catch (error) {
+      // Node reports only some errnos (ENOENT, EACCES, EAGAIN, EMFILE, ENFILE) by an 'error' event and
+      // throws the others at once: ETXTBSY for a file open for writing, for one.
+      reject(execFailure(argv0, error));
+      return;
+    }
     if (child.pid === undefined) {
       // Spawn failures are reported by an 'error' event, never by 'exit'.
       child.once('error', (error) => reject(execFailure(argv0, error)));

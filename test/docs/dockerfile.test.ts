@@ -1,5 +1,6 @@
 // The Dockerfile is checked against the build it packages, since no Docker engine runs here: its build
-// stage must run the build CI runs (scripts/build.mjs), its final stage must copy exactly the single
+// stage must install with npm ci and run the build CI runs (scripts/build.mjs) on the Node the tests
+// run (scripts/setup.sh's NODE_PACKAGE_VERSION), its final stage must copy exactly the single
 // executable that build writes, run as a non-root user and have vaultenv as its exec-form entrypoint,
 // and nothing of Node's toolchain may reach the final image. examples/docker/Dockerfile.logstash is
 // checked the same way. Each check is a function returning problems, and each is shown to fail on a
@@ -20,6 +21,8 @@ const INSTALLED = '/usr/local/bin/vaultenv';
 const BUILD_SCRIPT = 'scripts/build.mjs';
 /** The scripts that may define the executable's path: the build, and the SEA step it calls. */
 const BUILD_SCRIPTS = [BUILD_SCRIPT, 'scripts/build-sea.mjs'];
+/** The Node the project builds and tests with (scripts/setup.sh), so the one the image's build stage must use. */
+const NODE_VERSION = /^NODE_PACKAGE_VERSION="([0-9]+\.[0-9]+\.[0-9]+)"$/m.exec(read('scripts/setup.sh'))?.[1] ?? 'unknown';
 
 // --- a small Dockerfile parser ---
 
@@ -224,9 +227,11 @@ function dockerfileProblems(text: string, artifact: string, npmScripts: Record<s
     const runs = build.instructions.filter((instruction) => instruction.keyword === 'RUN');
     const buildRun = runs.findIndex((run) => runsBuildScript(run.args, npmScripts));
     if (buildRun === -1) problems.push(`the build stage (FROM ${build.base}) has no RUN of ${BUILD_SCRIPT} (directly or through npm run)`);
-    const install = runs.findIndex((run) => /\bnpm\s+(?:ci|install|i)\b/.test(run.args));
-    if (install === -1 || (buildRun !== -1 && install > buildRun)) problems.push('the build stage does not install the dependencies (npm install) before building');
-    if (!/^(?:docker\.io\/)?(?:library\/)?node:24(?:[.-]|$)/.test(build.base)) problems.push(`the build stage is FROM ${build.base}, not node:24`);
+    const install = runs.findIndex((run) => /\bnpm\s+(?:ci|clean-install)\b/.test(run.args));
+    if (install === -1 || (buildRun !== -1 && install > buildRun)) problems.push('the build stage does not install the dependencies from the lock file (npm ci) before building');
+    if (!new RegExp(`^(?:docker\\.io/)?(?:library/)?node:${NODE_VERSION.replaceAll('.', '\\.')}(?:-|$)`).test(build.base)) {
+      problems.push(`the build stage is FROM ${build.base}, not node:${NODE_VERSION} (scripts/setup.sh's NODE_PACKAGE_VERSION, the Node the tests run)`);
+    }
     if (build.platform !== undefined && build.platform !== 'linux/amd64') problems.push(`the build stage runs on ${build.platform}: its Node makes no ${ARTIFACT_NAME}`);
     if (final.platform !== build.platform) problems.push(`the final stage's platform (${final.platform ?? 'the host'}) is not the build stage's (${build.platform ?? 'the host'})`);
     if (build.instructions.some((instruction) => /\bVAULTENV_BUILD_SEA[= ]+["']?0\b/.test(instruction.args))) problems.push('the build stage sets VAULTENV_BUILD_SEA=0, which skips the executable');
@@ -357,15 +362,19 @@ describe('Dockerfile', () => {
   const breaks: { what: string; from: RegExp; to: string; problem: RegExp }[] = [
     { what: 'the build step removed', from: /^RUN npm run build$/m, to: 'RUN true', problem: /has no RUN of scripts\/build\.mjs/ },
     { what: 'a build through another npm script', from: /^RUN npm run build$/m, to: 'RUN npm run lint', problem: /has no RUN of scripts\/build\.mjs/ },
-    { what: 'no dependency install', from: /^RUN npm install.*$/m, to: 'RUN true', problem: /does not install the dependencies/ },
+    { what: 'no dependency install', from: /^RUN npm ci\b.*$/m, to: 'RUN true', problem: /does not install the dependencies/ },
+    { what: 'npm install instead of npm ci', from: /^RUN npm ci\b/m, to: 'RUN npm install', problem: /does not install the dependencies from the lock file \(npm ci\)/ },
+    { what: 'the install after the build', from: /^(RUN npm ci\b.*)\n([^]*?)^(RUN npm run build)$/m, to: '$2$3\n$1', problem: /does not install the dependencies/ },
     { what: 'another artifact copied', from: /\/src\/dist\/vaultenv-linux-x64/, to: '/src/dist/vaultenv.cjs', problem: /not the build's \/src\/dist\/vaultenv-linux-x64/ },
     { what: 'a copy from an unknown stage', from: /--from=build/, to: '--from=builder', problem: /names no stage/ },
     { what: 'the executable installed elsewhere', from: /^(COPY --from=build .*) \/usr\/local\/bin\/vaultenv$/m, to: '$1 /vaultenv', problem: /copies 0 files to \/usr\/local\/bin\/vaultenv/ },
     { what: 'node_modules copied', from: /^USER /m, to: 'COPY --from=build /src/node_modules /opt/node_modules\nUSER ', problem: /copies \/src\/node_modules/ },
     { what: 'the Node binary copied', from: /^USER /m, to: 'COPY --from=build /usr/local/bin/node /usr/local/bin/node\nUSER ', problem: /copies \/usr\/local\/bin\/node/ },
     { what: 'the whole context copied', from: /^USER /m, to: 'COPY . /app\nUSER ', problem: /copies \./ },
-    { what: 'a Node base image', from: /^FROM (.*)debian:bookworm-slim$/m, to: 'FROM $1node:24-slim', problem: /an image with Node and npm/ },
-    { what: 'the build stage on another Node', from: /^FROM (.*)node:24-bookworm AS build$/m, to: 'FROM $1node:20 AS build', problem: /not node:24/ },
+    { what: 'a Node base image', from: /^FROM (.*)debian:bookworm-slim$/m, to: 'FROM $1node:26-slim', problem: /an image with Node and npm/ },
+    { what: 'the build stage on another Node', from: /^FROM (.*)node:\S+ AS build$/m, to: 'FROM $1node:24-bookworm AS build', problem: /is FROM node:24-bookworm, not node:\d+\.\d+\.\d+ \(scripts\/setup\.sh/ },
+    { what: 'the build stage on a floating Node 26', from: /^FROM (.*)node:\S+ AS build$/m, to: 'FROM $1node:26-bookworm AS build', problem: /is FROM node:26-bookworm, not node:/ },
+    { what: 'the build stage on another Node 26', from: /^FROM (.*)node:\S+ AS build$/m, to: 'FROM $1node:26.1.0-bookworm AS build', problem: /is FROM node:26\.1\.0-bookworm, not node:/ },
     { what: 'an arm64 build', from: /^FROM --platform=linux\/amd64 node:/m, to: 'FROM --platform=linux/arm64 node:', problem: /runs on linux\/arm64/ },
     { what: 'stages on different platforms', from: /^FROM --platform=linux\/amd64 debian:/m, to: 'FROM debian:', problem: /final stage's platform \(the host\)/ },
     { what: 'the executable skipped', from: /^RUN npm run build$/m, to: 'ENV VAULTENV_BUILD_SEA=0\nRUN npm run build', problem: /skips the executable/ },

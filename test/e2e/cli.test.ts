@@ -4,7 +4,7 @@
 // test/integration/wrapper.test.ts).
 
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,23 @@ describe('exit codes', () => {
     expect(result.code).toBe(code);
     expectNoLeak(result, [FAKE_TOKEN]);
     if (code !== 42) expect(result.stderr).toMatch(/^vaultenv: [^\n]+\n$/);
+  });
+
+  // What no pre-check sees: execve(2) refuses a file that is open for writing (ETXTBSY). There Node
+  // 22.15-24 abort the process (exit 134, maybe a core dump with the secrets in it); Node 26, which the
+  // bundle's tests and the single executable run on, throws, and vaultenv reports it on one line.
+  it.each(['auto', 'spawn'])('126, not an abort: a command the kernel refuses after the checks (busy: open for writing), --exec-mode %s', async (mode) => {
+    const busy = join(dir, `busy-${mode}.sh`);
+    writeFileSync(busy, '#!/bin/sh\necho ran\n', { mode: 0o755 });
+    const writer = openSync(busy, 'r+');
+    try {
+      const result = await runCli(['--exec-mode', mode, '--secrets-file', empty, '--', busy], { env: env(), cwd: dir });
+      expect(result).toMatchObject({ code: 126, signal: null, stdout: '' });
+      expect(result.stderr).toMatch(/^vaultenv: command is not executable \([^\n]*busy-\w+\.sh\)\. [^\n]*ETXTBSY[^\n]*\n$/);
+      expectNoLeak(result, [FAKE_TOKEN]);
+    } finally {
+      closeSync(writer);
+    }
   });
 
   it('7: an environment entry too large for execve (from a variable in ./.env)', async () => {

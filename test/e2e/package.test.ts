@@ -14,7 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'vaultenv-package-'));
 const project = join(dir, 'project');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// Node 24 first on PATH (vitest runs under scripts/with-tools.sh); a private npm cache and HOME;
+// Node 26 first on PATH (vitest runs under scripts/with-tools.sh); a private npm cache and HOME;
 // offline, so any attempt to fetch a dependency fails the install instead of quietly succeeding.
 const env = {
   PATH: process.env.PATH ?? '/usr/bin:/bin',

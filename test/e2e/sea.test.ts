@@ -29,6 +29,48 @@ const env = (extra: Record<string, string> = {}) => ({ PATH: '/usr/bin:/bin', HO
 const run = (args: string[], extra: Record<string, string> = {}) =>
   spawnSync(SEA, args, { cwd: dir, env: env(extra), encoding: 'utf8', timeout: 30_000 });
 
+/**
+ * The system libraries the executable may link, each with the Debian/Ubuntu package that has it:
+ * glibc's own, GCC's C++ runtime (the official Node binary links libstdc++ dynamically), and, since
+ * Node 26, libatomic.
+ */
+const PACKAGE_OF: Record<string, string | undefined> = {
+  'linux-vdso': 'the kernel',
+  'ld-linux-x86-64': 'libc6',
+  'ld-linux-aarch64': 'libc6',
+  libc: 'libc6',
+  libm: 'libc6',
+  libdl: 'libc6',
+  libpthread: 'libc6',
+  librt: 'libc6',
+  libgcc_s: 'libgcc-s1',
+  'libstdc++': 'libstdc++6',
+  libatomic: 'libatomic1',
+};
+/** What every Debian and Ubuntu image has (apt needs them), the slim ones included; libatomic1 is not among them. */
+const IN_EVERY_IMAGE = new Set(['the kernel', 'libc6', 'libgcc-s1', 'libstdc++6']);
+
+let linked: string[] | undefined;
+/** The libraries `ldd` lists for the executable, by name (libc, libstdc++, ...). */
+function linkedLibraries(): string[] {
+  linked ??= execFileSync('ldd', [SEA], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/)[0] ?? '')
+    .filter((name) => name !== '')
+    .map((name) => name.replace(/^.*\//, '').replace(/\.so.*$/, ''));
+  return linked;
+}
+
+/** The packages that `apt-get install` names in a Dockerfile's last stage. */
+function aptInstalledInFinalStage(text: string): string[] {
+  const finalStage = text.replace(/\\\n/g, ' ').split(/^FROM\s/m).at(-1) ?? '';
+  const packages: string[] = [];
+  for (const match of finalStage.matchAll(/\bapt-get\s+install((?:\s+[^\s&;|]+)*)/g)) {
+    packages.push(...(match[1] ?? '').trim().split(/\s+/).filter((word) => word !== '' && !word.startsWith('-')));
+  }
+  return packages;
+}
+
 /** TCP ports `pid` listens on, read from /proc (its sockets' inodes against the LISTEN table). */
 function listeningPorts(pid: number): number[] {
   const inodes = new Set<string>();
@@ -158,16 +200,15 @@ describe('the single executable, alone in an empty folder', () => {
     expect(mib).toBeLessThan(160);
   });
 
-  it('links only the C and C++ runtime libraries of the system', () => {
-    const output = execFileSync('ldd', [SEA], { encoding: 'utf8' });
-    const libraries = output
-      .split('\n')
-      .map((line) => line.trim().split(/\s+/)[0] ?? '')
-      .filter((name) => name !== '')
-      .map((name) => name.replace(/^.*\//, '').replace(/\.so.*$/, ''));
-    // glibc's own libraries, plus GCC's C++ runtime: the official Node binary links libstdc++ dynamically.
-    const allowed = new Set(['linux-vdso', 'ld-linux-x86-64', 'ld-linux-aarch64', 'libc', 'libm', 'libdl', 'libpthread', 'librt', 'libgcc_s', 'libstdc++']);
-    expect(libraries.filter((name) => !allowed.has(name))).toEqual([]);
+  it('links only the C and C++ runtime libraries of the system, and libatomic', () => {
+    const libraries = linkedLibraries();
+    expect(libraries.filter((name) => PACKAGE_OF[name] === undefined)).toEqual([]);
     expect(libraries).toContain('libc');
+  });
+
+  it.each(['Dockerfile', 'examples/docker/Dockerfile.logstash'])('%s installs each library it links that slim images lack', (path) => {
+    const needed = [...new Set(linkedLibraries().map((name) => PACKAGE_OF[name] ?? name))].filter((name) => !IN_EVERY_IMAGE.has(name));
+    const installed = aptInstalledInFinalStage(readFileSync(join(ROOT, path), 'utf8'));
+    expect(needed.filter((name) => !installed.includes(name))).toEqual([]);
   });
 });

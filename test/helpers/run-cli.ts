@@ -54,7 +54,7 @@ function testHome(): string {
   return emptyHome;
 }
 
-/** The environment every CLI run starts from: PATH (with our Node 24 first) and an empty HOME, nothing else. */
+/** The environment every CLI run starts from: PATH (with our Node 26 first) and an empty HOME, nothing else. */
 export function baseEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: testHome() };
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;

@@ -19,6 +19,7 @@ const OTHER_FLAGS: Record<string, string> = {
   '--build-arg': 'docker build',
   '--rm': 'docker run',
   '--init': 'docker run',
+  '--no-install-recommends': 'apt-get install',
   '--fail': 'curl',
   '--silent': 'curl',
   '--show-error': 'curl',

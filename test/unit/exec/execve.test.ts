@@ -1,6 +1,7 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { CommandNotExecutableError, CommandNotFoundError, EnvironmentError, renderError, VaultenvError } from '../../../src/errors.ts';
-import { execFailure } from '../../../src/exec/execve.ts';
+import { execFailure, muteExecveWarning } from '../../../src/exec/execve.ts';
 
 const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: spawn failed`), { code });
 
@@ -38,5 +39,27 @@ describe('execFailure', () => {
     const odd = execFailure('my-app', 'odd');
     expect(odd).not.toBeInstanceOf(VaultenvError);
     expect(odd).toEqual(new Error('odd'));
+  });
+});
+
+describe('muteExecveWarning', () => {
+  const warning = (name: string, message: string): Error => Object.assign(new Error(message), { name });
+  const execveWarning = warning('ExperimentalWarning', 'process.execve is an experimental feature and might change at any time');
+
+  it("keeps process.execve's ExperimentalWarning, and only it, from every 'warning' listener", () => {
+    const emitter = new EventEmitter();
+    const printed: string[] = [];
+    const other: unknown[] = [];
+    emitter.on('warning', (w: Error) => printed.push(w.message));
+    emitter.on('warning', (w: Error, extra: unknown) => other.push([w.name, extra]));
+    muteExecveWarning(emitter);
+    muteExecveWarning(emitter); // a second call wraps nothing twice
+    expect(emitter.listenerCount('warning')).toBe(2);
+    emitter.emit('warning', execveWarning);
+    expect([printed, other]).toEqual([[], []]);
+    const others = [warning('ExperimentalWarning', 'SQLite is an experimental feature'), warning('DeprecationWarning', 'process.execve is old'), warning('Warning', 'x')];
+    for (const w of others) emitter.emit('warning', w, 'extra');
+    expect(printed).toEqual(['SQLite is an experimental feature', 'process.execve is old', 'x']);
+    expect(other).toEqual([['ExperimentalWarning', 'extra'], ['DeprecationWarning', 'extra'], ['Warning', 'extra']]);
   });
 });

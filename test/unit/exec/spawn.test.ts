@@ -107,6 +107,30 @@ describe('spawnAndRelay', () => {
   });
 
   it.each([
+    ['ETXTBSY', CommandNotExecutableError, 126],
+    ['E2BIG', EnvironmentError, 7],
+  ] as const)('turns a spawn that throws %s at once into %s', async (code, type, exitCode) => {
+    const signals = new FakeSignals();
+    const deps: SpawnDeps = {
+      spawn: () => {
+        throw errnoError(code);
+      },
+      kill: () => undefined,
+      pid: OWN_PID,
+      signals,
+      isatty: () => false,
+      setTimeout: () => undefined,
+    };
+    const error = await spawnAndRelay('/usr/bin/app', 'app', [], {}, '/work', deps).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(type);
+    expect((error as InstanceType<typeof type>).exitCode).toBe(exitCode);
+    expect(signals.count('SIGTERM')).toBe(0);
+  });
+
+  it.each([
     ['ENOENT', CommandNotFoundError, 127, 'command not found'],
     ['EACCES', CommandNotExecutableError, 126, 'command is not executable'],
     ['ENOEXEC', CommandNotExecutableError, 126, 'command is not executable'],
