@@ -18,7 +18,6 @@ export function bundleOptions(outfile) {
     target: 'node22.12',
     minify: true,
     legalComments: 'none',
-    alias: { debug: fileURLToPath(new URL('./stubs/debug.cjs', import.meta.url)) },
     plugins: [wrapEntryForCommonJs, builtinsFromProcess],
     logLevel: 'warning',
   };

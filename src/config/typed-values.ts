@@ -1,20 +1,13 @@
 // Turns one raw option value (from the environment, a config file or a flag) into its typed value, by
-// the option's kind in options.ts, with vaultenv's strict rules. This is the only importer of
-// dotenv-parse-variables: it sees only values that already passed the strict checks, and only
-// booleans and integers (never addresses, tokens, paths, lists or fractions), and its output's type is
-// checked. (Not with zod: zod checks what vaultenv reads from outside, Vault's answers and token files,
-// and is loaded only when a run talks to Vault; initialising it costs ~1.2 ms of a ~25 ms start.)
+// the option's kind in options.ts, with vaultenv's strict rules: `true`/`false` only, digits only,
+// bounds, enum words, a header-safe token. No library does this: dotenv-parse-variables' rules are
+// looser (any case of TRUE, `0x10`, `1e3` and ` 12 ` as numbers, a comma making a list), and a
+// value that passed these checks leaves nothing for it to decide (README, Dependencies). Not zod
+// either: zod checks what vaultenv reads from outside (Vault's answers and token files) and is
+// loaded only when a run talks to Vault; building a schema here would cost every start.
 
-import debug from 'debug';
-import parseVariables from 'dotenv-parse-variables';
 import { ConfigError } from '../errors.ts';
 import type { OptionRow } from './options.ts';
-
-// dotenv-parse-variables logs every key and value it parses (tokens included, were one passed) when
-// DEBUG names it: switch its `debug` off. `disable()` calls `save('')`, which would delete DEBUG from
-// process.env (and so from the child's environment): make `save` a no-op first.
-debug.save = () => {};
-debug.disable();
 
 export type TypedValue = string | number | boolean | string[];
 
@@ -38,9 +31,6 @@ const NOT_HEADER = /[^\x21-\x7e]/;
 const NOT_WORD = /[\s\p{Cc}]/u;
 const HEADER_HINT = 'It may hold printable ASCII characters only, no spaces or control characters: check for a stray newline or space';
 const WORD_HINT = 'It may not contain spaces or control characters: check for a stray newline or space';
-const CONVERT_OPTIONS = { assignToProcessEnv: false, overrideProcessEnv: false } as const;
-const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
-const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
 export function parseOptionValue(row: OptionRow, raw: string, origin: ValueOrigin): TypedValue {
   switch (row.kind) {
@@ -64,7 +54,7 @@ export function parseOptionValue(row: OptionRow, raw: string, origin: ValueOrigi
     }
     case 'boolean':
       if (raw !== 'true' && raw !== 'false') throw invalid(origin, BOOLEAN_HINT);
-      return convert(raw, isBoolean, origin, BOOLEAN_HINT);
+      return raw === 'true';
     case 'integer':
       return parseInteger(row, raw, origin);
     case 'fraction': {
@@ -81,25 +71,17 @@ export function parseOptionValue(row: OptionRow, raw: string, origin: ValueOrigi
  * `1`/`0`, giving the negation (VAULT_SKIP_VERIFY=true means validate-certs false).
  */
 export function parseNegatedBoolean(raw: string, origin: ValueOrigin): boolean {
-  const word = raw === '1' ? 'true' : raw === '0' ? 'false' : raw;
-  if (word !== 'true' && word !== 'false') throw invalid(origin, NEGATED_HINT);
-  return !convert(word, isBoolean, origin, NEGATED_HINT);
+  if (raw === 'true' || raw === '1') return false;
+  if (raw === 'false' || raw === '0') return true;
+  throw invalid(origin, NEGATED_HINT);
 }
 
 function parseInteger(row: OptionRow, raw: string, origin: ValueOrigin): number {
   const min = row.min ?? 0;
   const range = row.max === undefined ? `${min} or more` : `from ${min} to ${row.max}`;
   const hint = `Expected a whole number ${range}, written with the digits 0-9 only`;
-  if (!DIGITS.test(raw)) throw invalid(origin, hint);
-  const value = convert(raw, isCount, origin, hint);
-  if (value < min || (row.max !== undefined && value > row.max)) throw invalid(origin, hint);
-  return value;
-}
-
-/** dotenv-parse-variables on one value that passed the strict checks, then a check of its output's type. */
-function convert<T>(raw: string, isExpected: (value: unknown) => value is T, origin: ValueOrigin, hint: string): T {
-  const { value } = parseVariables({ value: raw }, CONVERT_OPTIONS);
-  if (!isExpected(value)) throw invalid(origin, hint);
+  const value = DIGITS.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || (row.max !== undefined && value > row.max)) throw invalid(origin, hint);
   return value;
 }
 

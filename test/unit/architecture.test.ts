@@ -25,7 +25,6 @@ const LEAVES = new Set(['errors.ts', 'log.ts', 'redact.ts']);
 /** Packages (and built-ins) that only one file may import. */
 const ADAPTERS: Record<string, string> = {
   commander: 'cli/help.ts',
-  'dotenv-parse-variables': 'config/typed-values.ts',
   'zod/mini': 'vault/answers.ts',
   'node:http': 'vault/http.ts',
   'node:https': 'vault/http.ts',

@@ -1,4 +1,3 @@
-import debug from 'debug';
 import { describe, expect, it } from 'vitest';
 import { optionRow, type OptionId } from '../../../src/config/options.ts';
 import { parseNegatedBoolean, parseOptionValue } from '../../../src/config/typed-values.ts';
@@ -160,15 +159,11 @@ describe('parseOptionValue', () => {
     expect(`${error.message} ${error.input} ${error.hint}`).not.toContain('distinctive');
   });
 
-  it('never writes process.env (dotenv-parse-variables runs with assignToProcessEnv: false)', () => {
+  it('never writes process.env', () => {
     const before = { ...process.env };
     parse('validateCerts', 'true');
     parse('port', '8200');
     parse('retryAttempts', '3');
     expect({ ...process.env }).toEqual(before);
-  });
-
-  it("switches off dotenv-parse-variables' debug logging", () => {
-    expect(debug.enabled('dotenv-parse-variables')).toBe(false);
   });
 });
