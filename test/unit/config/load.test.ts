@@ -295,7 +295,11 @@ describe('loadConfig: the credential rule (flags > environment > ./.env > user f
     const error = await loadError(setup);
     expect(error.message).toBe(message);
     expect(error.input).toBe(input.replace('LOCAL', files.local).replace('SYSTEM', files.system));
-    expect(error.hint).toBeDefined();
+    expect(error.hint).toBe(
+      /token-file|TOKEN_FILE/.test(message)
+        ? 'Give the token or the token file, not both'
+        : 'Configure one login method per source; a higher source overrides a lower one',
+    );
   });
 
   it('a login and a token in different levels are no error', async () => {

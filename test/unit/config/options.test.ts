@@ -83,7 +83,13 @@ describe('OPTIONS', () => {
   });
 
   it('tags every row with the commands that read it', () => {
-    for (const row of OPTIONS) expect(row.commands.length, row.id).toBeGreaterThan(0);
+    expect(optionsFor('run').map((row) => row.id)).toEqual([
+      'host', 'port', 'addr', 'tls', 'validateCerts', 'caCert', 'caPath', 'clientCert', 'clientKey', 'tlsServerName',
+      'namespace', 'token', 'tokenFile', 'kubernetesRole', 'kubernetesJwtFile', 'githubToken', 'approleRoleId',
+      'approleSecretIdFile', 'approleSecretIdWrapped', 'jwtRole', 'jwtFile', 'jwtEnv', 'authBackend', 'exportToken',
+      'secretsFiles', 'command', 'args', 'inheritEnv', 'inheritEnvBlacklist', 'retryBaseDelayMs', 'retryAttempts',
+      'logLevel', 'usePath', 'maxConcurrentRequests', 'duplicateVariableBehavior', 'kvVersion', 'requestTimeoutMs', 'execMode',
+    ]);
     expect(optionsFor('renew').map((row) => row.id)).toEqual([
       'host', 'port', 'addr', 'tls', 'validateCerts', 'caCert', 'caPath', 'clientCert', 'clientKey', 'tlsServerName',
       'namespace', 'token', 'tokenFile', 'retryBaseDelayMs', 'retryAttempts', 'logLevel', 'requestTimeoutMs',
@@ -110,19 +116,20 @@ describe('OPTIONS', () => {
 });
 
 describe('values no source accepts', () => {
-  it.each<{ env: Record<string, string>; message: string }>([
-    { env: { VAULT_PORT: '0' }, message: 'invalid value for environment variable VAULT_PORT' },
-    { env: { VAULT_HOST: '' }, message: 'invalid value for environment variable VAULT_HOST' },
-    { env: {}, message: 'no secrets file given' },
-    { env: { VAULTENV_LOG_LEVEL: 'debug' }, message: 'invalid value for environment variable VAULTENV_LOG_LEVEL' },
+  const whole = (range: string): string => `Expected a whole number ${range}, written with the digits 0-9 only`;
+  it.each<{ env: Record<string, string>; message: string; hint: string }>([
+    { env: { VAULT_PORT: '0' }, message: 'invalid value for environment variable VAULT_PORT', hint: whole('from 1 to 65535') },
+    { env: { VAULT_HOST: '' }, message: 'invalid value for environment variable VAULT_HOST', hint: 'It may not be empty' },
+    { env: {}, message: 'no secrets file given', hint: 'pass --secrets-file FILE or set VAULTENV_SECRETS_FILE' },
+    { env: { VAULTENV_LOG_LEVEL: 'debug' }, message: 'invalid value for environment variable VAULTENV_LOG_LEVEL', hint: 'Expected one of: error, info' },
     // Longer than a Node timer can wait: it would fire at once.
-    { env: { VAULTENV_REQUEST_TIMEOUT: '2147483648' }, message: 'invalid value for environment variable VAULTENV_REQUEST_TIMEOUT' },
-    { env: { VAULTENV_RETRY_BASE_DELAY: '2147483648' }, message: 'invalid value for environment variable VAULTENV_RETRY_BASE_DELAY' },
-  ])('$message', ({ env, message }) => {
+    { env: { VAULTENV_REQUEST_TIMEOUT: '2147483648' }, message: 'invalid value for environment variable VAULTENV_REQUEST_TIMEOUT', hint: whole('from 1 to 2147483647') },
+    { env: { VAULTENV_RETRY_BASE_DELAY: '2147483648' }, message: 'invalid value for environment variable VAULTENV_RETRY_BASE_DELAY', hint: whole('from 0 to 2147483647') },
+  ])('$message', ({ env, message, hint }) => {
     const error = thrown(() => loadRun(env, false));
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toBe(message);
-    expect((error as ConfigError).hint).toBeTruthy();
+    expect((error as ConfigError).hint).toBe(hint);
   });
 
   it('an empty TLS server name counts as not set', () => {

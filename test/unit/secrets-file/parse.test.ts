@@ -19,6 +19,7 @@ interface ExpectedError {
   line: number;
   column: number;
   message: string;
+  hint: string;
 }
 
 function fixtureNames(kind: 'valid' | 'invalid'): string[] {
@@ -41,7 +42,7 @@ describe('valid fixtures', () => {
   const names = fixtureNames('valid');
 
   it('exist', () => {
-    expect(names.length).toBeGreaterThan(30);
+    expect(names).toHaveLength(40);
   });
 
   it.each(names)('%s parses to its JSON', (name) => {
@@ -58,17 +59,17 @@ describe('invalid fixtures', () => {
   const names = fixtureNames('invalid');
 
   it('exist', () => {
-    expect(names.length).toBeGreaterThan(30);
+    expect(names).toHaveLength(44);
   });
 
   it.each(names)('%s fails at its line and column', (name) => {
     const { text, expected } = readFixture('invalid', name);
-    const { line, column, message } = expected as ExpectedError;
+    const { line, column, message, hint } = expected as ExpectedError;
     const error = parseError(text, `${name}.secrets`);
     expect(error.input).toBe(`${name}.secrets:${line}:${column}`);
     expect(error.message).toContain(message);
     expect(error.message).toMatch(/^secrets file: /);
-    expect(error.hint).toBeTruthy();
+    expect(error.hint).toBe(hint);
     expect(error.context).toHaveLength(2);
     expect(error.context[0]).toMatch(new RegExp(`^  ${line} \\| `));
     expect(error.context[1]).toMatch(/^ +\| [ \t]*\^$/);

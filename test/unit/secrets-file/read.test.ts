@@ -63,7 +63,7 @@ describe('readSecretsFiles', () => {
     const error = readError(['sub']);
     expect(error.message).toBe('secrets file is a directory');
     expect(error.input).toBe('sub');
-    expect(error.hint).toBeTruthy();
+    expect(error.hint).toBe('Pass the path of a file to --secrets-file');
   });
 
   it('reports a file it may not read', async () => {
