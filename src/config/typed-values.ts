@@ -25,7 +25,7 @@ const FRACTION_HINT = 'Expected a decimal number greater than 0 and at most 1, s
 const BOOLEAN_HINT = 'Expected true or false (lowercase)';
 const NEGATED_HINT = 'Expected true, false, 1 or 0';
 const WHITESPACE = /\s+/;
-/** Anything but printable ASCII without the space (what a token or namespace header may hold). */
+/** A character a token or namespace header may not hold: anything but printable ASCII without the space. */
 const NOT_HEADER = /[^\x21-\x7e]/;
 /** Whitespace or a control character. */
 const NOT_WORD = /[\s\p{Cc}]/u;

@@ -33,8 +33,9 @@ const BOM = '\uFEFF';
 const SYNTAX_HINT = 'A secret line is path#key or NAME=path#key';
 
 /**
- * Haskell's `isSpace` without `\n`: ASCII space, \t \v \f \r, and the Unicode space separators (Zs),
- * which include the no-break space. Not JS `\s`: that also matches U+FEFF and U+2028/U+2029.
+ * Haskell's `isSpace`: ASCII space, \t \n \v \f \r (a line holds no `\n`), and the Unicode space
+ * separators (Zs), which include the no-break space. Not JS `\s`: that also matches U+FEFF and
+ * U+2028/U+2029.
  */
 function isWhitespace(char: string): boolean {
   const cp = char.codePointAt(0) ?? 0;

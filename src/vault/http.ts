@@ -39,7 +39,8 @@ export interface VaultResponse {
 const MAX_REDIRECTS = 5;
 const MAX_BODY_BYTES = 32 * 1024 * 1024; // a KV secret is at most a few MB; anything larger is not Vault
 
-// Node error codes that mean "we never got an answer", as opposed to a certificate problem.
+// Node and OpenSSL error codes of a certificate or TLS handshake problem (not retried), as opposed to
+// a connection that never got an answer (refused, reset, timed out: retried).
 const TLS_ERROR_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|SSL_/;
 
 export interface VaultHttp {
