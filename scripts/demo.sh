@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `npm run demo`: the article's example end to end on this machine. Sets up (Node 26 and bao in
-# .tools/, scripts/setup.sh), builds, starts a local OpenBao dev server, stores
-# secret/elasticsearch/production {username, password}, and runs vaultenv with the article's secrets
-# file around a command that prints each variable's name and value length.
+# `npm run demo` (README.md, section "Quick start"): a Logstash pipeline's Elasticsearch credentials
+# from Vault, end to end on this machine. Sets up (Node 26 and bao in .tools/, scripts/setup.sh),
+# builds, starts a local OpenBao dev server, stores secret/elasticsearch/production {username,
+# password}, and runs vaultenv with a secrets file naming both keys around a command that prints
+# each variable's name and value length.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

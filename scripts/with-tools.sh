@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with the project's tools first on PATH: Node 26 (.tools/node, which scripts/setup.sh
 # always installs), bao, and node_modules/.bin. Everything the project runs goes through here, so the
-# machine's own node (Node 20 here) is never used by accident. Where there is no .tools/node (the
+# machine's own node, whatever its version, is never used by accident. Where there is no .tools/node (the
 # Dockerfile's build stage, a node:26 image) the node on PATH is used.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

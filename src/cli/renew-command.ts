@@ -1,5 +1,6 @@
-// `vaultenv renew`: the token-renewer sidecar of the article's pod. Wires the renew loop
-// (renew/loop.ts) to the connection (connect.ts), the real clock and SIGTERM/SIGINT.
+// `vaultenv renew`: the token-renewer sidecar, a container beside the program's that keeps alive the
+// token of a shared token file (one that kubernetes-vault's init container writes, say). Wires the
+// renew loop (renew/loop.ts) to the connection (connect.ts), the real clock and SIGTERM/SIGINT.
 
 import { prepareAuth } from '../auth/prepare.ts';
 import type { RenewConfig } from '../config/types.ts';
@@ -25,7 +26,8 @@ export async function runRenewCommand(config: RenewConfig, deps: RenewCommandDep
     const loop = { intervalMs: renewIntervalSeconds * 1000, once: renewOnce, renewFraction, retryBaseDelayMs, retryAttempts };
     await runRenewer(loop, {
       client,
-      // Re-read every cycle, so a token file replaced by the init container is picked up.
+      // Re-read every cycle, so a token file replaced by whoever writes it (kubernetes-vault's init
+      // container, a Vault Agent) is picked up.
       readToken: async () => {
         const again = await prepareAuth(config.auth, { env: deps.env, wellKnownTokenFiles: deps.wellKnownTokenFiles });
         // The login options are run-only (config/options.ts), so renew's auth is none, a token or a

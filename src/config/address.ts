@@ -1,5 +1,5 @@
 // Vault addresses (`VAULT_ADDR`, `BAO_ADDR`, `--addr`, or a URL given as the host), handled per source
-// as vaultenv does (compat §1.5): split into host, port and TLS; reject a missing or unknown scheme, a
+// as vaultenv 0.19 handles them: split into host, port and TLS; reject a missing or unknown scheme, a
 // missing host and a path; and reject host, port or TLS settings of the same source that disagree.
 // Pure: no I/O. Messages name the setting, never its value (an address may carry user:password@).
 

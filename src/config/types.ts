@@ -10,11 +10,12 @@ export type KvVersionSetting = OptionValue<'kvVersion'>;
 export type ExecMode = OptionValue<'execMode'>;
 
 /**
- * The credential vaultenv authenticates with, picked by one rule (config/load.ts, README "Credentials"):
- * the highest level that configures one wins (flags > environment > ./.env > user file > /etc file);
- * within a level a login method beats a plain token; two logins, or two tokens, in one level are an
- * error. `none` means nothing is configured: auth/ then looks for the well-known token files
- * (/var/run/secrets/boostport.com/vault-token, then ~/.vault-token) and otherwise sends no token.
+ * The credential vaultenv authenticates with, picked by one rule (config/load.ts; README.md, section
+ * "Options", paragraph "Credentials"): the highest level that configures one wins (flags >
+ * environment > ./.env > user file > /etc file); within a level a login method beats a plain token;
+ * two logins, or two tokens, in one level are an error. `none` means nothing is configured: auth/
+ * then looks for the well-known token files (/var/run/secrets/boostport.com/vault-token, then
+ * ~/.vault-token) and otherwise sends no token.
  */
 export type AuthSetting =
   | { method: 'none' }

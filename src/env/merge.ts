@@ -1,7 +1,7 @@
 // Builds the child's environment from the secrets and the parent's environment, the way vaultenv
-// 0.19 does (compat §4): secrets first, then the inherited environment (process environment, then
-// config-file variables), the blacklist applied to all of them, then the duplicate rule. Pure: the
-// caller passes the process environment in and gets a fresh object out.
+// 0.19 does: secrets first, then the inherited environment (process environment, then config-file
+// variables), the blacklist applied to all of them, then the duplicate rule. Pure: the caller passes
+// the process environment in and gets a fresh object out.
 
 import { EnvironmentError } from '../errors.ts';
 import type { DuplicateVariableBehavior } from '../config/types.ts';

@@ -1,6 +1,7 @@
 // Replaces vaultenv with the command through process.execve (Node 22.15+, not Windows): same PID,
-// no supervision, like vaultenv's executeFile. Before the call it undoes the state Node would leave
-// to the program (shared/docs/node-runtime.md): ignored SIGPIPE/SIGXFSZ and non-blocking stdio.
+// no supervision, like vaultenv 0.19's executeFile. Before the call it undoes the state Node would
+// leave to the program: ignored SIGPIPE/SIGXFSZ and non-blocking stdio (below, and
+// docs/architecture.md, section "The exec stage").
 
 import nodeModule from 'node:module';
 import workerThreads from 'node:worker_threads';

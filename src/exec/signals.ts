@@ -1,7 +1,8 @@
 // Signal dispositions vaultenv owns: the SIGUSR1 guard against Node's inspector, and the small
 // registry interface (process.on/off) the exec stage takes so unit tests can inject their own.
 // Without a JS listener, SIGUSR1 makes Node open the inspector on 127.0.0.1:9229, inside a process
-// that holds the Vault token and the secrets (shared/docs/node-runtime.md).
+// that holds the Vault token and the secrets: anyone who can connect to that port could run code in
+// it and read them.
 
 export type SignalListener = (signal: NodeJS.Signals) => void;
 

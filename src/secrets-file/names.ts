@@ -1,6 +1,6 @@
-// The environment variable name vaultenv derives for a secret line without `NAME=`
-// (vaultenv src/SecretsFile.hs L164-223): `MOUNT_PATH_KEY` in a version 2 file, `PATH_KEY` in a
-// version 1 file, `/` and `-` turned into `_`, upper-cased per code point, everything else kept.
+// The environment variable name vaultenv derives for a secret line without `NAME=`, exactly as
+// vaultenv 0.19 derives it: `MOUNT_PATH_KEY` in a version 2 file, `PATH_KEY` in a version 1 file,
+// `/` and `-` turned into `_`, upper-cased per code point, everything else kept.
 
 /**
  * Lower-case letters whose full upper-case form (what JS `toUpperCase` gives) is two code points but

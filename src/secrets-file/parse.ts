@@ -1,7 +1,8 @@
 // Parses a secrets file (text → SecretRef[]), pure. The grammar is vaultenv 0.19's version 1 and
-// version 2 format (vaultenv src/SecretsFile.hs; shared/docs/vaultenv-compat.md §2.2), read by a small
-// line-oriented scanner. The first problem throws a SecretsFileError with `file:line:col`, a hint, and the
-// offending line with a caret under the column.
+// version 2 format (README.md, section "The secrets file"), read by a small line-oriented scanner.
+// The first problem throws a SecretsFileError with `file:line:col`, a hint, and the offending line
+// with a caret under the column. The file is long because every way a line can be wrong gets its own
+// message and hint at its own column, and the grammar stays in one place.
 //
 // Deliberate differences from vaultenv (a file vaultenv read to its end without a BOM parses to the
 // same refs here):

@@ -1,10 +1,10 @@
-// The Dockerfile is checked against the build it packages, since no Docker engine runs here: its build
-// stage must install with npm ci and run the build CI runs (scripts/build.mjs) on the Node the tests
-// run (scripts/setup.sh's NODE_PACKAGE_VERSION), its final stage must copy exactly the single
-// executable that build writes, run as a non-root user and have vaultenv as its exec-form entrypoint,
-// and nothing of Node's toolchain may reach the final image. examples/docker/Dockerfile.logstash is
-// checked the same way. Each check is a function returning problems, and each is shown to fail on a
-// broken copy of the file.
+// The Dockerfile is checked against the build it packages, since the tests run without a Docker
+// engine: its build stage must install with npm ci and run the build CI runs (scripts/build.mjs) on
+// the Node the tests run (scripts/setup.sh's NODE_PACKAGE_VERSION), its final stage must copy exactly
+// the single executable that build writes, run as a non-root user and have vaultenv as its exec-form
+// entrypoint, and nothing of Node's toolchain may reach the final image.
+// examples/docker/Dockerfile.logstash is checked the same way. Each check is a function returning
+// problems, and each is shown to fail on a broken copy of the file.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';

@@ -1,4 +1,5 @@
-// `vaultenv renew`, the built CLI, as the article's sidecar runs it: a token file shared with the app,
+// `vaultenv renew`, the built CLI, as a token-renewer sidecar runs it in a pod whose init container
+// (kubernetes-vault) writes the token file into a shared volume: a token file shared with the app,
 // re-read every cycle. The renew loop itself is covered in depth by test/integration/renew.test.ts;
 // this proves the command wiring: token file, interval, SIGTERM, --once, exit codes, no token in output.
 

@@ -1,7 +1,8 @@
-// The article's pod, as a whole run: vaultenv reads the kubernetes-vault token file itself (no jq, no
-// token in argv), takes the address from its vaultAddr and the CA from the ca.crt beside it; an
-// Agent sink file works the same way; a malformed file fails clearly. Also: a login's token reaches
-// the program only with --export-token. The built CLI against a real OpenBao server.
+// The app container of a pod whose init container (kubernetes-vault) writes the token file into a
+// shared emptyDir, as a whole run: vaultenv reads that token file itself (no jq, no token in argv),
+// takes the address from its vaultAddr and the CA from the ca.crt beside it; an Agent sink file works
+// the same way; a malformed file fails clearly. Also: a login's token reaches the program only with
+// --export-token. The built CLI against a real OpenBao server.
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
