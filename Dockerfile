@@ -23,13 +23,13 @@ RUN npm run build
 # debian:bookworm-slim, not distroless/cc-debian12. The executable is the Node binary with the
 # bundle injected, so it needs what `ldd` lists for it: glibc (2.28 or newer), libstdc++, libgcc_s,
 # libatomic, libm, libdl, libpthread. bookworm-slim has all but libatomic (apt needs libstdc++6 and
-# libgcc-s1), and bookworm is the release the build stage's Node comes from. libatomic.so.1 is new
-# with Node 26 (its official Linux binaries link it); bookworm-slim lacks it, so libatomic1 is
-# installed. bookworm-slim also has /bin/sh and cp, which distroless
-# lacks: a Kubernetes init container copies vaultenv out of this image into a shared volume with cp
-# (examples/kubernetes). Node carries its own CA certificates, so no ca-certificates package is
-# needed. Images that copy the executable in need the same: glibc 2.28+ (Debian 10+, Ubuntu 20.04+,
-# RHEL 8+) and libatomic.so.1 (Debian and Ubuntu: libatomic1; RHEL: libatomic), x86-64, not Alpine.
+# libgcc-s1), and bookworm is the release the build stage's Node comes from. Node 26's official
+# Linux binaries link libatomic.so.1, which bookworm-slim lacks, so libatomic1 is installed.
+# bookworm-slim also has /bin/sh and cp, which distroless lacks: a Kubernetes init container copies
+# vaultenv out of this image into a shared volume with cp (examples/kubernetes). Node carries its own
+# CA certificates, so no ca-certificates package is needed. Images that copy the executable in need
+# the same: glibc 2.28+ (Debian 10+, Ubuntu 20.04+, RHEL 8+) and libatomic.so.1 (Debian and Ubuntu:
+# libatomic1; RHEL: libatomic), x86-64, not Alpine.
 FROM --platform=linux/amd64 debian:bookworm-slim
 RUN apt-get update \
   && apt-get install -y --no-install-recommends libatomic1 \

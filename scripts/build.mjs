@@ -7,7 +7,7 @@ import { bundleOptions } from './bundle-options.mjs';
 import { buildSea } from './build-sea.mjs';
 
 const BUNDLE = 'dist/vaultenv.cjs';
-rmSync('dist/vaultenv.mjs', { force: true }); // the ESM bundle of earlier versions
+rmSync('dist/vaultenv.mjs', { force: true }); // dist/ holds only what this build writes: a stale ESM bundle (not built here) goes
 await build(bundleOptions(BUNDLE));
 
 if (process.env.VAULTENV_BUILD_SEA !== '0') await buildSea({ bundle: BUNDLE });

@@ -1,5 +1,5 @@
-// Logging for `--log-level info`: progress lines on stderr (vaultenv wrote them to stdout, where they
-// mixed with the child's output). Writes are synchronous on fd 2: nothing is queued in libuv when
+// Logging for `--log-level info`: progress lines on stderr (vaultenv 0.19 writes them to stdout, where
+// they mix with the child's output). Writes are synchronous on fd 2: nothing is queued in libuv when
 // execve replaces the process, and process.stderr is never touched (touching it would leave the fd
 // non-blocking for the program we exec, which then fails with EAGAIN on a full pipe).
 

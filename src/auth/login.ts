@@ -1,8 +1,8 @@
 // vaultenv's login methods: Kubernetes (a service-account JWT), GitHub (a personal access token),
 // AppRole (a role ID and a secret ID from a file, possibly response-wrapped) and JWT (a signed JWT
 // from a file or a variable). Each is a POST to /v1/auth/<mount>/login that answers a client token.
-// A refused login is an AuthError answered once; vaultenv retried it nine times and called it an
-// "Internal Vault error". Messages carry Vault's error strings, never a credential or a request body.
+// A refused login is an AuthError answered once (vaultenv 0.19 retries it nine times and calls it an
+// "Internal Vault error"). Messages carry Vault's error strings, never a credential or a request body.
 
 import fsp from 'node:fs/promises';
 import { AuthError } from '../errors.ts';

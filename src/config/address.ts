@@ -38,7 +38,7 @@ export function parseAddress(text: string, origin: ValueOrigin): AddressParts {
   const path = rest.slice(authorityEnd, firstIndexOf(rest, '?#'));
   if (path !== '' && path !== '/') throw fail('The address must not have a path after the host');
 
-  // Like vaultenv, user information (user:password@) is ignored.
+  // As in vaultenv 0.19, user information (user:password@) is ignored.
   const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
   let host: string;
   let portText: string;
@@ -71,8 +71,8 @@ function firstIndexOf(text: string, characters: string): number {
 const isUrl = (host: string | undefined): host is string => host !== undefined && host.includes('://');
 
 /**
- * Replaces a source's address (and a host given as a URL, an improvement on vaultenv) by the host, port
- * and TLS it implies. Host, port or TLS set in the same source must agree with it.
+ * Replaces a source's address (and a host given as a URL, which vaultenv 0.19 takes as a host name) by
+ * the host, port and TLS it implies. Host, port or TLS set in the same source must agree with it.
  */
 export function resolveAddress(source: Source): Source {
   const { addr, ...values } = source.values;

@@ -2,9 +2,9 @@
 // same partial shape (sources.ts), resolve addresses per source (address.ts), merge per field by one
 // precedence — defaults < /etc/vaultenv.conf < user config < ./.env < environment < flags — pick the
 // credential by level (pickAuth), and build `Config` (run) or `RenewConfig` (renew), with the table's
-// defaults (options.ts settle) for what no source sets. Every value was checked by its source's parser (sources.ts,
-// typed-values.ts, address.ts), so the build only fills in. Reads no process state: everything comes
-// in the inputs.
+// defaults (options.ts settle) for what no source sets. Every value is checked by its source's parser
+// (sources.ts, typed-values.ts, address.ts) before the merge, so the build only fills in. Reads no
+// process state: everything comes in the inputs.
 
 import { isAbsolute, join } from 'node:path';
 import { ConfigError } from '../errors.ts';
@@ -197,9 +197,10 @@ function checkLevel(source: Source): void {
 }
 
 /**
- * The credential (README "Credentials"): the highest level that configures any login or token
- * decides; within it a login method wins over a token. vaultenv merged with `max`, so any token beat
- * a role given as a flag and the lexicographically larger token won. Levels were checked (checkLevel).
+ * The credential (README.md, section "Options", paragraph "Credentials"): the highest level that
+ * configures any login or token decides; within it a login method wins over a token. vaultenv 0.19
+ * merges with `max` instead, so any token beats a role given as a flag and the lexicographically
+ * larger token wins. Each level has passed its own checks (checkLevel) before this.
  */
 function pickAuth(sources: readonly Source[], merged: OptionValues): AuthSetting {
   for (const source of [...sources].reverse()) {

@@ -153,7 +153,7 @@ function parseKeyedSource(shape: KeyedSourceShape): Source {
       if (raw === undefined || isUnset(row, raw) || (negated && raw === '')) continue;
       const origin = shape.origin(name);
       const value = negated ? parseNegatedBoolean(raw, origin) : parseOptionValue(row, raw, origin);
-      // A trimmed value (a token of only whitespace) can be empty only now.
+      // A value that trimming empties (a token of only whitespace) is empty only once parsed.
       if (isUnset(row, value)) continue;
       set.push({ name, value });
     }
@@ -178,7 +178,7 @@ function parseKeyedSource(shape: KeyedSourceShape): Source {
   return { label: shape.label, values, origins };
 }
 
-/** An empty value of a row marked `emptyIsUnset` counts as not set (vaultenv would send an empty X-Vault-Token header). */
+/** An empty value of a row marked `emptyIsUnset` counts as not set (vaultenv 0.19 sends an empty X-Vault-Token header). */
 function isUnset(row: OptionRow, value: TypedValue): boolean {
   return row.emptyIsUnset === true && value === '';
 }

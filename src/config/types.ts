@@ -47,8 +47,8 @@ export type Config = ConnectionConfig &
     command: string;
     args: string[];
     /**
-     * Variables from the config files, passed to the child below the process environment (vaultenv
-     * does this): ./.env first, then the user config, then /etc/vaultenv.conf; a name appears once,
+     * Variables from the config files, passed to the child below the process environment (as vaultenv
+     * 0.19 does): ./.env first, then the user config, then /etc/vaultenv.conf; a name appears once,
      * from the first file that sets it.
      */
     configFileVariables: Array<[string, string]>;

@@ -30,7 +30,7 @@ export function buildChildEnvironment(inputs: EnvInputs): Record<string, string>
     const blacklist = new Set(inputs.blacklist);
     entries = [...inputs.extra, ...inputs.secrets, ...inheritedEntries(inputs)].filter((entry) => !blacklist.has(entry.name));
   } else {
-    // vaultenv ignores the blacklist without inheritance: only the secrets are there to filter.
+    // As in vaultenv 0.19, the blacklist is ignored without inheritance: only secrets are left to filter.
     entries = [...inputs.extra, ...inputs.secrets];
   }
   const kept = resolveDuplicates(entries, inputs.duplicates);
@@ -39,7 +39,7 @@ export function buildChildEnvironment(inputs: EnvInputs): Record<string, string>
   return env;
 }
 
-/** The process environment, then config-file variables whose names it does not have (vaultenv's nubBy). */
+/** The process environment, then config-file variables whose names it does not have (as vaultenv 0.19's nubBy keeps them). */
 function inheritedEntries(inputs: EnvInputs): EnvEntry[] {
   const entries: EnvEntry[] = [];
   const seen = new Set<string>();

@@ -71,7 +71,7 @@ export function restoreDefaultOnExec(): void {
 /**
  * Puts the process in the state the exec'd program should start from:
  * - SIGPIPE and SIGXFSZ caught (by a no-op) instead of ignored, so the program gets SIG_DFL
- *   (`yes | head -1` must end `yes` quietly by SIGPIPE, as after GHC's exec);
+ *   (`yes | head -1` must end `yes` quietly by SIGPIPE, as after the exec of vaultenv 0.19, a GHC program);
  * - fds 0-2 blocking again (makeStdioBlocking).
  * Nothing is queued in libuv: vaultenv writes synchronously (log.ts) and never uses process.stdout.
  */

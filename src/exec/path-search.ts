@@ -1,4 +1,4 @@
-// Finds the file to run for CMD the way vaultenv's execvpe did: like a shell, PATH is searched for a
+// Finds the file to run for CMD the way vaultenv 0.19's execvpe does: like a shell, PATH is searched for a
 // name without a slash (vaultenv's own PATH, not the child's), and a path is taken from the working
 // directory. The file found must pass file-format.ts's checks; what would fail is thrown as the
 // not-found or not-executable error a shell reports, before anything runs.
@@ -8,8 +8,8 @@ import { CommandNotFoundError } from '../errors.ts';
 import { checkFormat, nodeExecFs, notExecutable, probeFile, type ExecFs } from './file-format.ts';
 
 /**
- * PATH when vaultenv's own PATH is unset: musl's execvp default, because vaultenv's release binaries
- * are static musl builds (glibc would use "/bin:/usr/bin").
+ * PATH when vaultenv's own PATH is unset: musl's execvp default, because vaultenv 0.19's release
+ * binaries are static musl builds (glibc would use "/bin:/usr/bin").
  */
 const DEFAULT_SEARCH_PATH = '/usr/local/bin:/bin:/usr/bin';
 

@@ -4,23 +4,23 @@
 // with a caret under the column. The file is long because every way a line can be wrong gets its own
 // message and hint at its own column, and the grammar stays in one place.
 //
-// Deliberate differences from vaultenv (a file vaultenv read to its end without a BOM parses to the
-// same refs here):
-// - A line whose first non-whitespace character is `#` is a comment, anywhere in the file (vaultenv
-//   has no comments: such a line silently ended the file).
-// - Blank and whitespace-only lines are allowed anywhere, also as the first line (vaultenv read a file
+// Deliberate differences from vaultenv 0.19 (docs/compatibility.md; a file 0.19 reads to its end
+// without a BOM parses to the same refs here):
+// - A line whose first non-whitespace character is `#` is a comment, anywhere in the file (0.19 has
+//   no comments: such a line silently ends the file).
+// - Blank and whitespace-only lines are allowed anywhere, also as the first line (0.19 reads a file
 //   starting with a line of spaces as an empty file).
-// - No silent truncation: every other line must parse, in version 1 and 2 alike. vaultenv stopped
-//   without an error at a v1 line starting with `=`, and at any malformed v2 secret line, a second
-//   VERSION header or a v2 secret line before the first MOUNT; these are errors here.
-// - The last line may lack a trailing newline (vaultenv: an error in v1, the secret dropped in v2).
-// - CRLF line endings are accepted (one `\r` before `\n` is dropped; vaultenv took `\r` as trailing
+// - No silent truncation: every other line must parse, in version 1 and 2 alike. 0.19 stops without
+//   an error at a v1 line starting with `=`, and at any malformed v2 secret line, a second VERSION
+//   header or a v2 secret line before the first MOUNT; these are errors here.
+// - The last line may lack a trailing newline (0.19: an error in v1, the secret dropped in v2).
+// - CRLF line endings are accepted (one `\r` before `\n` is dropped; 0.19 takes `\r` as trailing
 //   whitespace, so only a CRLF file without a final newline differs), and a UTF-8 BOM at the start
-//   is ignored (vaultenv read it as part of the first path, or failed on a `VERSION 2` after it).
-// - `VERSION 1` is still an error, now with a hint that a version 1 file has no header.
-// Everything else vaultenv rejects stays rejected: a second `#`, `=` inside a path, whitespace before
-// `=` or `#`, a variable name starting with a digit, `MOUNT` without a name, a split header, a line
-// without `#`.
+//   is ignored (0.19 reads it as part of the first path, or fails on a `VERSION 2` after it).
+// - `VERSION 1` is an error, as in 0.19, with a hint that a version 1 file has no header.
+// Everything else 0.19 rejects is rejected here too: a second `#`, `=` inside a path, whitespace
+// before `=` or `#`, a variable name starting with a digit, `MOUNT` without a name, a split header, a
+// line without `#`.
 
 import { SecretsFileError } from '../errors.ts';
 import { deriveVariableName } from './names.ts';
@@ -49,7 +49,7 @@ function isControl(char: string): boolean {
   return /^\p{Cc}$/u.test(char);
 }
 
-/** A character of a path, key or mount name (vaultenv's path component). */
+/** A character of a path, key or mount name (a path component in vaultenv 0.19's grammar). */
 function isComponentChar(char: string): boolean {
   return char !== '#' && char !== '=' && !isWhitespace(char) && !isControl(char);
 }
@@ -260,7 +260,7 @@ function parseMountLine(line: Line, start: number): string {
 /**
  * A line that can only be meant as a MOUNT line: `MOUNT` followed by whitespace or the end, or
  * `MOUNTname` without `#` or `=`. Nothing else starting with `MOUNT` is (`MOUNTAIN/db#pw` is a
- * secret in a MOUNT block, as in vaultenv, which tries a secret line first).
+ * secret in a MOUNT block, as in vaultenv 0.19, which tries a secret line first).
  */
 function isMountLine(line: Line, start: number): boolean {
   if (!line.startsWith('MOUNT', start)) return false;

@@ -9,7 +9,7 @@ export interface SourcePosition {
 }
 
 export interface SecretRef {
-  /** The environment variable to set: the custom `NAME=` verbatim, or the name derived as vaultenv does. */
+  /** The environment variable to set: the custom `NAME=` verbatim, or the name derived as vaultenv 0.19 derives it (names.ts). */
   variable: string;
   /** The mount as written: `secret` for a version 1 file, the `MOUNT` argument in a version 2 file. */
   mount: string;

@@ -198,8 +198,8 @@ function secretError(ref: SecretRef, requestPath: string, failure: VaultFailure)
 }
 
 /**
- * Runs at most `limit` tasks at once (0 = no limit). A task holds its slot through its retries, as
- * vaultenv's did. A finished task hands its slot straight to the first waiting one: were the slot
+ * Runs at most `limit` tasks at once (0 = no limit). A task holds its slot through its retries, as in
+ * vaultenv 0.19. A finished task hands its slot straight to the first waiting one: were the slot
  * freed and taken again a moment later, a newcomer could take it in between and run one task too many.
  */
 export function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {

@@ -14,7 +14,7 @@ export interface MountInfo {
   version: KvVersion;
 }
 
-/** "secret/" and "/secret" name the same mount; vaultenv sent `/v1/secret//foo` for the first. */
+/** "secret/" and "/secret" name the same mount; vaultenv 0.19 sends `/v1/secret//foo` for the first. */
 export function normalizeMount(mount: string): string {
   return mount.replace(/^\/+|\/+$/g, '');
 }

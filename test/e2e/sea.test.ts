@@ -31,8 +31,8 @@ const run = (args: string[], extra: Record<string, string> = {}) =>
 
 /**
  * The system libraries the executable may link, each with the Debian/Ubuntu package that has it:
- * glibc's own, GCC's C++ runtime (the official Node binary links libstdc++ dynamically), and, since
- * Node 26, libatomic.
+ * glibc's own, GCC's C++ runtime (the official Node binary links libstdc++ dynamically), and
+ * libatomic, which the official Node 26 binary links too.
  */
 const PACKAGE_OF: Record<string, string | undefined> = {
   'linux-vdso': 'the kernel',

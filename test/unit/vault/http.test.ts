@@ -40,7 +40,7 @@ describe('a request whose headers Node refuses', () => {
     try {
       expect(((await rejected(http.request('GET', '/v1/x'))) as VaultFailure).kind).toBe('invalid-request');
       http.setToken(TOKEN);
-      // Now the request is built and sent (nothing that answers like Vault listens on port 9).
+      // With a valid token the request is built and sent (nothing that answers like Vault listens on port 9).
       const error = await rejected(http.request('GET', '/v1/x'));
       expect(error).toBeInstanceOf(VaultFailure);
       expect((error as VaultFailure).kind).toBe('unreachable');
