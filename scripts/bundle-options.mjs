@@ -55,12 +55,12 @@ const LOADED_ON_FIRST_USE = new Set(['child_process', 'fs/promises', 'http', 'ht
  * the bundle that hands over the default export and the very names its importer asks for.
  *
  * Why: an ESM `import … from 'node:x'` builds the module's ESM facade, which reads every export and so
- * runs every lazy getter (`node:process` alone cost ~4 ms, commander's imports ~9 ms of a ~24 ms
- * `node -e 0`); a CommonJS stand-in would be copied, export by export, into every module importing
- * it (~1.4 ms); and reading all of a module's exports runs its lazy ones (util.TextDecoder and
- * util.diff cost ~3.5 ms, and created process.stderr). So each importer gets a module of its own with
- * exactly the names it imports (read from its import statement), and those of LOADED_ON_FIRST_USE load
- * on first use. The bundle then holds no `import`/`require` of a built-in at all. The names are read
+ * runs every lazy getter (costly for `node:process` and for commander's imports: docs/bench.md); a
+ * CommonJS stand-in would be copied, export by export, into every module importing it; and reading
+ * all of a module's exports runs its lazy ones (util.TextDecoder and util.diff are slow to build, and
+ * reading them creates process.stderr). So each importer gets a module of its own with exactly the
+ * names it imports (read from its import statement), and those of LOADED_ON_FIRST_USE load on first
+ * use. The bundle then holds no `import`/`require` of a built-in at all. The names are read
  * once, when the module is first needed (not live bindings: built-ins do not reassign theirs), and a
  * name the running Node lacks (the bundle runs on Node 22.12 and later) fails at that moment, as an
  * ESM import would, instead of leaving undefined behind.

@@ -5,7 +5,8 @@
 // Reading a config file is the only I/O; parsing uses Node's util.parseEnv (no command substitution,
 // no variable expansion).
 
-// Synchronous reads: a few small files at start-up, and node:fs/promises would cost ~2 ms to load.
+// Synchronous reads: a few small files at start-up do not need node:fs/promises, which would cost
+// start-up time to load (docs/bench.md).
 import { readFileSync, statSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { ConfigError, describeFileError, errorCode } from '../errors.ts';

@@ -2,7 +2,8 @@
 // I/O of the secrets-file stage: read errors and invalid UTF-8 become SecretsFileErrors naming the path.
 
 import { isUtf8 } from 'node:buffer';
-// Synchronous reads: small files at start-up, and node:fs/promises would cost ~2 ms to load.
+// Synchronous reads: small files at start-up do not need node:fs/promises, which would cost start-up
+// time to load (docs/bench.md).
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { SecretsFileError, describeFileError, errorCode } from '../errors.ts';
