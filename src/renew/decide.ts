@@ -1,6 +1,6 @@
 // The pure core of `vaultenv renew`: the lookup-self and renew-self answers (their shapes are checked
-// in vault/answers.ts) and the decision what to do with a token. No I/O, no clock: renew.ts runs the
-// loop around it.
+// in vault/answers.ts) and the decision what to do with a token. No I/O, no clock: renew/loop.ts runs
+// the loop around it.
 // Docs: https://openbao.org/api-docs/auth/token/#lookup-a-token-self , #renew-a-token-self
 
 import { renewedLeaseDuration, tokenLookupData } from '../vault/answers.ts';

@@ -1,7 +1,7 @@
 // The exec stage alone, with real processes (no Vault): test/fixtures/exec/harness.ts calls
-// runCommand as cli/main will. Each test is built to fail if its feature breaks: replacement keeps
-// the PID, stdio is blocking after exec, SIGPIPE is default, signals are relayed once, statuses pass
-// through, and SIGUSR1 cannot open the inspector.
+// runCommand as the CLI does (cli/entry.ts). Each test is built to fail if its feature breaks:
+// replacement keeps the PID, stdio is blocking after exec, SIGPIPE is default, signals are relayed
+// once, statuses pass through, and SIGUSR1 cannot open the inspector.
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess, ChildProcessWithoutNullStreams } from 'node:child_process';
