@@ -35,7 +35,7 @@ const filteredListeners = new WeakSet<WarningListener>();
 /**
  * Makes the 'warning' listeners (Node's own printer among them) skip process.execve's
  * ExperimentalWarning, and only it. Node emits that warning on the next tick: never seen when the
- * exec succeeds, but where a failed execve throws (Node 26; 22.15–24 abort instead) it would follow
+ * exec succeeds, but where a failed execve throws (Node 26 on; 22.15–25 abort instead) it would follow
  * vaultenv's own one-line error on stderr. Call it right before process.execve.
  */
 export function muteExecveWarning(emitter: NodeJS.EventEmitter): void {
@@ -113,8 +113,8 @@ export function nodeStdioHandles(host: ActiveHandles): readonly StdioHandle[] {
 
 /**
  * Replaces the process with `file`, argv `argv` (argv[0] as the user gave it) and exactly `env`.
- * Call only after resolveCommand and checkExecLimits: on Node 22.15–24 a failed execve aborts the
- * process. On Node 26, which throws instead, the error is turned into the shell-like one.
+ * Call only after resolveCommand and checkExecLimits: on Node 22.15–25 a failed execve aborts the
+ * process. From Node 26 on, where it throws instead, the error is turned into the shell-like one.
  */
 export function execCommand(file: string, argv: readonly string[], env: Readonly<Record<string, string>>, deps: ExecveDeps): never {
   prepareForExec(deps);

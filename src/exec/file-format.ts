@@ -1,7 +1,7 @@
 // What the kernel would say about a file before execve(2) is tried: whether it is a regular file we
 // may execute (probeFile), and whether its format is one the kernel can start (checkFormat): an ELF
 // whose program loader exists, or a #! script whose interpreter can in turn be started. A failed
-// execve cannot be undone into a clear message on every Node this runs on (Node 22.15 to 24 abort the
+// execve cannot be undone into a clear message on every Node this runs on (Node 22.15 to 25 abort the
 // process instead of throwing), so each of these is checked first and reported like a shell would.
 // Synchronous: a handful of stat(2)s and reads just before the exec.
 
@@ -74,7 +74,7 @@ export function probeFile(file: string, fs: ExecFs): Probe {
 /**
  * Checks that the kernel can start `file`: an ELF whose program loader exists, or a #! script whose
  * interpreter can in turn be started. Anything else gets ENOEXEC (or ENOENT for a missing
- * interpreter/loader) from execve, which Node 22.15–24 cannot report. A file we may execute but not
+ * interpreter/loader) from execve, which Node 22.15–25 cannot report. A file we may execute but not
  * read (mode --x) cannot be inspected; the kernel may still run it, so it passes.
  */
 export function checkFormat(command: string, file: string, cwd: string, fs: ExecFs, depth = 0): void {

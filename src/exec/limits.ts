@@ -1,5 +1,5 @@
 // Checks the child's argv and environment against what execve(2) accepts, before anything runs: a
-// failed process.execve aborts Node 22.15–24 (E2BIG included). Errors name the variable or the
+// failed process.execve aborts Node 22.15–25 (E2BIG included). Errors name the variable or the
 // argument's position, never a value: values are secrets.
 
 import { EnvironmentError } from '../errors.ts';

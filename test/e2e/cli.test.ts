@@ -121,7 +121,7 @@ describe('exit codes', () => {
   });
 
   // What no pre-check sees: execve(2) refuses a file that is open for writing (ETXTBSY). There Node
-  // 22.15-24 abort the process (exit 134, maybe a core dump with the secrets in it); Node 26, which the
+  // 22.15-25 abort the process (exit 134, maybe a core dump with the secrets in it); Node 26, which the
   // bundle's tests and the single executable run on, throws, and vaultenv reports it on one line.
   it.each(['auto', 'spawn'])('126, not an abort: a command the kernel refuses after the checks (busy: open for writing), --exec-mode %s', async (mode) => {
     const busy = join(dir, `busy-${mode}.sh`);
