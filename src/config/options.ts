@@ -4,6 +4,8 @@
 // (cli/help.ts), the environment and config-file parsers (sources.ts, typed-values.ts), the defaults
 // and the value types below, the `Config` type (types.ts), and the README's option reference.
 // A row's `commands` says which commands read it: `vaultenv [options] CMD` (run) and `vaultenv renew`.
+// The file is long because the table holds all of vaultenv's options (about forty), one row each:
+// split up, the facts about one option would be spread over several files.
 
 import { LOG_LEVELS } from '../log.ts';
 

@@ -22,8 +22,8 @@ export interface ResolveOptions {
 
 /**
  * Returns the absolute path of the file to execute for `command`, or throws CommandNotFoundError /
- * CommandNotExecutableError before anything runs. argv[0] stays `command` (the
- * caller's business); only the file is resolved.
+ * CommandNotExecutableError before anything runs. argv[0] stays `command` (the caller's business);
+ * only the file is resolved.
  */
 export function resolveCommand(command: string, options: ResolveOptions, fs: ExecFs = nodeExecFs): string {
   if (command === '') {

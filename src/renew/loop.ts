@@ -1,11 +1,14 @@
 // `vaultenv renew`: the token-renewer sidecar beside a program that vaultenv started with a token it
-// must keep alive (a pod whose init container wrote the token file). Every interval: read the token (a token file is re-read, so a replaced file is picked up), look it
-// up, and renew it once its TTL is down to a fraction of its creation TTL. Vault being unreachable,
-// slow or failing (5xx) never ends the loop: each failure is logged with the next delay and retried
-// with full-jitter backoff capped at the interval. The loop ends on the abort signal, with --once
-// after one check, or by rejecting when the token cannot be kept alive: missing, expired or revoked,
-// not renewable (an AuthError). Nothing here ever logs a token: tokens are named by
-// their origin and the first 8 characters of their accessor.
+// must keep alive (a pod whose init container wrote the token file). Every interval: read the token
+// (a token file is re-read, so a replaced file is picked up), look it up, and renew it once its TTL
+// is down to a fraction of its creation TTL. Vault being unreachable, slow or failing (5xx) never
+// ends the loop: each failure is logged with the next delay and retried with full-jitter backoff
+// capped at the interval. The loop ends on the abort signal, with --once after one check, or by
+// rejecting when the token cannot be kept alive: missing, expired or revoked, not renewable (an
+// AuthError). Nothing here ever logs a token: tokens are named by their origin and the first 8
+// characters of their accessor. The file is longer than most because the loop, its retries
+// and the states of a watched token (TokenState below), each with its own log lines and errors,
+// belong together.
 
 import { AuthError, VaultUnavailableError, VaultenvError } from '../errors.ts';
 import type { RenewConfig } from '../config/types.ts';

@@ -1,4 +1,5 @@
-// What a secrets file means: one SecretRef per line that names a secret.
+// What a secrets file means: one SecretRef per line that names a secret, with the line's position for
+// error messages. The type the secrets-file stage (parse.ts, read.ts) hands to the Vault stage (fetch.ts).
 
 export interface SourcePosition {
   file: string;
