@@ -178,7 +178,7 @@ describe.each([1, 2] as const)('on KV v%i mounts', (version) => {
       expect(parseEnv(result.stdout).FOOBAR).toBe(values.foobar);
     });
 
-    it('accepts a URL given to --host, as the article runs it', async () => {
+    it('accepts a URL given to --host, as a Kubernetes pod passes a kubernetes-vault address', async () => {
       const secretsFile = await file('host.secrets', `FOOBAR=${prefix}/production/third-party#foobar\n`);
       const result = await cli(['--host', server.address, '--secrets-file', secretsFile, '--', ENV], { VAULT_ADDR: undefined });
       expect(result.stderr).toBe('');

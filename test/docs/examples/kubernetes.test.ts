@@ -381,7 +381,7 @@ describe('examples/kubernetes/deployment-kubernetes-vault.yaml', () => {
     expect(kubernetesVaultProblems(load(file))).toEqual([]);
   });
 
-  it('has the ConfigMap with the article secrets file', () => {
+  it('has the ConfigMap with the Logstash secrets file', () => {
     const configMap = load(file).find((manifest) => manifest.kind === 'ConfigMap' && manifest.metadata.name === 'logstash-secrets');
     const refs = parseSecretsFile(configMap?.data?.['logstash.secrets'] ?? '', 'logstash.secrets');
     expect(refs.map((ref) => `${ref.variable}=${ref.path}#${ref.key}`)).toEqual([
