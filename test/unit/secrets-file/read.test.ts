@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { SecretsFileError } from '../../../src/errors.ts';
 import { readSecretsFiles } from '../../../src/secrets-file/read.ts';
@@ -23,6 +24,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** Folders 0755 and files 0644 below and at `folder`, whatever the umask of the checkout was. */
+async function openToEveryone(folder: string): Promise<void> {
+  await chmod(folder, 0o755);
+  for (const entry of await readdir(folder, { withFileTypes: true })) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) await openToEveryone(path);
+    else await chmod(path, 0o644);
+  }
+}
 
 const readError = (paths: string[], cwd = dir): SecretsFileError => thrownAs(SecretsFileError, () => readSecretsFiles(paths, cwd));
 
@@ -67,18 +78,28 @@ describe('readSecretsFiles', () => {
   });
 
   it('reports a file it may not read', async () => {
-    // Root may read any file, so the read runs in a child process that drops to nobody first.
-    const path = join(dir, 'secret.secrets');
-    await writeFile(path, 'a#b\n');
-    await chmod(path, 0o000);
-    const script = [
-      'if (process.getuid() === 0) { process.setgid(65534); process.setuid(65534); }',
-      `const { readSecretsFiles } = await import(${JSON.stringify(new URL('../../../src/secrets-file/read.ts', import.meta.url).href)});`,
-      `try { readSecretsFiles([${JSON.stringify(path)}], '/'); console.log('{}'); }`,
-      'catch (e) { console.log(JSON.stringify({ message: e.message, input: e.input })); }',
-    ].join('\n');
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    expect(JSON.parse(out)).toEqual({ message: 'secrets file is not readable (permission denied)', input: path });
+    // Root may read any file, so the read runs in a child process that drops to nobody first. Nobody
+    // may not be able to reach the checkout (a parent folder of mode 0700), so the child imports a
+    // copy of src/ in a folder every user may read, and the file sits in one every user may enter:
+    // the read fails for the file's own mode alone.
+    const open = await mkdtemp(join(tmpdir(), 'vaultenv-unreadable-'));
+    try {
+      await cp(fileURLToPath(new URL('../../../src/', import.meta.url)), join(open, 'src'), { recursive: true });
+      await openToEveryone(open);
+      const path = join(open, 'secret.secrets');
+      await writeFile(path, 'a#b\n');
+      await chmod(path, 0o000);
+      const script = [
+        'if (process.getuid() === 0) { process.setgid(65534); process.setuid(65534); }',
+        `const { readSecretsFiles } = await import(${JSON.stringify(pathToFileURL(join(open, 'src', 'secrets-file', 'read.ts')).href)});`,
+        `try { readSecretsFiles([${JSON.stringify(path)}], '/'); console.log('{}'); }`,
+        'catch (e) { console.log(JSON.stringify({ message: e.message, input: e.input })); }',
+      ].join('\n');
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: open });
+      expect(JSON.parse(out)).toEqual({ message: 'secrets file is not readable (permission denied)', input: path });
+    } finally {
+      await rm(open, { recursive: true, force: true });
+    }
   });
 
   it('passes parse errors through with the path as given', () => {
