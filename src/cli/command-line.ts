@@ -15,8 +15,13 @@ import { optionsFor, type CommandName, type FlagId, type FlagValues, type Option
 import type { RenewArguments, RunArguments } from '../config/sources.ts';
 import { ConfigError } from '../errors.ts';
 
+/** `vaultenv allow [FILE]` and `vaultenv deny [FILE]`: trust a ./.env's Vault address, or stop to (config/trust.ts). */
+export type TrustCommand = 'allow' | 'deny';
+/** `file` as given; undefined means ./.env. */
+export type TrustArguments = { kind: 'allow'; file: string | undefined } | { kind: 'deny'; file: string | undefined };
+
 /** What a command line asks for. */
-export type CommandLine = RunArguments | RenewArguments | { kind: 'help'; text: string } | { kind: 'version'; text: string };
+export type CommandLine = RunArguments | RenewArguments | TrustArguments | { kind: 'help'; text: string } | { kind: 'version'; text: string };
 
 /**
  * What a command line says, read without commander: the arguments of a command, a request for help
@@ -26,7 +31,8 @@ export type CommandLine = RunArguments | RenewArguments | { kind: 'help'; text: 
 export type Reading =
   | RunArguments
   | RenewArguments
-  | { kind: 'help'; command: CommandName }
+  | TrustArguments
+  | { kind: 'help'; command: CommandName | TrustCommand }
   | { kind: 'version' }
   | { kind: 'mistake'; error: ConfigError; command: CommandName; suggestFor?: string };
 
@@ -46,11 +52,16 @@ export async function readCommandLine(argv: readonly string[]): Promise<CommandL
   switch (reading.kind) {
     case 'run':
     case 'renew':
+    case 'allow':
+    case 'deny':
       return reading;
     case 'version':
       return { kind: 'version', text: `${packageJson.version}\n` };
-    case 'help':
-      return { kind: 'help', text: (await import('./help.ts')).helpText(reading.command) };
+    case 'help': {
+      const { command } = reading;
+      const help = await import('./help.ts');
+      return { kind: 'help', text: command === 'allow' || command === 'deny' ? help.trustHelpText(command) : help.helpText(command) };
+    }
     case 'mistake': {
       if (reading.suggestFor === undefined) throw reading.error;
       const suggestion = (await import('./help.ts')).suggestFlags(reading.command, reading.suggestFor);
@@ -63,7 +74,26 @@ export async function readCommandLine(argv: readonly string[]): Promise<CommandL
 export function parseCommandLine(argv: readonly string[]): Reading {
   // Only the very first argument names the subcommand: `vaultenv -- renew` runs a program named renew.
   if (argv[0] === 'renew') return parseArguments('renew', argv.slice(1));
+  if (argv[0] === 'allow' || argv[0] === 'deny') return parseTrust(argv[0], argv.slice(1));
   return parseArguments('run', argv);
+}
+
+/** `vaultenv allow|deny [--] [FILE]`: no options but help, at most one file. */
+function parseTrust(command: TrustCommand, args: readonly string[]): Reading {
+  const dashes = args.indexOf('--');
+  const options = dashes === -1 ? args : args.slice(0, dashes);
+  if (options.some((arg) => arg === '--help' || arg === '-h')) return { kind: 'help', command };
+  const hint = `run vaultenv ${command} --help for usage`;
+  const option = options.find(looksLikeOption);
+  if (option !== undefined) return trustMistake(command, `unknown option '${optionName(option).name}' (vaultenv ${command} takes no options)`, hint);
+  const files = dashes === -1 ? args : [...options, ...args.slice(dashes + 1)];
+  if (files.length > 1) return trustMistake(command, `vaultenv ${command} takes one file at most`, hint);
+  return command === 'allow' ? { kind: 'allow', file: files[0] } : { kind: 'deny', file: files[0] };
+}
+
+function trustMistake(command: TrustCommand, message: string, hint: string): Reading {
+  // A stray argument is not shown: it could be a secret.
+  return { kind: 'mistake', error: new ConfigError(message, { input: 'command line', hint }), command: 'run' };
 }
 
 /** The reading of one command's arguments. */

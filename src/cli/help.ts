@@ -24,6 +24,19 @@ const RENEW_FOOTER = `${PRECEDENCE}
 vaultenv renew looks up the token every --interval seconds and renews it when its remaining TTL is
 at most --renew-fraction of its creation TTL. Only renew as the first argument starts it.`;
 
+/** The --help text of `vaultenv allow` and `vaultenv deny`, which take no options. */
+export function trustHelpText(command: 'allow' | 'deny'): string {
+  const what =
+    command === 'allow'
+      ? `Lets the Vault address that FILE (default ./.env) sets receive a credential from elsewhere: a token in
+the environment, ~/.vault-token, a token file, a login. Records FILE's path and a digest of its
+content in $XDG_CONFIG_HOME/vaultenv/allowed (else ~/.config/vaultenv/allowed): when the file
+changes, vaultenv refuses it again until it is allowed again.`
+      : `Removes FILE (default ./.env) from the allowed files: its Vault address no longer receives a
+credential from elsewhere.`;
+  return `Usage: vaultenv ${command} [FILE]\n\n${what}\n\nScripts and CI jobs that mean it set VAULTENV_TRUST_DOTENV=true (or --trust-dotenv) instead.\n`;
+}
+
 /** The --help text of `command`. */
 export function helpText(command: CommandName): string {
   const { program, output } = newProgram(command);

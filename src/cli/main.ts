@@ -52,6 +52,9 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
       return 0;
     }
     if (commandLine.kind === 'renew') return await renew(commandLine, env, deps, redactor);
+    if (commandLine.kind === 'allow' || commandLine.kind === 'deny') {
+      return (await import('./trust-command.ts')).runTrustCommand(commandLine, env, deps.cwd, deps.output);
+    }
     const config = loadConfig({
       commandLine,
       env,

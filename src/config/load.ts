@@ -9,6 +9,7 @@
 import { isAbsolute, join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { resolveAddress } from './address.ts';
+import { allowListPath, checkDotenvAddress } from './trust.ts';
 import { DEFAULTS, OPTIONS, USAGE, optionRow, settle, type CommandName, type FoldedId, type OptionId, type OptionValues } from './options.ts';
 import {
   FLAG_SOURCE_LABEL,
@@ -35,6 +36,8 @@ export interface LoadInputs {
   cwd: string;
   /** Defaults to `defaultConfigFiles(env, cwd)`; tests point these at temporary files. */
   configFiles?: ConfigFiles;
+  /** The list of allowed ./.env files; defaults to `allowListPath(env)`. */
+  allowList?: string;
 }
 
 export interface ConfigInputs extends LoadInputs {
@@ -105,7 +108,10 @@ interface LoadedSources {
   fileSources: ConfigFileSource[];
 }
 
-/** The shared core: every source of `command`, the per-source checks and the merge. */
+/**
+ * The shared core: every source of `command`, the per-source checks, the merge, and the check that
+ * an address from ./.env does not receive a credential from elsewhere (trust.ts).
+ */
 function loadSources(command: CommandName, inputs: LoadInputs, commandLine: RunArguments | RenewArguments): LoadedSources {
   const files = inputs.configFiles ?? defaultConfigFiles(inputs.env, inputs.cwd);
   // Lowest precedence first.
@@ -122,7 +128,19 @@ function loadSources(command: CommandName, inputs: LoadInputs, commandLine: RunA
     parseFlagSource(commandLine),
   ].map(resolveAddress);
   for (const source of sources) checkLevel(source);
-  return { merged: mergeSources(sources), sources, fileSources };
+  const merged = mergeSources(sources);
+
+  const localText = texts[paths.indexOf(files.local)];
+  const localSource = localText === undefined ? undefined : sources[fileSources.findIndex((file) => file.source.label === `file ${files.local}`)];
+  checkDotenvAddress({
+    sources,
+    local: localSource === undefined || localText === undefined ? undefined : { source: localSource, path: files.local, text: localText },
+    auth: pickAuth(sources, merged),
+    credentialSource: credentialSource(sources),
+    trusted: merged.trustDotenv === true,
+    allowList: inputs.allowList ?? allowListPath(inputs.env),
+  });
+  return { merged, sources, fileSources };
 }
 
 /** The settings both commands build from several options: the credential, the address's origin, the client key pair. */
@@ -203,14 +221,19 @@ function checkLevel(source: Source): void {
  * larger token wins. Each level has passed its own checks (checkLevel) before this.
  */
 function pickAuth(sources: readonly Source[], merged: OptionValues): AuthSetting {
-  for (const source of [...sources].reverse()) {
-    const { values } = source;
-    const login = LOGINS.find((id) => values[id] !== undefined);
-    if (login !== undefined) return loginSetting(login, source, sources, merged);
-    if (values.token !== undefined) return { method: 'token', token: values.token };
-    if (values.tokenFile !== undefined) return { method: 'token-file', path: values.tokenFile };
-  }
+  const source = credentialSource(sources);
+  if (source === undefined) return { method: 'none' };
+  const { values } = source;
+  const login = LOGINS.find((id) => values[id] !== undefined);
+  if (login !== undefined) return loginSetting(login, source, sources, merged);
+  if (values.token !== undefined) return { method: 'token', token: values.token };
+  if (values.tokenFile !== undefined) return { method: 'token-file', path: values.tokenFile };
   return { method: 'none' };
+}
+
+/** The highest source that configures a login or a token: the one whose credential is used. */
+function credentialSource(sources: readonly Source[]): Source | undefined {
+  return sources.findLast(({ values }) => [...LOGINS, ...TOKENS].some((id) => values[id] !== undefined));
 }
 
 /** A login method with its modifiers, which are merged per field (the JWT's file-or-variable pair per level). */

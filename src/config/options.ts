@@ -65,6 +65,8 @@ export interface OptionRow<Id extends string = string> {
   readonly max?: number;
   /** The flag may be given several times; each adds to a list (env and files give one value). */
   readonly repeatable?: boolean;
+  /** Read from flags and the environment only: a config file that names it sets nothing (trust.ts). */
+  readonly notInFiles?: boolean;
   /**
    * The value is not a field of `Config` itself: load.ts folds it into the credential (`auth`, by the
    * rule of pickAuth) or, for an address, into host, port and TLS (address.ts).
@@ -212,6 +214,18 @@ const TABLE = [
     emptyIsUnset: true,
     chars: 'header',
     description: 'Namespace of logins and reads (sent as X-Vault-Namespace).',
+  },
+  {
+    id: 'trustDotenv',
+    commands: BOTH,
+    flags: ['trust-dotenv'],
+    env: ['VAULTENV_TRUST_DOTENV'],
+    kind: 'boolean',
+    notInFiles: true,
+    default: false,
+    description:
+      'Let a Vault address from ./.env receive a credential from elsewhere (the environment, a token file, a login) ' +
+      'without `vaultenv allow`. Read from flags and the environment only: no config file can set it.',
   },
   {
     id: 'token',

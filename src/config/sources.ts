@@ -51,6 +51,7 @@ export interface ConfigFileSource {
 export function parseEnvironmentSource(env: Readonly<Record<string, string | undefined>>, command: CommandName = 'run'): Source {
   return parseKeyedSource({
     command,
+    isFile: false,
     label: 'the environment',
     lookup: (name) => env[name],
     origin: (name) => ({ name, what: `environment variable ${name}`, input: 'set in the environment' }),
@@ -68,6 +69,7 @@ export function parseConfigFileSource(path: string, text: string, command: Comma
   };
   const source = parseKeyedSource({
     command,
+    isFile: true,
     label: `file ${path}`,
     lookup: (name) => (Object.hasOwn(parsed, name) ? parsed[name] : undefined),
     origin: (name) => {
@@ -135,6 +137,8 @@ export function readConfigFile(path: string): string | undefined {
 
 interface KeyedSourceShape {
   command: CommandName;
+  /** A config file: rows marked notInFiles are not read from it. */
+  isFile: boolean;
   label: string;
   lookup(name: string): string | undefined;
   origin(name: string): NamedOrigin;
@@ -146,6 +150,7 @@ function parseKeyedSource(shape: KeyedSourceShape): Source {
   const values: OptionValues = {};
   const origins: Source['origins'] = {};
   for (const row of optionsFor(shape.command)) {
+    if (shape.isFile && row.notInFiles === true) continue;
     const set: Array<{ name: string; value: TypedValue }> = [];
     for (const name of row.env) {
       const raw = shape.lookup(name);

@@ -113,7 +113,7 @@ function invocationOf(container: Container, problems: string[]): Invocation | un
   try {
     const line = parseCommandLine(argv.slice(1));
     if (line.kind === 'mistake') throw line.error;
-    if (line.kind === 'help' || line.kind === 'version') {
+    if (line.kind === 'help' || line.kind === 'version' || line.kind === 'allow' || line.kind === 'deny') {
       problems.push(`${container.name}: vaultenv ${line.kind} starts nothing`);
       return undefined;
     }

@@ -372,3 +372,35 @@ describe('parseCommandLine: any command line is a reading or a one-line mistake 
     expect([...kinds.keys()].sort()).toEqual(['help', 'mistake', 'renew', 'run', 'version']);
   });
 });
+
+describe('readCommandLine: vaultenv allow and deny', () => {
+  it.each([
+    { argv: ['allow'], line: { kind: 'allow', file: undefined } },
+    { argv: ['allow', 'sub/.env'], line: { kind: 'allow', file: 'sub/.env' } },
+    { argv: ['deny', '--', '-odd.env'], line: { kind: 'deny', file: '-odd.env' } },
+    { argv: ['deny'], line: { kind: 'deny', file: undefined } },
+  ])('$argv', async ({ argv, line }) => {
+    expect(await readCommandLine(argv)).toEqual(line);
+  });
+
+  it('shows its help', async () => {
+    const result = await readCommandLine(['allow', '--help']);
+    if (result.kind !== 'help') throw new Error('expected help');
+    expect(result.text.split('\n')[0]).toBe('Usage: vaultenv allow [FILE]');
+    expect(((await readCommandLine(['deny', '-h'])) as { text: string }).text.split('\n')[0]).toBe('Usage: vaultenv deny [FILE]');
+  });
+
+  it.each([
+    { argv: ['allow', 'a', 'b'], message: 'vaultenv allow takes one file at most' },
+    { argv: ['deny', '--force=s3cr3t'], message: "unknown option '--force' (vaultenv deny takes no options)" },
+  ])('$argv is an error that shows no argument', async ({ argv, message }) => {
+    const error = await syntaxError(argv);
+    expect(error.message).toBe(message);
+    expect(error.hint).toBe(`run vaultenv ${argv[0] ?? ''} --help for usage`);
+    expect(renderError(error).text).not.toContain('s3cr3t');
+  });
+
+  it('only as the first argument: `vaultenv -- allow` runs a program named allow', async () => {
+    expect(await run(['--', 'allow'])).toMatchObject({ command: 'allow', args: [] });
+  });
+});

@@ -62,6 +62,9 @@ async function loadError(setup: Setup, loader: (setup: Setup) => Promise<unknown
 const shown = (error: ConfigError): string => [error.message, error.input, error.hint, ...error.context].join(' ');
 const argv = (...flags: string[]): string[] => [...flags, '--secrets-file', 's', 'cmd'];
 
+/** Lets an address in ./.env receive a credential from elsewhere (trust.ts). */
+const TRUST = { VAULTENV_TRUST_DOTENV: 'true' };
+
 /** The defaults both commands share (ConnectionConfig), written out: the expected values, not the code's. */
 const CONNECTION_DEFAULTS = {
   host: 'localhost',
@@ -74,6 +77,7 @@ const CONNECTION_DEFAULTS = {
   clientKey: undefined,
   tlsServerName: undefined,
   namespace: undefined,
+  trustDotenv: false,
   addressConfigured: false,
   auth: { method: 'none' },
   retryBaseDelayMs: 40,
@@ -127,12 +131,13 @@ describe('loadConfig: precedence defaults < /etc < user < ./.env < environment <
     ['user', 2],
     ['local', 3],
   ] as const)('a field set only in the %s file', async (level, port) => {
-    expect((await load({ [level]: `VAULT_PORT=${port}\n` })).port).toBe(port);
+    // An address in ./.env, with no credential of its own, needs trust (dotenv trust below).
+    expect((await load({ [level]: `VAULT_PORT=${port}\n`, env: TRUST })).port).toBe(port);
   });
 
   it('skips a missing user file (no HOME)', async () => {
     files.user = undefined;
-    expect((await load({ system: 'VAULT_PORT=1\n', local: 'VAULT_HOST=h\n' })).port).toBe(1);
+    expect((await load({ system: 'VAULT_PORT=1\n', local: 'VAULT_HOST=h\n', env: TRUST })).port).toBe(1);
   });
 
   it('lists and secrets files from a higher source replace the lower ones', async () => {
@@ -192,7 +197,7 @@ describe('loadConfig: address', () => {
   });
 
   it('a VAULT_HOST URL in a file is an address of that file', async () => {
-    const config = await load({ local: 'VAULT_HOST=http://h\n' });
+    const config = await load({ local: 'VAULT_HOST=http://h\n', env: TRUST });
     expect(config).toMatchObject({ host: 'h', port: 80, tls: false });
   });
 
@@ -536,7 +541,7 @@ describe('loadConfig: namespace and addressConfigured', () => {
     [{ system: 'VAULT_ADDR=https://v\n' }, true],
     [{ env: { BAO_ADDR: 'http://v:1' } }, true],
     [{ env: { VAULT_HOST: 'v' } }, true],
-    [{ local: 'VAULT_PORT=1\n' }, true],
+    [{ local: 'VAULT_PORT=1\n', env: TRUST }, true],
     [{ argv: argv('--host', 'https://v') }, true],
     [{ argv: argv('--port', '8201') }, true],
   ])('addressConfigured: %j → %s', async (setup, addressConfigured) => {

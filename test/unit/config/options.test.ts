@@ -85,14 +85,14 @@ describe('OPTIONS', () => {
   it('tags every row with the commands that read it', () => {
     expect(optionsFor('run').map((row) => row.id)).toEqual([
       'host', 'port', 'addr', 'tls', 'validateCerts', 'caCert', 'caPath', 'clientCert', 'clientKey', 'tlsServerName',
-      'namespace', 'token', 'tokenFile', 'kubernetesRole', 'kubernetesJwtFile', 'githubToken', 'approleRoleId',
+      'namespace', 'trustDotenv', 'token', 'tokenFile', 'kubernetesRole', 'kubernetesJwtFile', 'githubToken', 'approleRoleId',
       'approleSecretIdFile', 'approleSecretIdWrapped', 'jwtRole', 'jwtFile', 'jwtEnv', 'authBackend', 'exportToken',
       'secretsFiles', 'command', 'args', 'inheritEnv', 'inheritEnvBlacklist', 'retryBaseDelayMs', 'retryAttempts',
       'logLevel', 'usePath', 'maxConcurrentRequests', 'duplicateVariableBehavior', 'kvVersion', 'requestTimeoutMs', 'execMode',
     ]);
     expect(optionsFor('renew').map((row) => row.id)).toEqual([
       'host', 'port', 'addr', 'tls', 'validateCerts', 'caCert', 'caPath', 'clientCert', 'clientKey', 'tlsServerName',
-      'namespace', 'token', 'tokenFile', 'retryBaseDelayMs', 'retryAttempts', 'logLevel', 'requestTimeoutMs',
+      'namespace', 'trustDotenv', 'token', 'tokenFile', 'retryBaseDelayMs', 'retryAttempts', 'logLevel', 'requestTimeoutMs',
       'renewIntervalSeconds', 'renewFraction', 'renewOnce',
     ]);
     for (const row of optionsFor('run')) expect(row.id).not.toMatch(/^renew/);
