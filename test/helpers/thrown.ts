@@ -9,7 +9,7 @@ export function thrown(fn: () => unknown): unknown {
 }
 
 /** What `fn` throws, which must be a `type`: anything else it throws is rethrown, and returning fails the test. */
-export function thrownAs<T>(type: new (...args: never[]) => T, fn: () => unknown): T {
+export function thrownAs<T>(type: abstract new (...args: never[]) => T, fn: () => unknown): T {
   try {
     fn();
   } catch (error) {

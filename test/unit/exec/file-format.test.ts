@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CommandNotExecutableError, VaultenvError } from '../../../src/errors.ts';
 import { shebangInterpreter } from '../../../src/exec/file-format.ts';
-import { resolveCommand, type ResolveOptions } from '../../../src/exec/path-search.ts';
-import { elf32be, elf64, FakeFs } from '../../fixtures/exec/fake-fs.ts';
+import { resolveCommand } from '../../../src/exec/path-search.ts';
+import { BIN, elf32be, elf64, FakeFs, PLAIN, SCRIPT, resolveOptions as options } from '../../fixtures/exec/fake-fs.ts';
+import { thrownAs } from '../../helpers/thrown.ts';
 
-const BIN = { type: 'file', executable: true, content: elf64() } as const;
-const SCRIPT = { type: 'file', executable: true, content: '#!/bin/sh\necho hi\n' } as const;
-const PLAIN = { type: 'file', executable: false, content: elf64() } as const;
-
-function options(overrides: Partial<ResolveOptions> = {}): ResolveOptions {
-  return { usePath: true, searchPath: '/a:/b:/c', cwd: '/work', ...overrides };
-}
-
-function failure(call: () => unknown): VaultenvError {
-  try {
-    call();
-  } catch (error) {
-    if (error instanceof VaultenvError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
+const failure = (call: () => unknown): VaultenvError => thrownAs(VaultenvError, call);
 
 describe('formats execve would refuse (ENOEXEC, or ENOENT for a missing interpreter or loader)', () => {
   it('accepts an ELF and a #! script whose interpreter exists', () => {

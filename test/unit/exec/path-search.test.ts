@@ -1,27 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { CommandNotExecutableError, CommandNotFoundError, VaultenvError } from '../../../src/errors.ts';
-import { resolveCommand, type ResolveOptions } from '../../../src/exec/path-search.ts';
+import { resolveCommand } from '../../../src/exec/path-search.ts';
 
 /** musl's execvp default PATH. */
 const DEFAULT_SEARCH_PATH = '/usr/local/bin:/bin:/usr/bin';
-import { elf64, FakeFs } from '../../fixtures/exec/fake-fs.ts';
+import { BIN, FakeFs, PLAIN, resolveOptions as options } from '../../fixtures/exec/fake-fs.ts';
+import { thrownAs } from '../../helpers/thrown.ts';
 
-const BIN = { type: 'file', executable: true, content: elf64() } as const;
-const PLAIN = { type: 'file', executable: false, content: elf64() } as const;
-
-function options(overrides: Partial<ResolveOptions> = {}): ResolveOptions {
-  return { usePath: true, searchPath: '/a:/b:/c', cwd: '/work', ...overrides };
-}
-
-function failure(call: () => unknown): VaultenvError {
-  try {
-    call();
-  } catch (error) {
-    if (error instanceof VaultenvError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
+const failure = (call: () => unknown): VaultenvError => thrownAs(VaultenvError, call);
 
 describe('PATH search (usePath, no slash)', () => {
   it('takes the first directory in PATH order that has the command', () => {
