@@ -1,10 +1,15 @@
-// Start-up and fetch cost of vaultenv against a local OpenBao dev server.
-// Prints a table: median wall time of >= RUNS runs and peak RSS for bare `node -e 0`, and, for the
-// bundle and the single executable side by side, `vaultenv --version` and `vaultenv … -- /bin/true`
-// with secrets files naming 0, 1, 10, 100 and 1000 distinct paths (one key each, KV v2 at secret/).
-// Runs on the project's Node 26 (npm run bench goes through scripts/with-tools.sh): the bundle is run by
-// that node, and the single executable is a copy of it.
-// Usage: npm run bench [-- --runs N]
+// Start-up and fetch cost of vaultenv against a local OpenBao dev server, beside a reference wrapper.
+// Prints a Markdown table per protocol: median wall time of RUNS interleaved rounds and peak RSS for
+// bare `node -e 0`, and for the bundle, the single executable and (when named) the reference binary,
+// `vaultenv --version` and `vaultenv … -- /bin/true` with secrets files naming 0, 1, 10, 100 and 1000
+// distinct paths (one key each, KV v2 at secret/), with each build's time as a ratio of the reference's.
+//
+// Usage: npm run bench [-- --runs N] [-- --tls] [-- --tls-only] [-- --sizes 0,1,10]
+//   VAULTENV_BENCH_REFERENCE=/path/to/vaultenv  a wrapper with vaultenv's flags (Channable's vaultenv
+//                                                0.19, say) measured in the same rounds
+// --tls also runs everything over TLS (`bao server -dev-tls`, addressed as localhost, certificates
+// verified): this project reads the dev CA from VAULT_CACERT, the reference from SSL_CERT_FILE
+// (OpenSSL's default verify paths), so nothing of the machine's trust store changes.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -13,11 +18,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const runsFlag = process.argv.indexOf('--runs');
-const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 21;
-const SIZES = [0, 1, 10, 100, 1000];
+const flag = (name) => process.argv.indexOf(name);
+const RUNS = flag('--runs') > 0 ? Number(process.argv[flag('--runs') + 1]) : 21;
+const SIZES = flag('--sizes') > 0 ? process.argv[flag('--sizes') + 1].split(',').map(Number) : [0, 1, 10, 100, 1000];
+const PROTOCOLS = flag('--tls-only') > 0 ? ['https'] : flag('--tls') > 0 ? ['http', 'https'] : ['http'];
+const REFERENCE = process.env.VAULTENV_BENCH_REFERENCE;
 const cli = join(root, 'bin', 'vaultenv');
-const sea = join(root, 'dist', 'vaultenv-linux-x64');
+const sea = join(root, 'dist', `vaultenv-${process.platform}-${process.arch}`);
+/** Each start of bao waits this long at most for the server to answer. */
+const START_TIMEOUT_MS = 20_000;
 
 function freePort() {
   return new Promise((resolve) => {
@@ -28,38 +37,49 @@ function freePort() {
   });
 }
 
-async function startBao() {
+async function startBao(work, tls) {
   const port = await freePort();
   const token = `bench-${Math.random().toString(36).slice(2)}`;
   const binary = execFileSync('sh', ['-c', 'command -v bao || command -v vault'], { encoding: 'utf8' }).trim();
-  const child = spawn(binary, ['server', '-dev', '-dev-no-store-token', `-dev-root-token-id=${token}`, `-dev-listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
-  const address = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
+  const certDir = join(work, `certs-${port}`);
+  const args = ['server', '-dev', '-dev-no-store-token', `-dev-root-token-id=${token}`, `-dev-listen-address=127.0.0.1:${port}`];
+  if (tls) {
+    mkdirSync(certDir);
+    args.push('-dev-tls', `-dev-tls-cert-dir=${certDir}`);
+  }
+  const child = spawn(binary, args, { stdio: 'ignore', env: { PATH: process.env.PATH, HOME: work } });
+  const address = `${tls ? 'https' : 'http'}://localhost:${port}`;
+  const ca = join(certDir, 'vault-ca.pem');
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
     try {
-      if ((await fetch(`${address}/v1/sys/health`)).ok) return { address, token, stop: () => child.kill('SIGKILL') };
+      // curl checks the certificate against the dev CA as the CLIs will.
+      execFileSync('curl', ['-fsS', '--max-time', '2', ...(tls ? ['--cacert', ca] : []), `${address}/v1/sys/health`], { stdio: 'ignore' });
+      return { address, token, ca: tls ? ca : undefined, stop: () => child.kill('SIGKILL') };
     } catch {
-      /* not listening yet */
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');
   throw new Error('bao did not start');
 }
 
-async function seed(bao, count) {
+function seed(bao, count) {
   const paths = Array.from({ length: count }, (_, i) => `bench/s${i}`);
-  for (let i = 0; i < paths.length; i += 50) {
-    await Promise.all(
-      paths.slice(i, i + 50).map((path) =>
-        fetch(`${bao.address}/v1/secret/data/${path}`, {
-          method: 'POST',
-          headers: { 'X-Vault-Token': bao.token },
-          body: JSON.stringify({ data: { value: `v-${path}` } }),
-        }).then((r) => {
-          if (!r.ok) throw new Error(`seeding ${path}: ${r.status}`);
-        }),
-      ),
-    );
+  // One curl per batch of writes keeps the seeding independent of Node's TLS settings.
+  for (let i = 0; i < paths.length; i += 100) {
+    const batch = paths.slice(i, i + 100);
+    // curl's --next starts a new set of options: each write carries its own.
+    const args = batch.flatMap((path) => [
+      '--next', '-fsS', ...(bao.ca ? ['--cacert', bao.ca] : []), '-o', '/dev/null',
+      '-X', 'POST', '-H', `X-Vault-Token: ${bao.token}`, '-d', JSON.stringify({ data: { value: `v-${path}` } }),
+      `${bao.address}/v1/secret/data/${path}`,
+    ]);
+    try {
+      execFileSync('curl', ['--parallel', ...args.slice(1)], { stdio: 'ignore' });
+    } catch {
+      throw new Error(`seeding the secrets failed (curl, ${bao.address})`); // not curl's command line: it holds the token
+    }
   }
   return paths;
 }
@@ -82,48 +102,70 @@ function median(values) {
  * that the machine's drift (a 2-core VM, a dev server settling after the seeding) falls on all rows
  * alike instead of on whichever row ran during it.
  */
-function measureAll(commands, env) {
+function measureAll(commands) {
   // Warm the page cache.
-  for (const { argv } of commands) measure(argv, env);
+  for (const { argv, env } of commands) measure(argv, env);
   const samples = commands.map(() => []);
-  for (let round = 0; round < RUNS; round++) commands.forEach(({ argv }, i) => samples[i].push(measure(argv, env)));
+  for (let round = 0; round < RUNS; round++) commands.forEach(({ argv, env }, i) => samples[i].push(measure(argv, env)));
   return samples.map((runs) => ({ wall: median(runs.map((s) => s.wall_ms)), rss: Math.max(...runs.map((s) => s.maxrss_kb)) / 1024 }));
 }
 
-const bao = await startBao();
+async function benchProtocol(protocol, work) {
+  const tls = protocol === 'https';
+  const bao = await startBao(work, tls);
+  try {
+    const paths = seed(bao, Math.max(...SIZES));
+    // A fresh home: bin/vaultenv's compile cache (~/.cache/vaultenv) is written by the first run that
+    // execs, the warm-up of the 1-path run here, as a user's first run would fetch secrets.
+    const home = join(work, `home-${protocol}`);
+    mkdirSync(home);
+    const common = { PATH: process.env.PATH, HOME: home, VAULT_ADDR: bao.address, VAULT_TOKEN: bao.token };
+    const ours = { ...common, ...(bao.ca ? { VAULT_CACERT: bao.ca } : {}) };
+    const theirs = { ...common, ...(bao.ca ? { SSL_CERT_FILE: bao.ca } : {}) };
+    const clis = [['bundle', [process.execPath, cli], ours]];
+    if (existsSync(sea)) clis.push(['single executable', [sea], ours]);
+    if (REFERENCE) clis.push(['reference', [REFERENCE], theirs]);
+    const rows = [['--version', ['--version']]];
+    for (const size of SIZES) {
+      const file = join(work, `${protocol}-${size}.secrets`);
+      writeFileSync(file, paths.slice(0, size).map((p, i) => `S${i}=${p}#value\n`).join(''));
+      rows.push([`${size} paths -- /bin/true`, ['--secrets-file', file, '--', '/bin/true']]);
+    }
+    const oneRow = rows.find(([label]) => label.startsWith('1 paths'));
+    if (oneRow) measure([...clis[0][1], ...oneRow[1]], ours); // the 1-path run writes the compile cache
+    const commands = [{ argv: [process.execPath, '-e', '0'], env: common }];
+    for (const [, args] of rows) for (const [, prefix, env] of clis) commands.push({ argv: [...prefix, ...args], env });
+    const [baseline, ...results] = measureAll(commands);
+    return { baseline, clis, rows, results };
+  } finally {
+    bao.stop();
+  }
+}
+
+function print(protocol, { baseline, clis, rows, results }) {
+  const refIndex = clis.findIndex(([name]) => name === 'reference');
+  console.log(`\n${protocol === 'https' ? 'Over TLS (certificates verified)' : 'Over plain HTTP'}: node -e 0 takes ${baseline.wall.toFixed(1)} ms`);
+  const heads = clis.map(([name]) => (refIndex >= 0 && name !== 'reference' ? `${name}: ms | ÷ reference | MiB` : `${name}: ms | MiB`));
+  console.log(`| what | ${heads.join(' | ')} |`);
+  console.log(`| --- |${heads.map((h) => ' ---: |'.repeat(h.split('|').length)).join('')}`);
+  rows.forEach(([label], r) => {
+    const cells = clis.map(([name], c) => {
+      const { wall, rss } = results[r * clis.length + c];
+      if (refIndex < 0 || name === 'reference') return `${wall.toFixed(1)} | ${rss.toFixed(1)}`;
+      const reference = results[r * clis.length + refIndex].wall;
+      return `${wall.toFixed(1)} | ${(wall / reference).toFixed(2)} | ${rss.toFixed(1)}`;
+    });
+    console.log(`| ${label} | ${cells.join(' | ')} |`);
+  });
+}
+
 const work = mkdtempSync(join(tmpdir(), 'vaultenv-bench-'));
 try {
-  const paths = await seed(bao, Math.max(...SIZES));
-  // A fresh home: bin/vaultenv's code cache (~/.cache/vaultenv) is written by the first run that execs,
-  // and that is the warm-up of the 1-path run here, as a user's first run would fetch secrets.
-  const home = join(work, 'home');
-  mkdirSync(home);
-  const env = { PATH: process.env.PATH, HOME: home, VAULT_ADDR: bao.address, VAULT_TOKEN: bao.token };
-  const node = process.execPath;
-  const clis = [['bundle', [node, cli]]];
-  if (existsSync(sea)) clis.push(['single executable', [sea]]);
-  const rows = [['vaultenv --version', ['--version']]];
-  for (const size of SIZES) {
-    const file = join(work, `${size}.secrets`);
-    writeFileSync(file, paths.slice(0, size).map((p, i) => `S${i}=${p}#value\n`).join(''));
-    rows.push([`${size} paths -- /bin/true`, ['--secrets-file', file, '--', '/bin/true']]);
-  }
-  measure([...clis[0][1], ...rows[2][1]], env); // the 1-path run writes the code cache
-  const commands = [{ argv: [node, '-e', '0'] }];
-  for (const [, args] of rows) for (const [, prefix] of clis) commands.push({ argv: [...prefix, ...args] });
-  const [baseline, ...results] = measureAll(commands, env);
-  const table = [['node -e 0', [baseline]], ...rows.map(([label], r) => [label, clis.map((_, c) => results[r * clis.length + c])])];
-  const base = baseline.wall;
-  console.log(`vaultenv bench: node ${process.versions.node}, ${RUNS} runs each (median wall time, peak RSS), OpenBao dev server on loopback`);
-  const heads = clis.map(([name]) => `${name}: ms | × node -e 0 | MiB`).join(' | ');
-  console.log(`| what | ${heads} |`);
-  console.log(`| --- |${clis.map(() => ' ---: | ---: | ---: |').join('')}`);
-  for (const [label, rows] of table) {
-    const cells = rows.map((r) => `${r.wall.toFixed(1)} | ${(r.wall / base).toFixed(2)} | ${r.rss.toFixed(1)}`);
-    while (cells.length < clis.length) cells.push(' | | ');
-    console.log(`| ${label} | ${cells.join(' | ')} |`);
-  }
+  console.log(
+    `vaultenv bench: node ${process.versions.node}, ${RUNS} interleaved rounds (median wall time, peak RSS), OpenBao dev server on loopback` +
+      (REFERENCE ? `, reference ${REFERENCE}` : ''),
+  );
+  for (const protocol of PROTOCOLS) print(protocol, await benchProtocol(protocol, work));
 } finally {
-  bao.stop();
   rmSync(work, { recursive: true, force: true });
 }
