@@ -43,12 +43,13 @@ const wrapEntryForCommonJs = {
 // Built-in modules a plain run never calls, or calls only at the end: commander's `child_process`
 // (executable subcommands, which vaultenv has none of), the spawn fallback's `child_process` and `tty`,
 // `fs/promises` (token, JWT, secret ID and TLS files, which a run with a token in VAULT_TOKEN reads
-// none of), the Vault client's `http` and `https` (a run with nothing to fetch never connects; https
-// only for TLS), the address check's `net` (IPv6 literals), and `worker_threads` (read just before
-// the exec, which loads its internals anyway). Loading each costs start-up time (docs/bench.md).
+// none of), `crypto` (the digest of a ./.env whose address needs allowing), the Vault client's
+// `http` and `https` (a run with nothing to fetch never connects; https only for TLS), the address
+// check's `net` (IPv6 literals), and `worker_threads` (read just before the exec, which loads its
+// internals anyway). Loading each costs start-up time (docs/bench.md).
 // Import them by their default export only (`import tty from 'node:tty'`, then `tty.isatty(…)`): a
 // named import fails the build.
-const LOADED_ON_FIRST_USE = new Set(['child_process', 'fs/promises', 'http', 'https', 'net', 'tty', 'worker_threads']);
+const LOADED_ON_FIRST_USE = new Set(['child_process', 'crypto', 'fs/promises', 'http', 'https', 'net', 'tty', 'worker_threads']);
 
 /**
  * esbuild plugin: every Node built-in comes from `process.getBuiltinModule`, as a small ESM module of

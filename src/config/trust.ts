@@ -7,7 +7,8 @@
 // environment or a flag, or a token written in the file itself, needs nothing. Scripts and CI jobs
 // that mean it set --trust-dotenv / VAULTENV_TRUST_DOTENV, which no config file can set.
 
-import { createHash } from 'node:crypto';
+// Default import only: the bundle loads node:crypto on first use, only when a digest is needed.
+import crypto from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { ConfigError, describeFileError, errorCode } from '../errors.ts';
@@ -85,7 +86,7 @@ export function allowListPath(env: Readonly<Record<string, string | undefined>>)
 
 /** The digest an entry records: SHA-256 of the file's text. */
 export function digest(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** Whether the list has an entry `<digest> <path>` for exactly this path and content. */
