@@ -137,6 +137,26 @@ describe('exit codes', () => {
     }
   });
 
+  // What vaultenv prints is a report: failing to deliver it must not change the exit code it reports.
+  // (A closed fd 2 is no case: Node opens /dev/null on a closed fd 0-2 at start.)
+  // fd 4 is a pipe without a reader: a FIFO opened for reading and writing (3), then for writing (4),
+  // then 3 closed, so every write to 4 fails with EPIPE, whenever it happens.
+  it.each([
+    ['2 when stderr is /dev/full (ENOSPC)', ['--no-such-option', 'true'], '2>/dev/full', 2],
+    ['2 when the reader of stderr is gone (EPIPE)', ['--no-such-option', 'true'], '2>&4', 2],
+    ['0 when --version goes to /dev/full', ['--version'], '>/dev/full', 0],
+    ['0 when --version goes to a pipe whose reader is gone', ['--version'], '>&4', 0],
+  ] as const)('%s', async (_label, args, redirect, code) => {
+    const fifo = join(dir, `no-reader-${code}-${redirect.replace(/\W/g, '')}`);
+    const vaultenv = cliCommand(args).flat().map((a) => `'${a}'`).join(' ');
+    const script = `mkfifo '${fifo}' && exec 3<>'${fifo}' 4>'${fifo}' 3<&- && ${vaultenv} ${redirect}; echo "status=$?"`;
+    const child = spawn('bash', ['-c', script], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(out.split('\n').filter((line) => line.startsWith('status='))).toEqual([`status=${code}`]);
+  });
+
   it('7: an environment entry too large for execve (from a variable in ./.env)', async () => {
     const project = mkdtempSync(join(dir, 'big-'));
     writeFileSync(join(project, '.env'), `BIG=${'x'.repeat(200_000)}\n`);
