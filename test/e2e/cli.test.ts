@@ -110,6 +110,7 @@ describe('exit codes', () => {
     ['2: a missing secrets file option', ['true'], {}, 2],
     ['2: an invalid boolean', ['--secrets-file', empty, 'true'], { VAULTENV_INHERIT_ENV: 'yes' }, 2],
     ['3: a secrets file that does not exist', ['--secrets-file', join(dir, 'nope.secrets'), 'true'], {}, 3],
+    ['3: an endless secrets file (/dev/zero), read only up to the limit', ['--secrets-file', '/dev/zero', 'true'], {}, 3],
     ['126: a command that is not executable', ['--secrets-file', empty, '--', notExecutable], {}, 126],
     ['127: a command that does not exist', ['--secrets-file', empty, '--', 'no-such-command-anywhere'], {}, 127],
     ['127: a bare name without --use-path', ['--secrets-file', empty, '--', 'sh', '-c', 'true'], { VAULTENV_USE_PATH: 'false' }, 127],
@@ -135,6 +136,18 @@ describe('exit codes', () => {
     } finally {
       closeSync(writer);
     }
+  });
+
+  it('reads a secrets file from a pipe: bash process substitution <(…)', async () => {
+    const vaultenv = cliCommand(['--secrets-file', '<(printf "# nothing to fetch\\n")', '--', 'sh', '-c', 'echo ran']).flat();
+    const script = `${vaultenv.map((a) => (a.startsWith('<(') ? a : `'${a}'`)).join(' ')}; echo "status=$?"`;
+    const child = spawn('bash', ['-c', script], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    await new Promise((resolve) => child.on('close', resolve));
+    expect({ out, err }).toEqual({ out: 'ran\nstatus=0\n', err: '' });
   });
 
   // What vaultenv prints is a report: failing to deliver it must not change the exit code it reports.

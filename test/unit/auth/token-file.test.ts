@@ -148,6 +148,20 @@ describe('readTokenFile', () => {
     expect((error as AuthError).message).toBe('token file is a directory');
   });
 
+  it('reads a file of 64 KiB and refuses one byte more, or an endless one, without showing it', async () => {
+    const full = write('big/full', `${' '.repeat(64 * 1024 - CANARY.length - 1)}${CANARY}\n`);
+    expect(await readTokenFile(full)).toEqual({ token: CANARY, format: 'plain' });
+    const over = write('big/over', `${' '.repeat(64 * 1024 - CANARY.length)}${CANARY}\n`);
+    for (const file of [over, '/dev/zero']) {
+      const error = await rejected(readTokenFile(file));
+      expect(error).toBeInstanceOf(AuthError);
+      expect((error as AuthError).message).toBe('token file is larger than 64 KiB');
+      expect((error as AuthError).input).toBe(file);
+      expect((error as AuthError).hint).toBe('check that the path names the token file');
+      expectNoContent(error as AuthError, CANARY);
+    }
+  });
+
   it('reports a malformed file with its path and without its content', async () => {
     const file = write('bad/vault-token', `{"token":"${CANARY}"}`);
     const error = await rejected(readTokenFile(file));
