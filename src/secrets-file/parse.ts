@@ -107,21 +107,40 @@ class Line {
     return { file: this.fileName, line: this.number, column: index + 1 };
   }
 
-  /** A SecretsFileError pointing at the code point `index` (which may be the end of the line). */
+  /**
+   * A SecretsFileError pointing at the code point `index` (which may be the end of the line). The
+   * line is shown as a window of CONTEXT_WIDTH code points around the column, with … where it is cut.
+   */
   error(index: number, message: string, hint: string): SecretsFileError {
     const { file, line, column } = this.position(index);
     const gutter = ' '.repeat(String(line).length);
+    const from = Math.max(0, Math.min(index - CONTEXT_WIDTH / 2, this.chars.length - CONTEXT_WIDTH));
+    const to = Math.min(this.chars.length, from + CONTEXT_WIDTH);
+    const cutBefore = from > 0 ? '…' : '';
+    const cutAfter = to < this.chars.length ? '…' : '';
     // Keep tabs in the caret line so the caret stays under the column in a terminal.
     const pad = this.chars
-      .slice(0, index)
+      .slice(from, index)
       .map((char) => (char === '\t' ? '\t' : ' '))
       .join('');
     return new SecretsFileError(`secrets file: ${message}`, {
       input: `${file}:${line}:${column}`,
       hint,
-      context: [`  ${line} | ${printable(this.chars)}`, `  ${gutter} | ${pad}^`],
+      context: [`  ${line} | ${cutBefore}${printable(this.chars.slice(from, to))}${cutAfter}`, `  ${gutter} | ${cutBefore === '' ? '' : ' '}${pad}^`],
     });
   }
+}
+
+/** Code points of a line an error shows around the column: a long line is never echoed whole. */
+const CONTEXT_WIDTH = 80;
+
+/** Code points of the file's text a message quotes (a name, a version) before it is cut with …. */
+const QUOTE_WIDTH = 40;
+
+/** `text` as a message quotes it: at most QUOTE_WIDTH code points. */
+function excerpt(text: string): string {
+  const chars = Array.from(text);
+  return chars.length <= QUOTE_WIDTH ? text : `${chars.slice(0, QUOTE_WIDTH).join('')}…`;
 }
 
 /** The line as shown in an error: control and bidi characters become U+FFFD, one for one. */
@@ -177,7 +196,7 @@ function parseSecretLine(line: Line, start: number): SecretLine {
       if (name === undefined && !path.includes('/')) {
         throw line.error(
           pathStart,
-          `invalid variable name '${path}'`,
+          `invalid variable name '${excerpt(path)}'`,
           'A variable name starts with a letter or _ and has only ASCII letters, digits and _ (NAME=path#key)',
         );
       }
@@ -291,7 +310,7 @@ function badFirstHeaderError(line: Line, header: { version: string; index: numbe
       'A version 1 file has no header: remove this line (or write VERSION 2 and put the secrets in MOUNT blocks)',
     );
   }
-  return line.error(header.index, `unsupported secrets file version '${header.version}'`, V1_HAS_NO_HEADER);
+  return line.error(header.index, `unsupported secrets file version '${excerpt(header.version)}'`, V1_HAS_NO_HEADER);
 }
 
 /** Splits into lines: `\n` ends a line, one `\r` before it is dropped, a BOM at the start is ignored. */

@@ -138,6 +138,19 @@ describe('exit codes', () => {
     }
   });
 
+  it('3: a syntax error on a line of a megabyte shows 80 characters of it around the column', async () => {
+    const file = join(dir, 'long-line.secrets');
+    writeFileSync(file, `${'p'.repeat(500_000)} #key${'q'.repeat(500_000)}\n`);
+    const result = await runCli(['--secrets-file', file, 'true'], { env: env(), cwd: dir });
+    expect(result.code).toBe(3);
+    expect(result.stderr.split('\n')).toEqual([
+      `vaultenv: secrets file: whitespace before '#' is not allowed (${file}:1:500001). Write path#key with nothing between the path and #`,
+      `  1 | …${'p'.repeat(40)} #key${'q'.repeat(35)}…`,
+      `    | ${' '.repeat(41)}^`,
+      '',
+    ]);
+  });
+
   it('reads a secrets file from a pipe: bash process substitution <(…)', async () => {
     const vaultenv = cliCommand(['--secrets-file', '<(printf "# nothing to fetch\\n")', '--', 'sh', '-c', 'echo ran']).flat();
     const script = `${vaultenv.map((a) => (a.startsWith('<(') ? a : `'${a}'`)).join(' ')}; echo "status=$?"`;
