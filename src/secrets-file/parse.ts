@@ -185,7 +185,8 @@ function parseSecretLine(line: Line, start: number): SecretLine {
   const pathStart = i;
   i = line.skipComponent(i);
   if (i === pathStart) throw missingPathError(line, i, name !== undefined);
-  const path = line.slice(pathStart, i);
+  const pathEnd = i;
+  const path = line.slice(pathStart, pathEnd);
 
   const afterPath = line.at(i);
   if (afterPath !== '#') {
@@ -243,6 +244,7 @@ function parseSecretLine(line: Line, start: number): SecretLine {
       );
     }
   }
+  checkSegments(line, pathStart, pathEnd, 'secret path');
   return { name, path, key };
 }
 
@@ -273,8 +275,55 @@ function parseMountLine(line: Line, start: number): string {
     const rest = line.skipWhitespace(nameEnd);
     if (rest < line.length) throw line.error(rest, 'unexpected text after the mount name', 'Write MOUNT <name> on a line of its own; names cannot contain whitespace');
   }
+  checkSegments(line, nameStart, nameEnd, 'mount name');
   return line.slice(nameStart, nameEnd);
 }
+
+const HEX = /^[0-9A-Fa-f]$/;
+
+/**
+ * Refuses a mount or path (the code points `start` to `end` of the line) that would read another
+ * place than it names: Vault resolves `.` and `..` segments and empty ones (`secret/../kv1/app`
+ * reads `kv1/app`, `a//b` reads `a/b`), and vaultenv 0.19 sends `%2e%2e` as written, for the server
+ * to decode into `..` (vaultenv sends `%` as `%25`). A mount may end in one `/`, as Vault writes
+ * mounts (`secret/`): it names the same mount, in vaultenv 0.19 too.
+ */
+function checkSegments(line: Line, start: number, end: number, what: 'secret path' | 'mount name'): void {
+  const last = what === 'mount name' && end - start > 1 && line.at(end - 1) === '/' ? end - 1 : end;
+  let segmentStart = start;
+  for (let i = start; i <= last; i++) {
+    const char = line.at(i);
+    if (i < last && char !== '/') {
+      if (char === '%' && i + 2 < last && HEX.test(line.at(i + 1) ?? '') && HEX.test(line.at(i + 2) ?? '')) {
+        throw line.error(
+          i,
+          `percent-escape '${line.slice(i, i + 3)}' in the ${what}`,
+          'Write the character itself: vaultenv sends % as %25, where vaultenv 0.19 sends it as written for Vault to decode, so the line would name two places',
+        );
+      }
+      continue;
+    }
+    const segment = line.slice(segmentStart, i);
+    if (segment === '') {
+      if (segmentStart === start) throw line.error(start, `the ${what} starts with '/'`, `Remove the leading /: ${START_HINT[what]}`);
+      if (i === end) throw line.error(i - 1, `the ${what} ends with '/'`, 'Remove the trailing /: a path names one secret, and Vault would read another place');
+      throw line.error(segmentStart, `empty segment ('//') in the ${what}`, 'Write one / between two names: Vault would drop the empty segment and read another place than written');
+    }
+    if (segment === '.' || segment === '..') {
+      throw line.error(
+        segmentStart,
+        `'${segment}' segment in the ${what}`,
+        `Write the ${what} without . and .. segments: Vault resolves them, so the line would read another place than it names (a/../b reads b)`,
+      );
+    }
+    segmentStart = i + 1;
+  }
+}
+
+const START_HINT = {
+  'secret path': 'a path is relative to its mount',
+  'mount name': "a mount is named from Vault's root, as MOUNT secret",
+} as const;
 
 /**
  * A line that can only be meant as a MOUNT line: `MOUNT` followed by whitespace or the end, or

@@ -264,6 +264,24 @@ describe.each([1, 2] as const)('on KV v%i mounts', (version) => {
       }
     });
 
+    // Without the check, Vault resolves the `..` (its answer redirects to the cleaned path) and the
+    // line reads team/<prefix>/app: a place the file does not name.
+    it('a mount with a .. segment is refused before any request: exit 3, nothing requested', async () => {
+      const proxy = await startProxy(server.address);
+      try {
+        const secretsFile = await file('dot-dot.secrets', `VERSION 2\nMOUNT secret/../${TEAM_MOUNT}\nKEY=${prefix}/app#key\n`);
+        const result = await failing(['--secrets-file', secretsFile, '--', ENV], { VAULT_ADDR: proxy.address });
+        expect(result.code).toBe(3);
+        expect(result.stderr.split('\n')[0]).toBe(
+          `vaultenv: secrets file: '..' segment in the mount name (${secretsFile}:2:14). Write the mount name without . and .. segments: ` +
+            'Vault resolves them, so the line would read another place than it names (a/../b reads b)',
+        );
+        expect(proxy.count()).toBe(0);
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('a 403 is answered once and not retried', async () => {
       const proxy = await startProxy(server.address);
       try {
