@@ -21,6 +21,8 @@ export interface TokenFileContents {
 export interface TokenFile extends TokenFileContents {
   /** `<dir>/ca.crt` when it exists beside a kubernetes-vault token file. */
   caFile?: string;
+  /** The file's permission bits when its group or others may read it (mode & 0o044), else undefined. */
+  readableByOthers?: number;
 }
 
 const FORMATS_HINT =
@@ -74,11 +76,22 @@ function throwError(error: Error): never {
 /** Reads and parses a token file; for a kubernetes-vault file, also finds the ca.crt beside it. */
 export async function readTokenFile(path: string): Promise<TokenFile> {
   const contents: TokenFile = parseTokenFile(await readCredentialFile(path, 'token file'), path);
+  const mode = await permissions(path);
+  if (mode !== undefined && (mode & 0o044) !== 0) contents.readableByOthers = mode;
   if (contents.format === 'kubernetes-vault') {
     const caFile = join(dirname(path), 'ca.crt');
     if (await isFile(caFile)) contents.caFile = caFile;
   }
   return contents;
+}
+
+/** The permission bits of `path`, undefined when it cannot be looked at (it was just read: a race). */
+async function permissions(path: string): Promise<number | undefined> {
+  try {
+    return (await fsp.stat(path)).mode & 0o7777;
+  } catch {
+    return undefined;
+  }
 }
 
 async function isFile(path: string): Promise<boolean> {
