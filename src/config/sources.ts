@@ -117,8 +117,11 @@ export function parseFlagSource(commandLine: RunArguments | RenewArguments): Sou
   return { label: FLAG_SOURCE_LABEL, values, origins };
 }
 
-/** The most a config file may hold: a few dozen settings take a few KiB. */
-const MAX_CONFIG_FILE_BYTES = 64 * 1024;
+/**
+ * The most a config file may hold: a few dozen settings take a few KiB, but its variables also go to
+ * the program, and one of them may be as large as the 128 KiB Linux allows a `NAME=value`.
+ */
+const MAX_CONFIG_FILE_BYTES = 256 * 1024;
 
 /** The text of a config file, or undefined when there is no regular file at `path`. */
 export function readConfigFile(path: string): string | undefined {

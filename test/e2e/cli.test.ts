@@ -123,6 +123,16 @@ describe('exit codes', () => {
 
   // A command the kernel refuses after every check (ETXTBSY): test/e2e/failed-exec.test.ts.
 
+  it('2: a ./.env over 256 KiB, read only up to the limit', async () => {
+    const project = mkdtempSync(join(dir, 'huge-env-'));
+    writeFileSync(join(project, '.env'), `A=${'x'.repeat(100_000)}\nB=${'y'.repeat(100_000)}\nC=${'z'.repeat(100_000)}\n`);
+    const result = await runCli(['--secrets-file', empty, '--', 'true'], { env: env(), cwd: project });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `vaultenv: config file is larger than 256 KiB (file ${join(project, '.env')}). It holds vaultenv settings and variables for the program: keep large data in a file of its own\n`,
+    );
+  });
+
   it('7: an environment entry too large for execve (from a variable in ./.env)', async () => {
     const project = mkdtempSync(join(dir, 'big-'));
     writeFileSync(join(project, '.env'), `BIG=${'x'.repeat(200_000)}\n`);
