@@ -21,6 +21,11 @@ export const processOutput: Output = {
   stderr: (text) => writeAll(2, text),
 };
 
+/**
+ * Writes all of `text` to `fd`, or as much as the fd takes. A write that fails (EPIPE: the reader is
+ * gone; ENOSPC: `2>/dev/full`; EBADF: `2>&-`) ends the write quietly: what vaultenv prints is a
+ * report, and failing to deliver it must not change the exit code the report is about.
+ */
 function writeAll(fd: number, text: string): void {
   const buffer = Buffer.from(text, 'utf8');
   let offset = 0;
@@ -29,7 +34,7 @@ function writeAll(fd: number, text: string): void {
       offset += writeSync(fd, buffer, offset);
     } catch (error) {
       // EAGAIN: the fd was left non-blocking by whoever gave it to us; wait a moment and retry.
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     }
   }

@@ -4,7 +4,6 @@
 // A refused login is an AuthError answered once (vaultenv 0.19 retries it nine times and calls it an
 // "Internal Vault error"). Messages carry Vault's error strings, never a credential or a request body.
 
-import fsp from 'node:fs/promises';
 import { AuthError } from '../errors.ts';
 import { DEFAULTS } from '../config/options.ts';
 import type { AuthSetting } from '../config/types.ts';
@@ -13,7 +12,7 @@ import { VaultFailure, describeVaultErrors, unavailableError } from '../vault/fa
 import type { VaultHttp } from '../vault/http.ts';
 import { encodeSegments, normalizeMount, parseJson } from '../vault/kv.ts';
 import { withRetries, type RetryClock, type RetryPolicy } from '../vault/retry.ts';
-import { readError } from './token-file.ts';
+import { readCredentialFile, readError } from './token-file.ts';
 
 
 export type LoginSetting = Extract<AuthSetting, { method: 'kubernetes' | 'github' | 'approle' | 'jwt' }>;
@@ -25,7 +24,7 @@ export interface LoginOptions {
   clock: RetryClock;
   /** The process environment: a JWT given as `{ env: NAME }` is read from it. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Reads a credential file (the Kubernetes or JWT token, the secret-ID file); tests inject one. */
+  /** Reads a credential file (the Kubernetes or JWT token, the secret-ID file); tests inject one. Default: readCredentialFile. */
   readFile?: (path: string) => Promise<string>;
   /**
    * Called with each credential as soon as it is read (a JWT, a secret ID, a wrapping token), before
@@ -119,15 +118,15 @@ function reportJwt(jwt: string, options: LoginOptions): void {
 const MIN_REPORTED_SEGMENT = 16;
 
 async function readCredentialText(path: string, what: string, options: LoginOptions): Promise<string> {
-  const read = options.readFile ?? ((p: string) => fsp.readFile(p, 'utf8'));
+  const { readFile } = options;
+  const read = readFile === undefined ? readCredentialFile(path, what) : readFile(path).catch((error: unknown) => Promise.reject(readError(what, path, error)));
   try {
-    return await read(path);
+    return await read;
   } catch (error) {
-    const failure = readError(what, path, error);
-    if (path === DEFAULTS.kubernetesJwtFile && failure.message.endsWith('not found')) {
-      throw new AuthError(failure.message, { input: path, hint: 'run inside a pod with a mounted service-account token, or use another way to authenticate' });
+    if (error instanceof AuthError && path === DEFAULTS.kubernetesJwtFile && error.message.endsWith('not found')) {
+      throw new AuthError(error.message, { input: path, hint: 'run inside a pod with a mounted service-account token, or use another way to authenticate' });
     }
-    throw failure;
+    throw error;
   }
 }
 

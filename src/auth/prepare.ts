@@ -26,6 +26,8 @@ export type PreparedAuth =
       caFile?: string;
       /** The token file the token came from, when it came from one. */
       tokenFile?: string;
+      /** That file's permission bits, when its group or others may read it (worth an info line, never a failure). */
+      tokenFileReadableByOthers?: number;
     }
   | { kind: 'login'; login: LoginSetting };
 
@@ -67,6 +69,7 @@ async function fromTokenFile(path: string, origin: string): Promise<PreparedAuth
   const prepared: PreparedAuth = { kind: 'token', token: file.token, origin, tokenFile: path };
   if (file.vaultAddr !== undefined) prepared.vaultAddr = file.vaultAddr;
   if (file.caFile !== undefined) prepared.caFile = file.caFile;
+  if (file.readableByOthers !== undefined) prepared.tokenFileReadableByOthers = file.readableByOthers;
   return prepared;
 }
 

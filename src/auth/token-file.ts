@@ -6,6 +6,7 @@
 import fsp from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AuthError, describeFileError, errorCode } from '../errors.ts';
+import { formatSize, readLimited, type LimitedRead } from '../limited-read.ts';
 import { TOKEN_CHARACTERS, kubernetesVaultTokenFile } from '../vault/answers.ts';
 
 export interface TokenFileContents {
@@ -20,6 +21,8 @@ export interface TokenFileContents {
 export interface TokenFile extends TokenFileContents {
   /** `<dir>/ca.crt` when it exists beside a kubernetes-vault token file. */
   caFile?: string;
+  /** The file's permission bits when its group or others may read it (mode & 0o044), else undefined. */
+  readableByOthers?: number;
 }
 
 const FORMATS_HINT =
@@ -72,18 +75,23 @@ function throwError(error: Error): never {
 
 /** Reads and parses a token file; for a kubernetes-vault file, also finds the ca.crt beside it. */
 export async function readTokenFile(path: string): Promise<TokenFile> {
-  let text: string;
-  try {
-    text = await fsp.readFile(path, 'utf8');
-  } catch (error) {
-    throw readError('token file', path, error);
-  }
-  const contents: TokenFile = parseTokenFile(text, path);
+  const contents: TokenFile = parseTokenFile(await readCredentialFile(path, 'token file'), path);
+  const mode = await permissions(path);
+  if (mode !== undefined && (mode & 0o044) !== 0) contents.readableByOthers = mode;
   if (contents.format === 'kubernetes-vault') {
     const caFile = join(dirname(path), 'ca.crt');
     if (await isFile(caFile)) contents.caFile = caFile;
   }
   return contents;
+}
+
+/** The permission bits of `path`, undefined when it cannot be looked at (it was just read: a race). */
+async function permissions(path: string): Promise<number | undefined> {
+  try {
+    return (await fsp.stat(path)).mode & 0o7777;
+  } catch {
+    return undefined;
+  }
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -92,6 +100,26 @@ async function isFile(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The most a credential file may hold: a token is under 200 bytes, a kubernetes-vault file or a JWT a
+ * few KiB. What is larger is not a credential (a path naming another file, or /dev/zero).
+ */
+const MAX_CREDENTIAL_FILE_BYTES = 64 * 1024;
+
+/** The text of a token, JWT or secret-ID file (`what` names it in errors), or an AuthError naming the file. */
+export async function readCredentialFile(path: string, what: string): Promise<string> {
+  let read: LimitedRead;
+  try {
+    read = await readLimited(path, MAX_CREDENTIAL_FILE_BYTES);
+  } catch (error) {
+    throw readError(what, path, error);
+  }
+  if (read.tooLarge) {
+    throw new AuthError(`${what} is larger than ${formatSize(MAX_CREDENTIAL_FILE_BYTES)}`, { input: path, hint: `check that the path names the ${what}` });
+  }
+  return read.bytes.toString('utf8');
 }
 
 /** An AuthError for a credential file that cannot be read: built from the error code, never its message. */

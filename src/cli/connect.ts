@@ -40,6 +40,11 @@ function endpoint(config: ConnectionConfig, prepared: PreparedAuth): { host: str
 export async function prepareConnection(config: ConnectionConfig, deps: ConnectDeps): Promise<{ client: VaultHttp; prepared: PreparedAuth }> {
   const prepared = await prepareAuth(config.auth, { env: deps.env, wellKnownTokenFiles: deps.wellKnownTokenFiles });
   if (prepared.kind === 'token' && prepared.token !== undefined) deps.redactor.add(prepared.token);
+  if (prepared.kind === 'token' && prepared.tokenFileReadableByOthers !== undefined) {
+    // Not a failure: Kubernetes projects volume files with mode 0644 unless told otherwise.
+    const mode = prepared.tokenFileReadableByOthers.toString(8).padStart(4, '0');
+    deps.log.info(`token file ${prepared.tokenFile ?? ''} is readable by other users (mode ${mode}): chmod 600 where you can (in Kubernetes, the volume's defaultMode)`);
+  }
   const { host, port, tls } = endpoint(config, prepared);
   const caFromTokenFile = config.caCert === undefined && config.caPath === undefined && prepared.kind === 'token' ? prepared.caFile : undefined;
   const material = await readTlsMaterial({

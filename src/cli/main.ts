@@ -11,6 +11,7 @@ import type { ExecRequest } from '../exec/run.ts';
 import { Logger, type Output } from '../log.ts';
 import { Redactor } from '../redact.ts';
 import { readSecretsFiles } from '../secrets-file/read.ts';
+import type { SecretRef } from '../secrets-file/secret-ref.ts';
 import type { RetryClock } from '../vault/retry.ts';
 import { OPTIONS } from '../config/options.ts';
 import type { RenewArguments } from '../config/sources.ts';
@@ -124,6 +125,8 @@ async function prepareEnvironment(
   const isLogin = !['none', 'token', 'token-file'].includes(config.auth.method);
   // Nothing to fetch and no token to export: no connection at all (and no node:http to load).
   if (refs.length === 0 && !(isLogin && config.exportToken)) return assemble(config, env, [], []);
+  // The names are known before any value: a duplicate fails here, before the first request.
+  assemble(config, env, isLogin && config.exportToken ? [exportedToken('')] : [], refs.map((ref) => secretEntry(ref, '')));
   const [{ connect }, { fetchSecrets }, { realClock }, { defaultWellKnownTokenFiles }] = await Promise.all([
     import('./connect.ts'),
     import('../vault/fetch.ts'),
@@ -140,9 +143,7 @@ async function prepareEnvironment(
     maxSockets: config.maxConcurrentRequests,
   });
   try {
-    if (loginToken !== undefined && config.exportToken) {
-      extra.push({ name: 'VAULT_TOKEN', value: loginToken, origin: 'the token from the login (--export-token)' });
-    }
+    if (loginToken !== undefined && config.exportToken) extra.push(exportedToken(loginToken));
     const started = Date.now();
     const fetched = await fetchSecrets(refs, client, {
       kvVersion: config.kvVersion,
@@ -154,15 +155,19 @@ async function prepareEnvironment(
     });
     for (const { value } of fetched) redactor.add(value);
     log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);
-    secrets = fetched.map(({ ref, value }) => ({
-      name: ref.variable,
-      value,
-      origin: `the secret at ${ref.position.file}:${ref.position.line}`,
-    }));
+    secrets = fetched.map(({ ref, value }) => secretEntry(ref, value));
   } finally {
     client.close();
   }
   return assemble(config, env, extra, secrets);
+}
+
+function secretEntry(ref: SecretRef, value: string): EnvEntry {
+  return { name: ref.variable, value, origin: `the secret at ${ref.position.file}:${ref.position.line}` };
+}
+
+function exportedToken(value: string): EnvEntry {
+  return { name: 'VAULT_TOKEN', value, origin: 'the token from the login (--export-token)' };
 }
 
 function assemble(config: Config, env: Readonly<Record<string, string | undefined>>, extra: EnvEntry[], secrets: EnvEntry[]): Record<string, string> {

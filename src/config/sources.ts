@@ -7,9 +7,10 @@
 
 // Synchronous reads: a few small files at start-up do not need node:fs/promises, which would cost
 // start-up time to load (docs/bench.md).
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { ConfigError, describeFileError, errorCode } from '../errors.ts';
+import { formatSize, readLimitedSync, type LimitedRead } from '../limited-read.ts';
 import { optionsFor, type CommandName, type FlagId, type FlagValues, type OptionId, type OptionRow, type OptionValues } from './options.ts';
 import { parseNegatedBoolean, parseOptionValue, type TypedValue, type ValueOrigin } from './typed-values.ts';
 
@@ -118,12 +119,19 @@ export function parseFlagSource(commandLine: RunArguments | RenewArguments): Sou
   return { label: FLAG_SOURCE_LABEL, values, origins };
 }
 
+/**
+ * The most a config file may hold: a few dozen settings take a few KiB, but its variables also go to
+ * the program, and one of them may be as large as the 128 KiB Linux allows a `NAME=value`.
+ */
+const MAX_CONFIG_FILE_BYTES = 256 * 1024;
+
 /** The text of a config file, or undefined when there is no regular file at `path`. */
 export function readConfigFile(path: string): string | undefined {
+  let read: LimitedRead;
   try {
     const stats = statSync(path);
     if (!stats.isFile()) return undefined;
-    return readFileSync(path, 'utf8');
+    read = readLimitedSync(path, MAX_CONFIG_FILE_BYTES);
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -133,6 +141,13 @@ export function readConfigFile(path: string): string | undefined {
       cause: error,
     });
   }
+  if (read.tooLarge) {
+    throw new ConfigError(`config file is larger than ${formatSize(MAX_CONFIG_FILE_BYTES)}`, {
+      input: `file ${path}`,
+      hint: 'it holds vaultenv settings and variables for the program: keep large data in a file of its own',
+    });
+  }
+  return read.bytes.toString('utf8');
 }
 
 interface KeyedSourceShape {

@@ -4,8 +4,10 @@
 // docs/architecture.md, section "The exec stage").
 
 import nodeModule from 'node:module';
+import { constants } from 'node:os';
 import workerThreads from 'node:worker_threads';
 import { CommandNotExecutableError, CommandNotFoundError, EnvironmentError, errorCode } from '../errors.ts';
+import { TOO_LARGE_HINT } from './limits.ts';
 import type { SignalRegistry } from './signals.ts';
 
 export type ExecveFn = (file: string, args: readonly string[], env: Record<string, string>) => never;
@@ -134,9 +136,12 @@ function flushCompileCache(): void {
   nodeModule.flushCompileCache();
 }
 
-/** Turns an exec/spawn failure (an errno) into the error a shell would report. */
+/**
+ * Turns an exec/spawn failure (an errno) into the error a shell would report: ENOENT is 127 (command
+ * not found), E2BIG 7 (the environment), every other errno 126 (not executable), as bash does.
+ */
 export function execFailure(command: string, error: unknown): Error {
-  const errno = errorCode(error);
+  const errno = errnoName(error);
   // No errno, or Node's own argument validation (ERR_*): not the command's fault, a bug of ours.
   if (errno === undefined || errno.startsWith('ERR_')) return error instanceof Error ? error : new Error(String(error));
   switch (errno) {
@@ -147,12 +152,29 @@ export function execFailure(command: string, error: unknown): Error {
         cause: error,
       });
     case 'E2BIG':
-      return new EnvironmentError("the command's arguments and environment are too large", {
-        input: command,
-        hint: 'Inherit fewer variables (--no-inherit-env) or pass large secrets through files',
-        cause: error,
-      });
+      return new EnvironmentError("the command's arguments and environment are too large", { input: command, hint: TOO_LARGE_HINT, cause: error });
     default:
-      return new CommandNotExecutableError('command is not executable', { input: command, hint: `The system refused to start it (${errno})`, cause: error });
+      return new CommandNotExecutableError('command is not executable', { input: command, hint: EXEC_HINTS[errno] ?? `The system refused to start it (${errno})`, cause: error });
   }
 }
+
+/** The numbers of the errno names (E2BIG: 7 on Linux). */
+const ERRNO_NUMBERS: Readonly<Record<string, number>> = constants.errno;
+
+/**
+ * The errno name of a failed exec or spawn: the error's `code`, or, where Node leaves it empty, the
+ * name of its numeric `errno` (Node 26's process.execve throws E2BIG with code "" and errno 7).
+ */
+function errnoName(error: unknown): string | undefined {
+  const code = errorCode(error);
+  if (code !== undefined && code !== '') return code;
+  const number: unknown = error instanceof Error && 'errno' in error ? error.errno : undefined;
+  if (typeof number !== 'number') return undefined;
+  return Object.keys(ERRNO_NUMBERS).find((name) => ERRNO_NUMBERS[name] === Math.abs(number));
+}
+
+/** Why the kernel refused, for the errnos the checks before the exec cannot foresee. */
+const EXEC_HINTS: Readonly<Record<string, string>> = {
+  ETXTBSY: 'The system refused to start it (ETXTBSY): the file is open for writing, being written or updated; start it once that is done',
+  EACCES: 'The system refused to start it (EACCES): check the execute bit, the folders on its path, and that its mount is not noexec',
+};

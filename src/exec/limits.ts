@@ -1,19 +1,45 @@
 // Checks the child's argv and environment against what execve(2) accepts, before anything runs: a
-// failed process.execve aborts Node 22.15–25 (E2BIG included). Errors name the variable or the
+// failed process.execve aborts Node 22.15–25 (E2BIG included). The budget for all of them together
+// comes from the stack's soft limit, as the kernel computes it. Errors name the variable or the
 // argument's position, never a value: values are secrets.
 
 import { EnvironmentError } from '../errors.ts';
+import type { ExecFs } from './file-format.ts';
 
 /** Linux MAX_ARG_STRLEN: one argument or one `NAME=value`, counting its NUL (32 pages of 4 KiB). */
 const MAX_ARG_STRLEN = 128 * 1024;
 
 /**
- * The execve budget for argv + envp we assume: Linux allows a quarter of the stack rlimit, which
- * defaults to 8 MiB. Reading the real limit (getconf ARG_MAX, /proc/self/limits) would be I/O on
- * every start for a case that almost never matters; with `ulimit -s unlimited` Linux allows up to
- * 6 MiB, which we then refuse a little early.
+ * Linux's budget for argv + envp (fs/exec.c, bprm_stack_limits) is a quarter of the stack's soft
+ * limit (`ulimit -s`), at most three quarters of _STK_LIM (8 MiB), and at least ARG_MAX (32 pages),
+ * which the kernel has always allowed.
  */
-const ASSUMED_ARG_MAX = 2 * 1024 * 1024;
+const MAX_ARG_BUDGET = 6 * 1024 * 1024;
+const MIN_ARG_BUDGET = 128 * 1024;
+
+/** The budget for the default 8 MiB stack, assumed when /proc/self/limits cannot be read. */
+const DEFAULT_ARG_BUDGET = 2 * 1024 * 1024;
+
+/** Where Linux shows the process's limits; it is about 1.4 KiB long. */
+const PROC_LIMITS = '/proc/self/limits';
+const PROC_LIMITS_READ_BYTES = 8192;
+
+/**
+ * The argv + envp budget execve(2) allows this process, from the soft "Max stack size" of
+ * /proc/self/limits; DEFAULT_ARG_BUDGET when that cannot be read or understood.
+ */
+export function execArgBudget(fs: Pick<ExecFs, 'read'>): number {
+  let text: string;
+  try {
+    text = Buffer.from(fs.read(PROC_LIMITS, 0, PROC_LIMITS_READ_BYTES)).toString('latin1');
+  } catch {
+    return DEFAULT_ARG_BUDGET;
+  }
+  const soft = /^Max stack size +(\d+|unlimited) /m.exec(text)?.[1];
+  if (soft === undefined) return DEFAULT_ARG_BUDGET;
+  const quarter = soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft) / 4;
+  return Math.max(MIN_ARG_BUDGET, Math.min(MAX_ARG_BUDGET, Math.floor(quarter)));
+}
 
 /** Room for what the kernel adds on the same stack: the file name, and for a #! script the interpreter, its argument and the script path. */
 const ARG_MAX_MARGIN = 4 * 1024;
@@ -24,9 +50,9 @@ const POINTER_SIZE = 8;
 /**
  * Throws EnvironmentError when execve would refuse `argv`/`env`: a NUL byte anywhere, an
  * empty variable name or one containing `=`, one string longer than MAX_ARG_STRLEN, or all of them
- * together over ASSUMED_ARG_MAX - ARG_MAX_MARGIN.
+ * together over `argBudget` (execArgBudget) - ARG_MAX_MARGIN.
  */
-export function checkExecLimits(file: string, argv: readonly string[], env: Readonly<Record<string, string>>): void {
+export function checkExecLimits(file: string, argv: readonly string[], env: Readonly<Record<string, string>>, argBudget: number): void {
   // Every error concerns the command about to run: the input names it (its path, cut at a NUL).
   const input = `command ${file.split('\0')[0] ?? ''}`;
   const fail = (message: string, hint: string): EnvironmentError => new EnvironmentError(message, { input, hint });
@@ -69,14 +95,13 @@ export function checkExecLimits(file: string, argv: readonly string[], env: Read
     }
     total += size + POINTER_SIZE;
   }
-  const budget = ASSUMED_ARG_MAX - ARG_MAX_MARGIN;
-  if (total > budget) {
-    throw fail(
-      `the command's arguments and environment are too large (${kib(total)}, limit ${kib(budget)})`,
-      'Inherit fewer variables (--no-inherit-env) or pass large secrets through files',
-    );
-  }
+  const budget = argBudget - ARG_MAX_MARGIN;
+  if (total > budget) throw fail(`the command's arguments and environment are too large (${kib(total)}, limit ${kib(budget)})`, TOO_LARGE_HINT);
 }
+
+/** What to do about E2BIG, here and when execve(2) itself reports it (execve.ts). */
+export const TOO_LARGE_HINT =
+  'Inherit fewer variables (--no-inherit-env), pass large secrets through files, or raise the stack size limit (ulimit -s): Linux allows a quarter of it, at most 6 MiB';
 
 function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');

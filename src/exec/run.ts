@@ -9,7 +9,7 @@ import type { ExecMode } from '../config/types.ts';
 import { ConfigError } from '../errors.ts';
 import { execCommand, execveAvailable, muteExecveWarning, nodeStdioHandles, type ActiveHandles } from './execve.ts';
 import type { ExecveFn, StdioHandle } from './execve.ts';
-import { checkExecLimits } from './limits.ts';
+import { checkExecLimits, execArgBudget } from './limits.ts';
 import { nodeExecFs, type ExecFs } from './file-format.ts';
 import { resolveCommand } from './path-search.ts';
 import { spawnAndRelay } from './spawn.ts';
@@ -91,7 +91,7 @@ export function nodeExecDeps(host: ExecHost): ExecDeps {
 export async function runCommand(request: ExecRequest, d: ExecDeps): Promise<number> {
   const file = resolveCommand(request.command, { usePath: request.usePath, searchPath: request.searchPath, cwd: request.cwd }, d.fs);
   const argv = [request.command, ...request.args];
-  checkExecLimits(file, argv, request.env);
+  checkExecLimits(file, argv, request.env, execArgBudget(d.fs));
 
   const canExecve = execveAvailable(d.platform, d.execve, d.isMainThread);
   if (request.mode === 'execve' && !canExecve) {

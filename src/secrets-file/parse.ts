@@ -107,21 +107,40 @@ class Line {
     return { file: this.fileName, line: this.number, column: index + 1 };
   }
 
-  /** A SecretsFileError pointing at the code point `index` (which may be the end of the line). */
+  /**
+   * A SecretsFileError pointing at the code point `index` (which may be the end of the line). The
+   * line is shown as a window of CONTEXT_WIDTH code points around the column, with … where it is cut.
+   */
   error(index: number, message: string, hint: string): SecretsFileError {
     const { file, line, column } = this.position(index);
     const gutter = ' '.repeat(String(line).length);
+    const from = Math.max(0, Math.min(index - CONTEXT_WIDTH / 2, this.chars.length - CONTEXT_WIDTH));
+    const to = Math.min(this.chars.length, from + CONTEXT_WIDTH);
+    const cutBefore = from > 0 ? '…' : '';
+    const cutAfter = to < this.chars.length ? '…' : '';
     // Keep tabs in the caret line so the caret stays under the column in a terminal.
     const pad = this.chars
-      .slice(0, index)
+      .slice(from, index)
       .map((char) => (char === '\t' ? '\t' : ' '))
       .join('');
     return new SecretsFileError(`secrets file: ${message}`, {
       input: `${file}:${line}:${column}`,
       hint,
-      context: [`  ${line} | ${printable(this.chars)}`, `  ${gutter} | ${pad}^`],
+      context: [`  ${line} | ${cutBefore}${printable(this.chars.slice(from, to))}${cutAfter}`, `  ${gutter} | ${cutBefore === '' ? '' : ' '}${pad}^`],
     });
   }
+}
+
+/** Code points of a line an error shows around the column: a long line is never echoed whole. */
+const CONTEXT_WIDTH = 80;
+
+/** Code points of the file's text a message quotes (a name, a version) before it is cut with …. */
+const QUOTE_WIDTH = 40;
+
+/** `text` as a message quotes it: at most QUOTE_WIDTH code points. */
+function excerpt(text: string): string {
+  const chars = Array.from(text);
+  return chars.length <= QUOTE_WIDTH ? text : `${chars.slice(0, QUOTE_WIDTH).join('')}…`;
 }
 
 /** The line as shown in an error: control and bidi characters become U+FFFD, one for one. */
@@ -166,7 +185,8 @@ function parseSecretLine(line: Line, start: number): SecretLine {
   const pathStart = i;
   i = line.skipComponent(i);
   if (i === pathStart) throw missingPathError(line, i, name !== undefined);
-  const path = line.slice(pathStart, i);
+  const pathEnd = i;
+  const path = line.slice(pathStart, pathEnd);
 
   const afterPath = line.at(i);
   if (afterPath !== '#') {
@@ -177,7 +197,7 @@ function parseSecretLine(line: Line, start: number): SecretLine {
       if (name === undefined && !path.includes('/')) {
         throw line.error(
           pathStart,
-          `invalid variable name '${path}'`,
+          `invalid variable name '${excerpt(path)}'`,
           'A variable name starts with a letter or _ and has only ASCII letters, digits and _ (NAME=path#key)',
         );
       }
@@ -224,6 +244,7 @@ function parseSecretLine(line: Line, start: number): SecretLine {
       );
     }
   }
+  checkSegments(line, pathStart, pathEnd, 'secret path');
   return { name, path, key };
 }
 
@@ -254,8 +275,55 @@ function parseMountLine(line: Line, start: number): string {
     const rest = line.skipWhitespace(nameEnd);
     if (rest < line.length) throw line.error(rest, 'unexpected text after the mount name', 'Write MOUNT <name> on a line of its own; names cannot contain whitespace');
   }
+  checkSegments(line, nameStart, nameEnd, 'mount name');
   return line.slice(nameStart, nameEnd);
 }
+
+const HEX = /^[0-9A-Fa-f]$/;
+
+/**
+ * Refuses a mount or path (the code points `start` to `end` of the line) that would read another
+ * place than it names: Vault resolves `.` and `..` segments and empty ones (`secret/../kv1/app`
+ * reads `kv1/app`, `a//b` reads `a/b`), and vaultenv 0.19 sends `%2e%2e` as written, for the server
+ * to decode into `..` (vaultenv sends `%` as `%25`). A mount may end in one `/`, as Vault writes
+ * mounts (`secret/`): it names the same mount, in vaultenv 0.19 too.
+ */
+function checkSegments(line: Line, start: number, end: number, what: 'secret path' | 'mount name'): void {
+  const last = what === 'mount name' && end - start > 1 && line.at(end - 1) === '/' ? end - 1 : end;
+  let segmentStart = start;
+  for (let i = start; i <= last; i++) {
+    const char = line.at(i);
+    if (i < last && char !== '/') {
+      if (char === '%' && i + 2 < last && HEX.test(line.at(i + 1) ?? '') && HEX.test(line.at(i + 2) ?? '')) {
+        throw line.error(
+          i,
+          `percent-escape '${line.slice(i, i + 3)}' in the ${what}`,
+          'Write the character itself: vaultenv sends % as %25, where vaultenv 0.19 sends it as written for Vault to decode, so the line would name two places',
+        );
+      }
+      continue;
+    }
+    const segment = line.slice(segmentStart, i);
+    if (segment === '') {
+      if (segmentStart === start) throw line.error(start, `the ${what} starts with '/'`, `Remove the leading /: ${START_HINT[what]}`);
+      if (i === end) throw line.error(i - 1, `the ${what} ends with '/'`, 'Remove the trailing /: a path names one secret, and Vault would read another place');
+      throw line.error(segmentStart, `empty segment ('//') in the ${what}`, 'Write one / between two names: Vault would drop the empty segment and read another place than written');
+    }
+    if (segment === '.' || segment === '..') {
+      throw line.error(
+        segmentStart,
+        `'${segment}' segment in the ${what}`,
+        `Write the ${what} without . and .. segments: Vault resolves them, so the line would read another place than it names (a/../b reads b)`,
+      );
+    }
+    segmentStart = i + 1;
+  }
+}
+
+const START_HINT = {
+  'secret path': 'a path is relative to its mount',
+  'mount name': "a mount is named from Vault's root, as MOUNT secret",
+} as const;
 
 /**
  * A line that can only be meant as a MOUNT line: `MOUNT` followed by whitespace or the end, or
@@ -291,7 +359,7 @@ function badFirstHeaderError(line: Line, header: { version: string; index: numbe
       'A version 1 file has no header: remove this line (or write VERSION 2 and put the secrets in MOUNT blocks)',
     );
   }
-  return line.error(header.index, `unsupported secrets file version '${header.version}'`, V1_HAS_NO_HEADER);
+  return line.error(header.index, `unsupported secrets file version '${excerpt(header.version)}'`, V1_HAS_NO_HEADER);
 }
 
 /** Splits into lines: `\n` ends a line, one `\r` before it is dropped, a BOM at the start is ignored. */

@@ -1,14 +1,22 @@
 // Reads the secrets files named by `--secrets-file` (repeatable) and parses them, in order. The only
-// I/O of the secrets-file stage: read errors and invalid UTF-8 become SecretsFileErrors naming the path.
+// I/O of the secrets-file stage: read errors, a file over the size limit and invalid UTF-8 become
+// SecretsFileErrors naming the path.
 
 import { isUtf8 } from 'node:buffer';
-// Synchronous reads: small files at start-up do not need node:fs/promises, which would cost start-up
-// time to load (docs/bench.md).
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { SecretsFileError, describeFileError, errorCode } from '../errors.ts';
+// Synchronous reads: small files at start-up do not need node:fs/promises, which would cost start-up
+// time to load (docs/bench.md).
+import { formatSize, readLimitedSync, type LimitedRead } from '../limited-read.ts';
 import { parseSecretsFile } from './parse.ts';
 import type { SecretRef } from './secret-ref.ts';
+
+/**
+ * The most a secrets file may hold. A line names one secret in some 50 bytes, so this is some twenty
+ * thousand secrets, far more than an environment can hold (Linux allows at most 6 MiB for all of it);
+ * what is larger is another file given by mistake (`--secrets-file /dev/zero` would fill memory).
+ */
+const MAX_SECRETS_FILE_BYTES = 1024 * 1024;
 
 /** Relative paths are resolved against `cwd`. The refs of all files, in the order given. */
 export function readSecretsFiles(paths: readonly string[], cwd: string): SecretRef[] {
@@ -22,12 +30,19 @@ export function readSecretsFiles(paths: readonly string[], cwd: string): SecretR
 
 function readSecretsText(path: string, cwd: string): string {
   const absolute = resolve(cwd, path);
-  let bytes: Buffer;
+  let read: LimitedRead;
   try {
-    bytes = readFileSync(absolute);
+    read = readLimitedSync(absolute, MAX_SECRETS_FILE_BYTES);
   } catch (error) {
     throw readError(path, absolute, error);
   }
+  if (read.tooLarge) {
+    throw new SecretsFileError(`secrets file is larger than ${formatSize(MAX_SECRETS_FILE_BYTES)}`, {
+      input: path,
+      hint: 'A secrets file lists names and paths, not values: check that --secrets-file names the right file',
+    });
+  }
+  const { bytes } = read;
   if (!isUtf8(bytes)) {
     throw new SecretsFileError('secrets file is not valid UTF-8', {
       input: `${path}:${firstInvalidLine(bytes)}`,

@@ -5,6 +5,7 @@
 import fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, describeFileError, errorCode } from '../errors.ts';
+import { formatSize, readLimited, type LimitedRead } from '../limited-read.ts';
 
 export interface TlsMaterial {
   ca: string | undefined;
@@ -13,6 +14,9 @@ export interface TlsMaterial {
 }
 
 const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
+
+/** The most one PEM file may hold: the whole Mozilla CA bundle is about 220 KiB. */
+const MAX_PEM_FILE_BYTES = 1024 * 1024;
 
 export async function readTlsMaterial(files: {
   caCert: string | undefined;
@@ -31,11 +35,20 @@ export async function readTlsMaterial(files: {
 }
 
 async function readPem(path: string, what: string): Promise<string> {
+  let read: LimitedRead;
   try {
-    return await fsp.readFile(path, 'utf8');
+    read = await readLimited(path, MAX_PEM_FILE_BYTES);
   } catch (error) {
     throw new ConfigError(`${what} ${describeFileError(errorCode(error))}`, { input: path, hint: 'check the path and its permissions' });
   }
+  if (read.tooLarge) throw new ConfigError(`${what} is larger than ${formatSize(MAX_PEM_FILE_BYTES)}`, { input: path, hint: 'check that the path names a PEM file' });
+  return read.bytes.toString('utf8');
+}
+
+/** A file of a CA directory as text; empty (skipped like a file without a certificate) when unreadable or over the limit. */
+async function readCaFile(path: string): Promise<string> {
+  const read = await readLimited(path, MAX_PEM_FILE_BYTES).catch(() => undefined);
+  return read === undefined || read.tooLarge ? '' : read.bytes.toString('utf8');
 }
 
 /** Every certificate in the directory's files, like the Vault CLI's VAULT_CAPATH. */
@@ -50,7 +63,7 @@ async function readCaDirectory(dir: string): Promise<string> {
   }
   const pems: string[] = [];
   for (const name of names) {
-    const text = await fsp.readFile(join(dir, name), 'utf8').catch(() => '');
+    const text = await readCaFile(join(dir, name));
     if (text.includes(PEM_CERTIFICATE)) pems.push(text);
   }
   if (pems.length === 0) {

@@ -71,6 +71,19 @@ describe('README exit codes', () => {
     const known = new Set<string>(Object.values(EXIT).map(String));
     for (const code of codes.filter((cell) => /^[0-9]+$/.test(cell ?? ''))) expect(known, `exit code ${code}`).toContain(code);
   });
+
+  it("lists the code bin/vaultenv refuses an old Node with, which is EXIT's usage code", () => {
+    const launcher = readFileSync(join(root, 'bin', 'vaultenv'), 'utf8');
+    const exits = [...launcher.matchAll(/process\.exit(?:Code = |\()(\d+)/g)].map((match) => match[1]);
+    expect(exits).toEqual([String(EXIT.usage)]);
+    expect(codes).toContain(String(EXIT.usage));
+  });
+
+  it('says that vaultenv never exits with 1, and where 134 comes from', () => {
+    const text = section('Exit codes').replace(/\s+/g, ' ');
+    expect(text).toContain('vaultenv itself never exits with 1');
+    expect(text).toContain('134 (an abort) comes only from Node 22.15 to 25');
+  });
 });
 
 describe('README commands', () => {

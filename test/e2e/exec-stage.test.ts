@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readThroughSlowPipe } from '../helpers/slow-reader.ts';
 import { freePort, isListening } from '../helpers/ports.ts';
+import { runWithLimits } from '../helpers/limits.ts';
 
 const HARNESS = fileURLToPath(new URL('../fixtures/exec/harness.ts', import.meta.url));
 const TRAP = fileURLToPath(new URL('../fixtures/exec/trap-signals.ts', import.meta.url));
@@ -134,6 +135,30 @@ describe('execve mode', () => {
     await new Promise((resolve) => child.on('close', resolve));
     expect(out).toBe('y\nstatus=141\n');
     expect(readFileSync(stderrFile, 'utf8')).toBe('');
+  }, TIMEOUT_MS);
+});
+
+// What no check can foresee reaches execve(2) or spawn, which Node 26 report by throwing (Node 22.15
+// to 25 abort on a failed execve): here the kernel's E2BIG, with the stack limit hidden from the
+// checks (as where /proc is not mounted) so that they assume the default stack's budget.
+describe.each(['execve', 'spawn'] as const)('%s mode: E2BIG from the kernel', (mode) => {
+  const big = { PATH: process.env.PATH ?? '/usr/bin:/bin', HARNESS_BIG_ENV: '8x102400' };
+
+  it('exits with 7 and one line, and leaves no core file', async () => {
+    const cwd = mkdtempSync(path.join(scratch, 'e2big-'));
+    const run = await runWithLimits(NODE, [HARNESS, mode, '/bin/true'], { cwd, env: { ...big, HARNESS_NO_PROC_LIMITS: '1' }, stackKib: 2048 });
+    expect(run).toMatchObject({ code: 7, signal: null, stdout: '', newCores: [] });
+    expect(run.stderr).toBe(
+      "vaultenv: the command's arguments and environment are too large (/bin/true). Inherit fewer variables (--no-inherit-env), pass large secrets " +
+        'through files, or raise the stack size limit (ulimit -s): Linux allows a quarter of it, at most 6 MiB\n',
+    );
+  }, TIMEOUT_MS);
+
+  it('control: with the stack limit readable, the checks refuse it before the exec, naming the limit', async () => {
+    const cwd = mkdtempSync(path.join(scratch, 'e2big-'));
+    const run = await runWithLimits(NODE, [HARNESS, mode, '/bin/true'], { cwd, env: big, stackKib: 2048 });
+    expect(run).toMatchObject({ code: 7, signal: null, newCores: [] });
+    expect(run.stderr).toMatch(/^vaultenv: the command's arguments and environment are too large \(8\d\d KiB, limit 508 KiB\) \(command \/bin\/true\)\. [^\n]+\n$/);
   }, TIMEOUT_MS);
 });
 

@@ -70,6 +70,20 @@ describe.each([1, 2] as const)('token files, KV v%i', (version) => {
     expect(envOf(result.stdout).DB_PASSWORD).toBe(value);
   });
 
+  it.each([
+    [0o644, true],
+    [0o600, false],
+  ])('a token file of mode %o: an info line when others may read it, never a failure', async (mode, noted) => {
+    const file = join(dir, `sink-${version}-${mode.toString(8)}`);
+    writeFileSync(file, `${token}\n`, { mode });
+    const result = await runCli(['--log-level', 'info', '--token-file', file, '--secrets-file', secretsFile, '--', ENV], { env: baseEnv({ VAULT_ADDR: server.address }) });
+    expect(result.code).toBe(0);
+    expect(envOf(result.stdout).DB_PASSWORD).toBe(value);
+    const note = `vaultenv: info: token file ${file} is readable by other users (mode 0644): chmod 600 where you can (in Kubernetes, the volume's defaultMode)`;
+    expect(result.stderr.split('\n').filter((line) => line.includes('readable by other users'))).toEqual(noted ? [note] : []);
+    expectNoLeak({ stdout: '', stderr: result.stderr }, [token, value]);
+  });
+
   it('a malformed file fails clearly and shows none of its content', async () => {
     const file = join(dir, `bad-${version}`);
     writeFileSync(file, `{"accessor": "x", "token": "${token}"}`);

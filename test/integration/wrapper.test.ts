@@ -114,6 +114,24 @@ describe.each([1, 2] as const)('on KV v%i mounts', (version) => {
       expect(result.stderr).toContain('duplicate environment variable "HOME"');
     });
 
+    // The names are known from the secrets files and the environment: no secret is fetched, nor the
+    // mount looked up, for a run that cannot start.
+    it.each([
+      ['a secret and an inherited variable', () => dupFile(), 'duplicate environment variable "HOME"'],
+      ['two lines of the secrets file', () => file('dup-lines.secrets', `A=${prefix}/production/third-party#foobar\nA=${prefix}/app#key\n`), 'duplicate environment variable "A"'],
+    ])('error: a duplicate of %s is found before the first request (exit 7, nothing requested)', async (_what, secretsFile, message) => {
+      const proxy = await startProxy(server.address);
+      try {
+        const path = await secretsFile();
+        const result = await failing(['--secrets-file', path, '--', ENV], { VAULT_ADDR: proxy.address });
+        expect(result.code).toBe(7);
+        expect(result.stderr).toMatch(new RegExp(`^vaultenv: ${message} \\([^\n]+\\)\\. [^\n]+\n$`));
+        expect(proxy.count()).toBe(0);
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('keep: the inherited value wins', async () => {
       const result = await cli(['--duplicate-variable-behavior', 'keep', '--secrets-file', await dupFile(), '--', ENV], { HOME: '/home/inherited' });
       expect(result.code).toBe(0);
@@ -259,6 +277,24 @@ describe.each([1, 2] as const)('on KV v%i mounts', (version) => {
         expect(result.stderr).toBe('');
         expect(result.code).toBe(0);
         expect(proxy.count()).toBe(3 + 2);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    // Without the check, Vault resolves the `..` (its answer redirects to the cleaned path) and the
+    // line reads team/<prefix>/app: a place the file does not name.
+    it('a mount with a .. segment is refused before any request: exit 3, nothing requested', async () => {
+      const proxy = await startProxy(server.address);
+      try {
+        const secretsFile = await file('dot-dot.secrets', `VERSION 2\nMOUNT secret/../${TEAM_MOUNT}\nKEY=${prefix}/app#key\n`);
+        const result = await failing(['--secrets-file', secretsFile, '--', ENV], { VAULT_ADDR: proxy.address });
+        expect(result.code).toBe(3);
+        expect(result.stderr.split('\n')[0]).toBe(
+          `vaultenv: secrets file: '..' segment in the mount name (${secretsFile}:2:14). Write the mount name without . and .. segments: ` +
+            'Vault resolves them, so the line would read another place than it names (a/../b reads b)',
+        );
+        expect(proxy.count()).toBe(0);
       } finally {
         await proxy.close();
       }

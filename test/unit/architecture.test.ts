@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = new URL('../../src/', import.meta.url).pathname;
 
-/** Which stages each stage may import (leaves: errors.ts, log.ts, redact.ts, importable from anywhere). */
+/** Which stages each stage may import (leaves: errors.ts, limited-read.ts, log.ts, redact.ts, importable from anywhere). */
 const ALLOWED: Record<string, readonly string[]> = {
   config: ['config'],
   'secrets-file': ['secrets-file'],
@@ -20,7 +20,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   renew: ['renew', 'vault', 'config'],
   cli: ['cli', 'config', 'secrets-file', 'vault', 'auth', 'env', 'exec', 'renew'],
 };
-const LEAVES = new Set(['errors.ts', 'log.ts', 'redact.ts']);
+const LEAVES = new Set(['errors.ts', 'limited-read.ts', 'log.ts', 'redact.ts']);
 
 /** Packages (and built-ins) that only one file may import. */
 const ADAPTERS: Record<string, string> = {

@@ -101,6 +101,17 @@ describe('credential files', () => {
     expect((error as AuthError).input).toBe(input);
   });
 
+  it.each<[string, (file: string) => LoginSetting, string]>([
+    ['Kubernetes service-account token', (file) => ({ method: 'kubernetes', role: 'r', jwtPath: file }), 'Kubernetes service-account token'],
+    ['JWT', (file) => ({ method: 'jwt', role: 'r', jwt: { file } }), 'JWT file'],
+    ['secret ID', (file) => ({ method: 'approle', roleId: 'r', secretIdFile: file, secretIdWrapped: false }), 'secret ID file'],
+  ])('refuse a %s file over 64 KiB, read from the disk up to the limit only', async (_label, setting, what) => {
+    const error = await rejected(login(setting('/dev/zero'), scriptedClient([]), { ...options(), readFile: undefined }));
+    expect(error).toBeInstanceOf(AuthError);
+    expect((error as AuthError).message).toBe(`${what} is larger than 64 KiB`);
+    expect((error as AuthError).input).toBe('/dev/zero');
+  });
+
   it('refuse an empty JWT file', async () => {
     const error = await rejected(login({ method: 'kubernetes', role: 'r', jwtPath: '/t' }, scriptedClient([]), options({ '/t': '\n' })));
     expect((error as AuthError).message).toBe('the Kubernetes service-account token is empty');

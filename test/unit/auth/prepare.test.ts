@@ -42,7 +42,7 @@ describe('prepareAuth', () => {
   });
 
   it('re-reads a configured token file on every call', async () => {
-    const file = write('rotating/vault-token', '{"clientToken":"hvs.first"}');
+    const file = write('rotating/vault-token', '{"clientToken":"hvs.first"}', 0o600);
     const auth: AuthSetting = { method: 'token-file', path: file };
     expect(tokenOf(await prepareAuth(auth, NO_FILES))).toBe('hvs.first');
     write('rotating/vault-token', 'hvs.second\n');
@@ -67,10 +67,10 @@ describe('prepareAuth', () => {
   it('with nothing configured, reads the first well-known file that exists', async () => {
     const home = path.join(dir, 'order3/home');
     const boostport = path.join(dir, 'order3/boostport.com/vault-token');
-    const homeFile = write('order3/home/.vault-token', 'hvs.home\n');
+    const homeFile = write('order3/home/.vault-token', 'hvs.home\n', 0o600);
     const deps = { env: { HOME: home }, wellKnownTokenFiles: [boostport, homeFile] };
     expect(await prepareAuth({ method: 'none' }, deps)).toEqual({ kind: 'token', token: 'hvs.home', origin: '~/.vault-token', tokenFile: homeFile });
-    write('order3/boostport.com/vault-token', '{"clientToken":"hvs.boostport","vaultAddr":"https://vault:8200"}');
+    write('order3/boostport.com/vault-token', '{"clientToken":"hvs.boostport","vaultAddr":"https://vault:8200"}', 0o600);
     expect(await prepareAuth({ method: 'none' }, deps)).toEqual({
       kind: 'token',
       token: 'hvs.boostport',
@@ -78,6 +78,22 @@ describe('prepareAuth', () => {
       tokenFile: boostport,
       vaultAddr: 'https://vault:8200',
     });
+  });
+
+  it.each([0o644, 0o640, 0o604, 0o444])('notes the mode of a token file its group or others may read (%o)', async (mode) => {
+    const file = write(`readable-${mode.toString(8)}/vault-token`, 'hvs.readable\n', mode);
+    expect(await prepareAuth({ method: 'token-file', path: file }, NO_FILES)).toEqual({
+      kind: 'token',
+      token: 'hvs.readable',
+      origin: `token file ${file}`,
+      tokenFile: file,
+      tokenFileReadableByOthers: mode,
+    });
+  });
+
+  it.each([0o600, 0o400, 0o700])('notes nothing for a token file only its owner may read (%o)', async (mode) => {
+    const file = write(`private-${mode.toString(8)}/vault-token`, 'hvs.private\n', mode);
+    expect(await prepareAuth({ method: 'token-file', path: file }, NO_FILES)).toEqual({ kind: 'token', token: 'hvs.private', origin: `token file ${file}`, tokenFile: file });
   });
 
   it('skips a directory where a well-known file would be', async () => {

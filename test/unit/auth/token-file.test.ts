@@ -108,17 +108,22 @@ describe('readTokenFile', () => {
 
 
   it('finds the ca.crt beside a kubernetes-vault token file', async () => {
-    const file = write('with-ca/vault-token', fixture('valid', 'kubernetes-vault.json').text);
+    const file = write('with-ca/vault-token', fixture('valid', 'kubernetes-vault.json').text, 0o600);
     const ca = write('with-ca/ca.crt', 'pem');
     expect(await readTokenFile(file)).toEqual({ ...FULL, caFile: ca });
   });
 
   it('has no caFile when there is no ca.crt, or for a plain file', async () => {
-    const file = write('without-ca/vault-token', fixture('valid', 'kubernetes-vault.json').text);
+    const file = write('without-ca/vault-token', fixture('valid', 'kubernetes-vault.json').text, 0o600);
     expect(await readTokenFile(file)).toEqual(FULL);
-    const plain = write('plain/sink', `${CANARY}\n`);
+    const plain = write('plain/sink', `${CANARY}\n`, 0o600);
     write('plain/ca.crt', 'pem');
     expect(await readTokenFile(plain)).toEqual({ token: CANARY, format: 'plain' });
+  });
+
+  it('gives the mode of a file its group or others may read (Kubernetes projects files 0644)', async () => {
+    const file = write('readable/vault-token', `${CANARY}\n`, 0o644);
+    expect(await readTokenFile(file)).toEqual({ token: CANARY, format: 'plain', readableByOthers: 0o644 });
   });
 
   it('names a missing file', async () => {
@@ -146,6 +151,20 @@ describe('readTokenFile', () => {
   it('names a directory given as the file', async () => {
     const error = await rejected(readTokenFile(dir));
     expect((error as AuthError).message).toBe('token file is a directory');
+  });
+
+  it('reads a file of 64 KiB and refuses one byte more, or an endless one, without showing it', async () => {
+    const full = write('big/full', `${' '.repeat(64 * 1024 - CANARY.length - 1)}${CANARY}\n`, 0o600);
+    expect(await readTokenFile(full)).toEqual({ token: CANARY, format: 'plain' });
+    const over = write('big/over', `${' '.repeat(64 * 1024 - CANARY.length)}${CANARY}\n`);
+    for (const file of [over, '/dev/zero']) {
+      const error = await rejected(readTokenFile(file));
+      expect(error).toBeInstanceOf(AuthError);
+      expect((error as AuthError).message).toBe('token file is larger than 64 KiB');
+      expect((error as AuthError).input).toBe(file);
+      expect((error as AuthError).hint).toBe('check that the path names the token file');
+      expectNoContent(error as AuthError, CANARY);
+    }
   });
 
   it('reports a malformed file with its path and without its content', async () => {

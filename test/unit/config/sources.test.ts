@@ -279,4 +279,15 @@ describe('readConfigFile', () => {
     expect((error).input).toBe(`file ${join(dir, 'loop')}`);
     expect((error).message).toBe('config file cannot be read (too many levels of symbolic links)');
   });
+
+  it('reads a file of 256 KiB and refuses one byte more', async () => {
+    const full = `A=${'x'.repeat(256 * 1024 - 3)}\n`;
+    await writeFile(join(dir, 'full.conf'), full);
+    await writeFile(join(dir, 'over.conf'), `${full}\n`);
+    expect(readConfigFile(join(dir, 'full.conf'))).toBe(full);
+    const error = thrownAs(ConfigError, () => readConfigFile(join(dir, 'over.conf')));
+    expect(error.message).toBe('config file is larger than 256 KiB');
+    expect(error.input).toBe(`file ${join(dir, 'over.conf')}`);
+    expect(error.hint).toBe('it holds vaultenv settings and variables for the program: keep large data in a file of its own');
+  });
 });

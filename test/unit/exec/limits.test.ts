@@ -1,15 +1,23 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EnvironmentError, renderError } from '../../../src/errors.ts';
-import { checkExecLimits } from '../../../src/exec/limits.ts';
+import { checkExecLimits, execArgBudget } from '../../../src/exec/limits.ts';
+
+import { thrownAs } from '../../helpers/thrown.ts';
 
 // The limits, written out here rather than taken from the code under test: Linux's MAX_ARG_STRLEN
-// (32 pages of 4 KiB), the ARG_MAX assumed for the default 8 MiB stack (a quarter of it), the margin
-// kept below it, and the pointer per argv/envp entry on a 64-bit system.
+// (32 pages of 4 KiB), the argv + envp budget of the default 8 MiB stack (a quarter of it), the
+// margin kept below it, and the pointer per argv/envp entry on a 64-bit system.
 const MAX_ARG_STRLEN = 128 * 1024;
-const ASSUMED_ARG_MAX = 2 * 1024 * 1024;
+const DEFAULT_BUDGET = 2 * 1024 * 1024;
 const ARG_MAX_MARGIN = 4 * 1024;
 const POINTER_SIZE = 8;
-import { thrownAs } from '../../helpers/thrown.ts';
+const TOO_LARGE =
+  'Inherit fewer variables (--no-inherit-env), pass large secrets through files, or raise the stack size limit (ulimit -s): Linux allows a quarter of it, at most 6 MiB';
+
+/** The checks with the budget of the default stack. */
+const check = (file: string, argv: readonly string[], env: Readonly<Record<string, string>>, budget = DEFAULT_BUDGET): void =>
+  checkExecLimits(file, argv, env, budget);
 
 const SECRET = 'hunter2-secret-value';
 
@@ -22,11 +30,11 @@ function rendered(error: EnvironmentError): string {
 
 describe('checkExecLimits', () => {
   it('accepts an ordinary command and environment', () => {
-    expect(() => checkExecLimits('/bin/sh', ['sh', '-c', 'true', ''], { PATH: '/bin', EMPTY: '', UNICODE: 'ünï' })).not.toThrow();
+    expect(() => check('/bin/sh', ['sh', '-c', 'true', ''], { PATH: '/bin', EMPTY: '', UNICODE: 'ünï' })).not.toThrow();
   });
 
   it('rejects a NUL in a value, naming the variable but never the value', () => {
-    const error = failure(() => checkExecLimits('/bin/true', ['true'], { DB_PASSWORD: `${SECRET}\0tail` }));
+    const error = failure(() => check('/bin/true', ['true'], { DB_PASSWORD: `${SECRET}\0tail` }));
     expect(error.exitCode).toBe(7);
     expect(rendered(error)).toContain('DB_PASSWORD');
     expect(rendered(error)).not.toContain(SECRET);
@@ -34,39 +42,39 @@ describe('checkExecLimits', () => {
   });
 
   it('rejects a NUL in a name or an argument', () => {
-    expect(rendered(failure(() => checkExecLimits('/bin/true', ['true'], { 'A\0B': 'x' })))).toContain('"A"');
-    const arg = failure(() => checkExecLimits('/bin/true', ['true', 'ok', `${SECRET}\0`], {}));
+    expect(rendered(failure(() => check('/bin/true', ['true'], { 'A\0B': 'x' })))).toContain('"A"');
+    const arg = failure(() => check('/bin/true', ['true', 'ok', `${SECRET}\0`], {}));
     expect(arg.message).toContain('argument 2');
     expect(rendered(arg)).not.toContain(SECRET);
   });
 
   it('rejects an empty name and a name with "=" without showing what follows the "="', () => {
-    expect(failure(() => checkExecLimits('/bin/true', ['true'], { '': 'x' })).message).toContain('empty name');
-    const error = failure(() => checkExecLimits('/bin/true', ['true'], { [`TOKEN=${SECRET}`]: 'x' }));
+    expect(failure(() => check('/bin/true', ['true'], { '': 'x' })).message).toContain('empty name');
+    const error = failure(() => check('/bin/true', ['true'], { [`TOKEN=${SECRET}`]: 'x' }));
     expect(rendered(error)).toContain('"TOKEN"');
     expect(rendered(error)).not.toContain(SECRET);
   });
 
   it('allows one NAME=value of MAX_ARG_STRLEN bytes with its NUL, and refuses one byte more', () => {
     const fits = 'v'.repeat(MAX_ARG_STRLEN - 'BIG='.length - 1);
-    expect(() => checkExecLimits('/bin/true', ['true'], { BIG: fits })).not.toThrow();
-    const error = failure(() => checkExecLimits('/bin/true', ['true'], { BIG: `${fits}v` }));
+    expect(() => check('/bin/true', ['true'], { BIG: fits })).not.toThrow();
+    const error = failure(() => check('/bin/true', ['true'], { BIG: `${fits}v` }));
     expect(rendered(error)).toContain('"BIG" is too large');
     expect(rendered(error)).not.toContain('vvvv');
   });
 
   it('counts bytes, not UTF-16 units', () => {
     const twoByteChars = 'é'.repeat(MAX_ARG_STRLEN / 2);
-    expect(() => checkExecLimits('/bin/true', ['true'], { X: twoByteChars })).toThrow(EnvironmentError);
+    expect(() => check('/bin/true', ['true'], { X: twoByteChars })).toThrow(EnvironmentError);
   });
 
   it('refuses one argument longer than MAX_ARG_STRLEN', () => {
-    const error = failure(() => checkExecLimits('/bin/true', ['true', 'x'.repeat(MAX_ARG_STRLEN)], {}));
+    const error = failure(() => check('/bin/true', ['true', 'x'.repeat(MAX_ARG_STRLEN)], {}));
     expect(error.message).toContain('argument 1');
   });
 
   it('refuses argv + env over the budget, counting a NUL and a pointer per string', () => {
-    const budget = ASSUMED_ARG_MAX - ARG_MAX_MARGIN;
+    const budget = DEFAULT_BUDGET - ARG_MAX_MARGIN;
     const value = 'v'.repeat(100_000);
     const perVar = (name: string): number => name.length + 1 + value.length + 1 + POINTER_SIZE;
     const env: Record<string, string> = {};
@@ -75,13 +83,13 @@ describe('checkExecLimits', () => {
       env[`V${i}`] = value;
       total += perVar(`V${i}`);
     }
-    expect(() => checkExecLimits('/bin/true', ['true'], env)).not.toThrow();
+    expect(() => check('/bin/true', ['true'], env)).not.toThrow();
     // Fill up to exactly the budget, then one byte over.
     const rest = budget - total - ('LAST='.length + 1 + POINTER_SIZE);
     env.LAST = 'v'.repeat(rest);
-    expect(() => checkExecLimits('/bin/true', ['true'], env)).not.toThrow();
+    expect(() => check('/bin/true', ['true'], env)).not.toThrow();
     env.LAST += 'v';
-    const error = failure(() => checkExecLimits('/bin/true', ['true'], env));
+    const error = failure(() => check('/bin/true', ['true'], env));
     expect(error.message).toContain('too large');
     expect(error.hint).toContain('--no-inherit-env');
   });
@@ -142,10 +150,10 @@ describe('checkExecLimits', () => {
       argv: ['true'],
       env: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`V${i}`, 'v'.repeat(120_000)])),
       message: "the command's arguments and environment are too large (2345 KiB, limit 2044 KiB)",
-      hint: 'Inherit fewer variables (--no-inherit-env) or pass large secrets through files',
+      hint: TOO_LARGE,
     },
   ])('$name: one line with the command as input and a hint', ({ argv, env, message, hint }) => {
-    const error = failure(() => checkExecLimits('/bin/true', argv, env));
+    const error = failure(() => check('/bin/true', argv, env));
     expect(error.message).toBe(message);
     expect(error.input).toBe('command /bin/true');
     expect(error.hint).toBe(hint);
@@ -154,3 +162,57 @@ describe('checkExecLimits', () => {
   });
 });
 
+describe('execArgBudget', () => {
+  /** /proc/self/limits as Linux writes it, with `soft` as the stack's soft limit. */
+  const limits = (soft: string): string =>
+    [
+      'Limit                     Soft Limit           Hard Limit           Units     ',
+      'Max cpu time              unlimited            unlimited            seconds   ',
+      `Max stack size            ${soft.padEnd(21)}unlimited            bytes     `,
+      'Max core file size        0                    unlimited            bytes     ',
+      '',
+    ].join('\n');
+  const reading = (text: string) => ({
+    read: (file: string, position: number, length: number) => {
+      expect({ file, position }).toEqual({ file: '/proc/self/limits', position: 0 });
+      return Buffer.from(text).subarray(0, length);
+    },
+  });
+  const failing = {
+    read: (): Uint8Array => {
+      throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+    },
+  };
+
+  it.each([
+    ['the default 8 MiB stack', '8388608', 2 * 1024 * 1024],
+    ['ulimit -s 2048', '2097152', 512 * 1024],
+    ['ulimit -s 100000 (at most 6 MiB)', '102400000', 6 * 1024 * 1024],
+    ['ulimit -s unlimited (at most 6 MiB)', 'unlimited', 6 * 1024 * 1024],
+    ['ulimit -s 256 (at least 128 KiB)', '262144', 128 * 1024],
+    ['a stack limit not divisible by 4', '2097153', 524_288],
+  ])('is a quarter of the stack soft limit, between 128 KiB and 6 MiB: %s', (_label, soft, budget) => {
+    expect(execArgBudget(reading(limits(soft)))).toBe(budget);
+  });
+
+  it.each([
+    ['/proc/self/limits cannot be read', failing],
+    ['it has no stack line', reading('Limit Soft Limit Hard Limit Units\n')],
+  ])('assumes the default stack when %s', (_label, fs) => {
+    expect(execArgBudget(fs)).toBe(DEFAULT_BUDGET);
+  });
+
+  it('reads the real limits of this process', () => {
+    const soft = /^Max stack size +(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+    const expected = soft === 'unlimited' ? 6 * 1024 * 1024 : Math.max(128 * 1024, Math.min(6 * 1024 * 1024, Math.floor(Number(soft) / 4)));
+    expect(execArgBudget({ read: (file, position, length) => readFileSync(file).subarray(position, position + length) })).toBe(expected);
+  });
+
+  it('with ulimit -s 2048, refuses 800 KiB of secrets that the default stack would take', () => {
+    const env = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`SECRET_${i}`, 'v'.repeat(100 * 1024)]));
+    expect(() => check('/bin/true', ['true'], env)).not.toThrow();
+    const error = failure(() => check('/bin/true', ['true'], env, execArgBudget(reading(limits('2097152')))));
+    expect(error.message).toBe("the command's arguments and environment are too large (801 KiB, limit 508 KiB)");
+    expect(error.hint).toBe(TOO_LARGE);
+  });
+});

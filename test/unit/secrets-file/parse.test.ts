@@ -42,7 +42,7 @@ describe('valid fixtures', () => {
   const names = fixtureNames('valid');
 
   it('exist', () => {
-    expect(names).toHaveLength(40);
+    expect(names).toHaveLength(41);
   });
 
   it.each(names)('%s parses to its JSON', (name) => {
@@ -59,7 +59,7 @@ describe('invalid fixtures', () => {
   const names = fixtureNames('invalid');
 
   it('exist', () => {
-    expect(names).toHaveLength(44);
+    expect(names).toHaveLength(57);
   });
 
   it.each(names)('%s fails at its line and column', (name) => {
@@ -109,6 +109,38 @@ describe('parseSecretsFile', () => {
     const error = parseError('foo\u0001#bar\n');
     expect(error.context[0]).toBe('  1 | foo\uFFFD#bar');
     expect(error.context.join('\n')).not.toContain('\u0001');
+  });
+
+  // A line can be as long as a secrets file may be (1 MiB, read.ts).
+  describe('a long line is shown as 80 code points around the column, cut with …', () => {
+    const long = 'p'.repeat(1_000_000);
+
+    it.each([
+      // [the line, its column, the context line, the caret line]
+      ['near its start', `ab#c d${long}`, 6, `  1 | ab#c d${'p'.repeat(74)}…`, `    | ${' '.repeat(5)}^`],
+      ['in its middle', `${long} #key${long}`, 1_000_001, `  1 | …${'p'.repeat(40)} #key${'p'.repeat(35)}…`, `    | ${' '.repeat(41)}^`],
+      ['at its end', `${long}`, 1_000_001, `  1 | …${'p'.repeat(80)}`, `    | ${' '.repeat(81)}^`],
+    ])('%s', (_where, text, column, contextLine, caretLine) => {
+      const error = parseError(text);
+      expect(error.input).toBe(`test.secrets:1:${column}`);
+      // Lengths first: a failing comparison of megabyte strings would take vitest minutes to print.
+      expect(error.context.map((line) => line.length)).toEqual([contextLine.length, caretLine.length]);
+      expect(error.context).toEqual([contextLine, caretLine]);
+    });
+
+    it('keeps a line of 80 code points whole', () => {
+      const line = `${'p'.repeat(76)} #k`;
+      expect(parseError(line).context).toEqual([`  1 | ${line}`, `    | ${' '.repeat(76)}^`]);
+    });
+
+    it.each([
+      ['a variable name', `${'a-'.repeat(500_000)}=x#y`, `invalid variable name '${'a-'.repeat(20)}…'`],
+      ['a version', `VERSION ${'7'.repeat(1_000_000)}`, `unsupported secrets file version '${'7'.repeat(40)}…'`],
+    ])('and a message quotes at most 40 code points of %s', (_what, text, message) => {
+      const error = parseError(text);
+      expect(error.message.length).toBe(`secrets file: ${message}`.length);
+      expect(error.message).toBe(`secrets file: ${message}`);
+    });
   });
 
   it('never shows other lines of the file in an error', () => {

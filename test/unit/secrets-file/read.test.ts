@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmod, cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,5 +112,36 @@ describe('readSecretsFiles', () => {
     expect(error.message).toBe('secrets file is not valid UTF-8');
     expect(error.input).toBe('latin1.secrets:2');
     expect(error.context).toEqual([]);
+  });
+
+  // The limit is 1 MiB: the largest file is read whole, one byte more is refused after reading only
+  // that byte more, and an endless file (/dev/zero) stops there too.
+  it('reads a file of exactly 1 MiB', async () => {
+    const line = '# a comment line of 32 bytes....\n';
+    await writeFile(join(dir, 'full.secrets'), `${line.repeat(1024 * 1024 / line.length - 1)}${'x'.repeat(line.length - 5)}#key\n`);
+    expect(readSecretsFiles(['full.secrets'], dir).map((ref) => ref.key)).toEqual(['key']);
+  });
+
+  it.each([
+    ['a file of 1 MiB and one byte', 'over.secrets'],
+    ['an endless file (/dev/zero)', '/dev/zero'],
+  ])('refuses %s', async (_label, path) => {
+    if (path === 'over.secrets') await writeFile(join(dir, path), `${'#'.repeat(1024 * 1024)}\n`);
+    const error = readError([path]);
+    expect(error.message).toBe('secrets file is larger than 1 MiB');
+    expect(error.exitCode).toBe(3);
+    expect(error.input).toBe(path);
+    expect(error.hint).toBe('A secrets file lists names and paths, not values: check that --secrets-file names the right file');
+    expect(error.context).toEqual([]);
+  });
+
+  it('reads a pipe to its end (a FIFO, as bash hands over <(…))', async () => {
+    const fifo = join(dir, 'fifo.secrets');
+    execFileSync('mkfifo', [fifo]);
+    // A writer in another process, which blocks until the read opens the FIFO, and writes in two parts.
+    const writer = spawn('sh', ['-c', `{ printf 'A=a#b\\n'; sleep 0.1; printf 'B=c#d\\n'; } > '${fifo}'`]);
+    const refs = readSecretsFiles([fifo], dir);
+    await new Promise((resolve) => writer.on('close', resolve));
+    expect(refs.map((ref) => ref.variable)).toEqual(['A', 'B']);
   });
 });

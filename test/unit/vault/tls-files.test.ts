@@ -42,6 +42,20 @@ describe('readTlsMaterial', () => {
     expect((error as ConfigError).input).toBe(Object.values(absolute)[0]);
   });
 
+  it('refuses a PEM file over 1 MiB, and skips one in a CA directory', async () => {
+    const big = `${PEM}${'#'.repeat(1024 * 1024)}`;
+    await mkdir(join(dir, 'big-cas'));
+    await writeFile(join(dir, 'big-cas', 'big.pem'), big);
+    await writeFile(join(dir, 'big-cas', 'small.pem'), PEM);
+    for (const file of [join(dir, 'big-cas', 'big.pem'), '/dev/zero']) {
+      const error = await rejected(readTlsMaterial({ ...NONE, caCert: file }));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).message).toBe('CA certificate (VAULT_CACERT) is larger than 1 MiB');
+      expect((error as ConfigError).input).toBe(file);
+    }
+    expect((await readTlsMaterial({ ...NONE, caPath: join(dir, 'big-cas') })).ca).toBe(PEM);
+  });
+
   it('never shows the content of a file', async () => {
     const error = await rejected(readTlsMaterial({ ...NONE, caPath: join(dir, 'key.pem') }));
     expect(JSON.stringify({ message: (error as ConfigError).message, hint: (error as ConfigError).hint })).not.toContain('CANARY');
