@@ -9,9 +9,10 @@
 
 // Default import only: the bundle loads node:crypto on first use, only when a digest is needed.
 import crypto from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { ConfigError, describeFileError, errorCode } from '../errors.ts';
+import { readLimitedSync, type LimitedRead } from '../limited-read.ts';
 import type { OptionId } from './options.ts';
 import type { Source } from './sources.ts';
 import type { AuthSetting } from './types.ts';
@@ -96,23 +97,18 @@ export function isAllowed(list: string, path: string, contentDigest: string): bo
 
 /** The list's text; empty when there is none yet. */
 export function readAllowList(file: string): string {
-  let descriptor: number;
+  let read: LimitedRead;
   try {
-    descriptor = openSync(file, 'r');
+    read = readLimitedSync(file, MAX_ALLOW_LIST_BYTES);
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return '';
     throw new ConfigError(`the list of allowed .env files ${describeFileError(code)}`, { input: file, hint: 'make it readable by this user, or remove it' });
   }
-  try {
-    const stats = fstatSync(descriptor);
-    if (!stats.isFile() || stats.size > MAX_ALLOW_LIST_BYTES) {
-      throw new ConfigError('the list of allowed .env files is not a file vaultenv wrote', { input: file, hint: 'remove it; vaultenv allow writes a new one' });
-    }
-    return readFileSync(descriptor, 'utf8');
-  } finally {
-    closeSync(descriptor);
+  if (read.tooLarge) {
+    throw new ConfigError('the list of allowed .env files is not a file vaultenv wrote', { input: file, hint: 'remove it; vaultenv allow writes a new one' });
   }
+  return read.bytes.toString('utf8');
 }
 
 /**
