@@ -1,0 +1,144 @@
+// A fleet under a rate-limit quota: K launches of the built CLI started at once, each fetching N
+// distinct paths, against a local OpenBao dev server with a rate-limit quota of RATE requests per
+// second on every path. Prints a Markdown table: launches started and failed, wall time of the whole
+// fleet, p50 and p99 of one launch's time, the quota's floor (the requests the fleet must make, one
+// mount lookup and N reads per launch, divided by RATE), and the 429 answers the server gave (its
+// own counter, vault_quota_rate_limit_violation, read from sys/metrics).
+// Bounded: every launch is killed after --launch-timeout seconds, the server is killed at the end,
+// and all traffic stays on 127.0.0.1.
+// Usage: npm run bench:fleet [-- --launches 60 --paths 10 --rate 150 --runs 1 --no-headers --cli FILE]
+//   --no-headers   leaves OpenBao's rate-limit response headers off (then a 429 has no Retry-After)
+//   --cli FILE     the CLI to launch: a bundle (*.cjs, run by this node) or an executable; default bin/vaultenv
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startBao } from '../test/helpers/bao.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values: flags } = parseArgs({
+  options: {
+    launches: { type: 'string', default: '60' },
+    paths: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '150' },
+    runs: { type: 'string', default: '1' },
+    'launch-timeout': { type: 'string', default: '120' },
+    'no-headers': { type: 'boolean', default: false },
+    cli: { type: 'string', default: join(root, 'bin', 'vaultenv') },
+  },
+});
+const LAUNCHES = positive('launches');
+const PATHS = positive('paths');
+const RATE = positive('rate');
+const RUNS = positive('runs');
+const LAUNCH_TIMEOUT_MS = positive('launch-timeout') * 1000;
+const QUOTA = 'bench-fleet';
+
+function positive(name) {
+  const n = Number(flags[name]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, not ${flags[name]}`);
+  return n;
+}
+
+/** [file, args] that run the CLI: a bundle or a launcher script through this node, anything else directly. */
+function cliCommand(args) {
+  const cli = flags.cli;
+  return cli.endsWith('.cjs') || cli.endsWith('.js') || cli === join(root, 'bin', 'vaultenv') ? [process.execPath, [cli, ...args]] : [cli, args];
+}
+
+/** Runs one launch; resolves with its exit code (null when killed) and its time from spawn to exit. */
+function launch(args, env) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const [file, argv] = cliCommand(args);
+    const child = spawn(file, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), LAUNCH_TIMEOUT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, ms: performance.now() - started, stderr });
+    });
+  });
+}
+
+async function ok(response, what) {
+  if (response.status < 200 || response.status > 299) throw new Error(`${what}: HTTP ${response.status} ${response.text.slice(0, 200)}`);
+  return response;
+}
+
+/** The server's count of 429s for the quota (0 before the first one). Retried past a 429 of its own. */
+async function violations(bao) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const response = await bao.api.request('GET', 'sys/metrics?format=prometheus');
+    if (response.status === 429) {
+      await new Promise((r) => setTimeout(r, 1100));
+      continue;
+    }
+    await ok(response, 'sys/metrics');
+    const line = response.text.split('\n').find((l) => l.startsWith('vault_quota_rate_limit_violation{') && l.includes(`name="${QUOTA}"`));
+    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  throw new Error('sys/metrics stayed rate-limited');
+}
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const seconds = (ms) => (ms / 1000).toFixed(2);
+
+const bao = await startBao();
+const work = mkdtempSync(join(tmpdir(), 'vaultenv-fleet-'));
+try {
+  for (let i = 0; i < PATHS; i++) await bao.api.writeSecret('secret', 2, `fleet/s${i}`, { value: `fleet-value-${i}` });
+  const secretsFile = join(work, 'fleet.secrets');
+  writeFileSync(secretsFile, Array.from({ length: PATHS }, (_, i) => `S${i}=fleet/s${i}#value\n`).join(''));
+  const home = join(work, 'home');
+  mkdirSync(home);
+  const env = { PATH: process.env.PATH, HOME: home, VAULT_ADDR: bao.address, VAULT_TOKEN: bao.rootToken };
+  const args = ['--secrets-file', secretsFile, '--', '/bin/true'];
+  // One launch before the quota: it writes bin/vaultenv's code cache, as earlier starts of a fleet would have.
+  const warm = await launch(args, env);
+  if (warm.code !== 0) throw new Error(`the warm-up launch failed (exit ${warm.code}): ${warm.stderr.trim()}`);
+
+  await ok(await bao.api.request('POST', 'sys/quotas/config', { enable_rate_limit_response_headers: !flags['no-headers'] }), 'sys/quotas/config');
+  await ok(await bao.api.request('POST', `sys/quotas/rate-limit/${QUOTA}`, { rate: RATE }), 'the rate-limit quota');
+
+  const requests = LAUNCHES * (PATHS + 1);
+  const floorMs = (requests / RATE) * 1000;
+  const rows = [];
+  for (let run = 0; run < RUNS; run++) {
+    // A fresh window of the quota, and the count so far.
+    await new Promise((r) => setTimeout(r, 1100));
+    const before = await violations(bao);
+    await new Promise((r) => setTimeout(r, 1100));
+    const started = performance.now();
+    const results = await Promise.all(Array.from({ length: LAUNCHES }, () => launch(args, env)));
+    const wallMs = performance.now() - started;
+    await new Promise((r) => setTimeout(r, 1100));
+    const throttled = (await violations(bao)) - before;
+    const failed = results.filter((r) => r.code !== 0);
+    const codes = [...new Set(failed.map((r) => r.code))].join(', ');
+    const times = results.map((r) => r.ms);
+    rows.push(
+      `| ${results.length - failed.length} | ${failed.length}${codes === '' ? '' : ` (exit ${codes})`} | ${seconds(wallMs)} | ` +
+        `${(wallMs / floorMs).toFixed(2)} | ${seconds(percentile(times, 50))} | ${seconds(percentile(times, 99))} | ` +
+        `${seconds(floorMs)} | ${throttled} | ${(throttled / requests).toFixed(2)} |`,
+    );
+    if (failed.length > 0) console.error(`run ${run + 1}: first failure: ${failed[0].stderr.trim()}`);
+  }
+  console.log(
+    `vaultenv fleet bench: node ${process.versions.node}; ${LAUNCHES} launches × ${PATHS} paths (+1 mount lookup each) = ${requests} requests; ` +
+      `quota ${RATE} requests/s, rate-limit headers ${flags['no-headers'] ? 'off' : 'on'}; CLI ${flags.cli}`,
+  );
+  console.log('| started | failed | wall s | × floor | p50 s | p99 s | floor s | 429s | 429s per request |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const row of rows) console.log(row);
+} finally {
+  await bao.stop();
+  rmSync(work, { recursive: true, force: true });
+}
