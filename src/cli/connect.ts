@@ -8,6 +8,7 @@ import { parseAddress } from '../config/address.ts';
 import type { Config, ConnectionConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../redact.ts';
+import type { Deadline } from '../vault/deadline.ts';
 import { createVaultHttp, type VaultHttp } from '../vault/http.ts';
 import type { RetryClock } from '../vault/retry.ts';
 import { readTlsMaterial } from '../vault/tls-files.ts';
@@ -20,6 +21,8 @@ export interface ConnectDeps {
   redactor: Redactor;
   /** 0 means no limit. */
   maxSockets: number;
+  /** The run's start-up deadline: every request and retry ends by it (`vaultenv renew` has none). */
+  deadline?: Deadline;
 }
 
 export interface Connection {
@@ -62,6 +65,7 @@ export async function prepareConnection(config: ConnectionConfig, deps: ConnectD
     clientKey: material.clientKey,
     serverName: config.tlsServerName,
     namespace: config.namespace,
+    deadline: deps.deadline,
   });
   return { client, prepared };
 }
@@ -74,7 +78,7 @@ export async function connect(config: Config, deps: ConnectDeps): Promise<Connec
     deps.log.info(`logging in with ${prepared.login.method} auth`);
     const token = await login(prepared.login, client, {
       backend: config.authBackend,
-      retry: { baseDelayMs: config.retryBaseDelayMs, retries: config.retryAttempts },
+      retry: { baseDelayMs: config.retryBaseDelayMs, retries: config.retryAttempts, deadline: deps.deadline },
       clock: deps.clock,
       env: deps.env,
       // Vault's error strings are quoted in messages: a server that echoed a credential must not show it.

@@ -121,13 +121,16 @@ async function prepareEnvironment(
   const isLogin = !['none', 'token', 'token-file'].includes(config.auth.method);
   // Nothing to fetch and no token to export: no connection at all (and no node:http to load).
   if (refs.length === 0 && !(isLogin && config.exportToken)) return assemble(config, env, [], []);
-  const [{ connect }, { fetchSecrets }, { realClock }, { defaultWellKnownTokenFiles }] = await Promise.all([
+  const [{ connect }, { fetchSecrets }, { realClock }, { defaultWellKnownTokenFiles }, { createDeadline }] = await Promise.all([
     import('./connect.ts'),
     import('../vault/fetch.ts'),
     import('../vault/retry.ts'),
     import('../auth/prepare.ts'),
+    import('../vault/deadline.ts'),
   ]);
   const clock = deps.clock ?? realClock;
+  // From here on, everything asked of Vault ends by one deadline: login, mount lookups, reads, retries.
+  const deadline = createDeadline(config.deadlineSeconds * 1000);
   const { client, prepared, loginToken } = await connect(config, {
     env,
     wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),
@@ -135,6 +138,7 @@ async function prepareEnvironment(
     log,
     redactor,
     maxSockets: config.maxConcurrentRequests,
+    deadline,
   });
   try {
     if (loginToken !== undefined && config.exportToken) {
@@ -144,7 +148,7 @@ async function prepareEnvironment(
     const fetched = await fetchSecrets(refs, client, {
       kvVersion: config.kvVersion,
       concurrency: config.maxConcurrentRequests,
-      retry: { baseDelayMs: config.retryBaseDelayMs, retries: config.retryAttempts },
+      retry: { baseDelayMs: config.retryBaseDelayMs, retries: config.retryAttempts, deadline },
       clock,
       log: (message) => log.info(message),
       hasToken: prepared.kind === 'login' || prepared.token !== undefined,
@@ -187,6 +191,7 @@ function describeConfig(config: Config): string {
     `duplicates ${config.duplicateVariableBehavior}`,
     `kv version ${config.kvVersion}`,
     `retries ${config.retryAttempts} from ${config.retryBaseDelayMs} ms`,
+    `deadline ${config.deadlineSeconds} s`,
     `concurrency ${config.maxConcurrentRequests}`,
     `use PATH ${config.usePath}`,
   ].join('; ');

@@ -22,6 +22,7 @@ export type FailureKind =
   | 'not-found' // 404
   | 'redirect-elsewhere' // a redirect to another origin, which we do not follow with the token
   | 'cancelled' // another request already failed, so this one was abandoned
+  | 'deadline' // the start-up deadline passed, or leaves no time for the next attempt
   | 'unexpected-status'; // anything else (other 4xx, 3xx without Location)
 
 export class VaultFailure extends Error {
@@ -59,6 +60,7 @@ export function isRetryable(kind: FailureKind): boolean {
     case 'not-found':
     case 'redirect-elsewhere':
     case 'cancelled':
+    case 'deadline':
     case 'unexpected-status':
       return false;
   }
@@ -90,6 +92,7 @@ export function describeFailure(failure: VaultFailure): string {
 const UNAVAILABLE_HINTS: Partial<Record<FailureKind, string>> = {
   unreachable: 'check the address (VAULT_ADDR, --host, --port) and that Vault is running; vaultenv retried with backoff',
   timeout: 'Vault did not answer in time; raise --request-timeout-milliseconds or check the network',
+  deadline: 'raise --deadline-seconds (VAULTENV_DEADLINE) if Vault needs longer, or check that Vault is up, unsealed and reachable',
   tls: 'trust the CA with VAULT_CACERT or VAULT_CAPATH (VAULT_SKIP_VERIFY=true or --no-validate-certs turns checks off), send a client certificate with VAULT_CLIENT_CERT and VAULT_CLIENT_KEY if the server asks for one, or use http:// if the server has no TLS',
   unavailable: 'Vault may be sealed, in standby or under maintenance; vaultenv retried with backoff',
   'redirect-elsewhere': 'point VAULT_ADDR at the active node; vaultenv does not send the token to another host',

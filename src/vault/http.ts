@@ -8,6 +8,7 @@
 import http, { type Agent as HttpAgent, type IncomingMessage, type RequestOptions } from 'node:http';
 import https from 'node:https';
 import { errorCode } from '../errors.ts';
+import type { Deadline } from './deadline.ts';
 import { VaultFailure, failureForStatus } from './failure.ts';
 import { vaultErrorStrings } from './kv.ts';
 
@@ -29,6 +30,8 @@ export interface VaultHttpOptions {
   serverName?: string | undefined;
   /** Sent as X-Vault-Namespace on every request (VAULT_NAMESPACE). */
   namespace?: string | undefined;
+  /** Every request ends by it: its time limit is capped by the time left, and none is sent once it passed. */
+  deadline?: Deadline | undefined;
 }
 
 export interface VaultResponse {
@@ -76,6 +79,17 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
 
   const once = (method: string, path: string, payload: string | undefined, signal: AbortSignal | undefined) =>
     new Promise<{ status: number; body: string; location: string | undefined }>((resolve, reject) => {
+      const left = options.deadline?.remainingMs() ?? Infinity;
+      if (left <= 0) {
+        reject(new VaultFailure('deadline', `${options.deadline?.label} passed before the request was sent`));
+        return;
+      }
+      // The time limit of this request: its own, or the time left before the deadline when that is shorter.
+      const limitMs = Math.min(options.timeoutMs, left);
+      const timedOut = () =>
+        limitMs < options.timeoutMs
+          ? new VaultFailure('deadline', `no answer within ${options.deadline?.label}`)
+          : new VaultFailure('timeout', `no answer within ${options.timeoutMs} ms`);
       const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
       if (token !== undefined) headers['X-Vault-Token'] = token;
       if (options.namespace !== undefined && options.namespace !== '') headers['X-Vault-Namespace'] = options.namespace;
@@ -90,7 +104,7 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
         path,
         headers,
         agent,
-        timeout: options.timeoutMs,
+        timeout: limitMs,
         ...(signal ? { signal } : {}),
       };
       let request: http.ClientRequest;
@@ -124,9 +138,9 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
       }
       // The socket-idle timeout covers connecting and waiting; a whole-request deadline keeps a server
       // that trickles bytes from holding us forever.
-      const deadline = setTimeout(() => request.destroy(new VaultFailure('timeout', `no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
-      request.on('timeout', () => request.destroy(new VaultFailure('timeout', `no answer within ${options.timeoutMs} ms`)));
-      request.on('close', () => clearTimeout(deadline));
+      const timer = setTimeout(() => request.destroy(timedOut()), limitMs);
+      request.on('timeout', () => request.destroy(timedOut()));
+      request.on('close', () => clearTimeout(timer));
       request.on('error', (error) => reject(error instanceof VaultFailure ? error : transportFailure(error)));
       request.end(payload);
     });

@@ -1,13 +1,17 @@
 // vaultenv's retry policy: full-jitter exponential backoff (the Haskell retry package's
 // fullJitterBackoff), `retries` retries after the first attempt, only for transient failures
-// (failure.ts isRetryable). The clock and the random source are injected so tests need no waiting.
+// (failure.ts isRetryable), and none whose wait would pass the start-up deadline (deadline.ts). The
+// clock and the random source are injected so tests need no waiting.
 
 import { MAX_TIMER_MS } from '../config/options.ts';
+import type { Deadline } from './deadline.ts';
 import { VaultFailure, isRetryable } from './failure.ts';
 
 export interface RetryPolicy {
   baseDelayMs: number;
   retries: number;
+  /** No retry starts a wait that would end past it: the last failure is reported at once instead. */
+  deadline?: Deadline | undefined;
 }
 
 export interface RetryClock {
@@ -38,6 +42,9 @@ export async function withRetries<T>(
       if (signal?.aborted === true) throw new VaultFailure('cancelled', 'cancelled after another failure');
       if (retryNumber >= policy.retries) throw error;
       const delay = backoffDelayMs(policy, retryNumber, () => clock.random());
+      if (policy.deadline !== undefined && delay >= policy.deadline.remainingMs()) {
+        throw new VaultFailure('deadline', `${policy.deadline.label} leaves no time to retry after ${error.detail}`, error.vaultErrors);
+      }
       onRetry(error, retryNumber, delay);
       await clock.sleep(delay, signal);
     }

@@ -19,7 +19,7 @@ export interface ProxiedRequest {
   /** 1-based id of the client TCP connection that carried the request (equal ids = keep-alive reuse). */
   connection: number;
   /** What a fault rule did to it, if one matched. */
-  fault?: 'respond' | 'drop' | 'delay';
+  fault?: 'respond' | 'drop' | 'delay' | 'hang';
   /** Status the client got (undefined for dropped or still pending requests). */
   status?: number;
 }
@@ -35,6 +35,8 @@ export interface FaultRule {
   delayMs?: number;
   /** Destroy the client connection without any response. */
   dropConnection?: boolean;
+  /** Never answer: the connection stays open, silent, until the client gives up or the proxy closes. */
+  hang?: boolean;
 }
 
 export interface FaultHandle {
@@ -161,6 +163,10 @@ export async function startProxy(target: string, options: { keepAliveTimeoutMs?:
     if (rule?.delayMs !== undefined && rule.delayMs > 0) {
       record.fault = 'delay';
       await delay(rule.delayMs);
+    }
+    if (rule?.hang === true) {
+      record.fault = 'hang';
+      return;
     }
     if (rule?.dropConnection === true) {
       record.fault = 'drop';

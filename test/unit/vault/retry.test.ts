@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { VaultFailure, failureForStatus, isRetryable } from '../../../src/vault/failure.ts';
 import { backoffDelayMs, withRetries, type RetryClock } from '../../../src/vault/retry.ts';
+import { createDeadline } from '../../../src/vault/deadline.ts';
+import { rejected } from '../../helpers/thrown.ts';
 
 function fakeClock(random = 0.5): RetryClock & { sleeps: number[] } {
   const sleeps: number[] = [];
@@ -117,5 +119,55 @@ describe('retries', () => {
     await expect(
       withRetries(() => Promise.reject(failureForStatus(503, [])), { baseDelayMs: 1, retries: 1 }, fakeClock(), undefined, new AbortController().signal),
     ).rejects.toMatchObject({ kind: 'unavailable' });
+  });
+});
+
+describe('the start-up deadline', () => {
+  /** A clock whose sleeps move time on, and a deadline on that time. */
+  function timed(totalMs: number) {
+    let now = 0;
+    const sleeps: number[] = [];
+    const clock: RetryClock = { sleep: (ms) => ((now += ms), sleeps.push(ms), Promise.resolve()), random: () => 0.5 };
+    return { clock, sleeps, deadline: createDeadline(totalMs, () => now), advance: (ms: number) => (now += ms) };
+  }
+
+  it('names itself by its length', () => {
+    expect(createDeadline(60_000).label).toBe('the 60 s start-up deadline');
+    expect(createDeadline(1_500, () => 0).label).toBe('the 1.5 s start-up deadline');
+  });
+
+  it('counts down to 0, not below', () => {
+    const { deadline, advance } = timed(1000);
+    expect(deadline.remainingMs()).toBe(1000);
+    advance(400);
+    expect(deadline.remainingMs()).toBe(600);
+    advance(5000);
+    expect(deadline.remainingMs()).toBe(0);
+  });
+
+  it('starts no retry whose wait would pass it: the last failure is reported at once, as a deadline failure', async () => {
+    // Backoff with random 0.5: 30, 60, 120, 240, 480 ms… Time passes only in the sleeps here.
+    const { clock, sleeps, deadline } = timed(200);
+    let attempts = 0;
+    const error = await rejected(
+      withRetries(() => (attempts++, Promise.reject(failureForStatus(503, ['Vault is sealed']))), { baseDelayMs: 40, retries: 9, deadline }, clock),
+    );
+    expect(sleeps).toEqual([30, 60]); // 90 ms gone; the next wait (120 ms) would end at 210 ms
+    expect(attempts).toBe(3);
+    expect(error).toBeInstanceOf(VaultFailure);
+    const failure = error as VaultFailure;
+    expect(failure.kind).toBe('deadline');
+    expect(isRetryable(failure.kind)).toBe(false);
+    expect(failure.detail).toBe('the 0.2 s start-up deadline leaves no time to retry after HTTP 503');
+    expect(failure.vaultErrors).toEqual(['Vault is sealed']);
+  });
+
+  it('is not retried itself', async () => {
+    const { clock, sleeps, deadline } = timed(10_000);
+    let attempts = 0;
+    await expect(
+      withRetries(() => (attempts++, Promise.reject(new VaultFailure('deadline', 'no answer within the 10 s start-up deadline'))), { baseDelayMs: 40, retries: 9, deadline }, clock),
+    ).rejects.toMatchObject({ kind: 'deadline' });
+    expect([attempts, sleeps.length]).toEqual([1, 0]);
   });
 });

@@ -1,0 +1,99 @@
+// What the network and the server can do to a start, with the built CLI against real OpenBao servers
+// (a fault-injecting proxy in front where a fault is needed): a server that never answers meets the
+// start-up deadline. Each failure is one line with its exit code, and no output holds a secret or a
+// token.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProxy, type Proxy } from '../helpers/proxy.ts';
+import { baseEnv, expectNoLeak, runCli, type CliResult } from '../helpers/run-cli.ts';
+import { kvServer, uniqueName } from '../helpers/servers.ts';
+
+const ENV = '/usr/bin/env';
+const dir = mkdtempSync(join(tmpdir(), 'vaultenv-net-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const server = kvServer(2);
+const path = uniqueName('net');
+const value = `net-${uniqueName('v')}`;
+const secretsFile = join(dir, 'app.secrets');
+let token: string;
+
+beforeAll(async () => {
+  await server.api.writeSecret('secret', 2, `${path}/app`, { value });
+  const policy = uniqueName('net-read');
+  await server.api.writePolicy(policy, `path "secret/data/${path}/*" { capabilities = ["read"] }\n`);
+  token = await server.api.createToken({ policies: [policy] });
+  writeFileSync(secretsFile, `APP_VALUE=${path}/app#value\n`);
+});
+
+/** Runs the CLI against `address` (the program prints its environment); a failed run must not show a secret. */
+async function run(address: string, args: string[] = [], extra: Record<string, string> = {}): Promise<CliResult> {
+  const result = await runCli([...args, '--secrets-file', secretsFile, '--', ENV], {
+    env: baseEnv({ VAULT_ADDR: address, VAULT_TOKEN: token, ...extra }),
+    // Far beyond every deadline below, far below what the failures took before they had one.
+    timeoutMs: 30_000,
+  });
+  if (result.code !== 0) expectNoLeak(result, [value, token, server.rootToken]);
+  return result;
+}
+
+async function withProxy(test: (proxy: Proxy) => Promise<void>): Promise<void> {
+  const proxy = await startProxy(server.address);
+  try {
+    await test(proxy);
+  } finally {
+    await proxy.close();
+  }
+}
+
+const DEADLINE_HINT = 'Raise --deadline-seconds (VAULTENV_DEADLINE) if Vault needs longer, or check that Vault is up, unsealed and reachable';
+
+describe('the start-up deadline', () => {
+  it('a server that accepts and never answers the mount lookup: exit 6 by the deadline, naming it and the lookup in flight', async () => {
+    await withProxy(async (proxy) => {
+      proxy.inject({ hang: true });
+      const result = await run(proxy.address, ['--deadline-seconds', '2']);
+      expect(result.code).toBe(6);
+      expect(result.stderr).toBe(
+        `vaultenv: Vault request failed: no answer within the 2 s start-up deadline (mount secret, ${secretsFile}:1). ${DEADLINE_HINT}\n`,
+      );
+      expect(proxy.count()).toBe(1);
+    });
+  });
+
+  it('a server that never answers the read (VAULTENV_DEADLINE, --kv-version 2): exit 6, naming the request path in flight', async () => {
+    await withProxy(async (proxy) => {
+      proxy.inject({ hang: true });
+      const result = await run(proxy.address, ['--kv-version', '2'], { VAULTENV_DEADLINE: '1' });
+      expect(result.code).toBe(6);
+      expect(result.stderr).toBe(
+        `vaultenv: Vault request failed: no answer within the 1 s start-up deadline (/v1/secret/data/${path}/app, ${secretsFile}:1). ${DEADLINE_HINT}\n`,
+      );
+      expect(result.stdout).toBe('');
+    });
+  });
+
+  it('no retry waits past it: a sealed Vault is reported as soon as the next wait would end after the deadline', async () => {
+    await withProxy(async (proxy) => {
+      proxy.inject({ respond: { status: 503, body: { errors: ['Vault is sealed'] } } });
+      // Backoff from 400 ms: waits of 200-400, 400-800, 800-1600, 1600-3200 ms: within 2 s at most four attempts fit.
+      const result = await run(proxy.address, ['--deadline-seconds', '2', '--retry-base-delay-milliseconds', '400']);
+      expect(result.code).toBe(6);
+      expect(result.stderr).toBe(
+        'vaultenv: Vault request failed: the 2 s start-up deadline leaves no time to retry after HTTP 503: Vault says "Vault is sealed" ' +
+          `(mount secret, ${secretsFile}:1). ${DEADLINE_HINT}\n`,
+      );
+      expect(proxy.count()).toBeGreaterThanOrEqual(2);
+      expect(proxy.count()).toBeLessThanOrEqual(4);
+    });
+  });
+
+  it('a start that needs less time than the deadline is not affected', async () => {
+    const result = await run(server.address, ['--deadline-seconds', '1']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain(`APP_VALUE=${value}\n`);
+  });
+});
