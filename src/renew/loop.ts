@@ -283,8 +283,10 @@ function definiteError(what: string, origin: string, lookup: TokenLookup | undef
   if (lookup !== undefined && failure.kind === 'bad-request' && failure.vaultErrors.some((e) => /not renewable/i.test(e))) {
     return new AuthError('the token is not renewable', { input, hint: `Vault refused to extend it${says}: ${RESTART_HINT}` });
   }
-  // A request that could not be built (a control character in the token) keeps unavailableError's hint.
-  const hint = failure.kind === 'tls' ? TLS_HINT : failure.kind === 'invalid-request' ? undefined : PROXY_HINT;
+  // A request that could not be built (a control character in the token), or an address whose scheme the
+  // server does not speak, keeps unavailableError's hint.
+  const ownHint = failure.kind === 'invalid-request' || failure.kind === 'plain-http' || failure.kind === 'expects-tls';
+  const hint = failure.kind === 'tls' ? TLS_HINT : ownHint ? undefined : PROXY_HINT;
   return unavailableError(`${what} failed`, failure, input, hint);
 }
 

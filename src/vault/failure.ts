@@ -10,6 +10,8 @@ export type FailureKind =
   | 'unreachable' // connection refused/reset, DNS failure
   | 'timeout' // no complete response within the request timeout
   | 'tls' // certificate or handshake problem: retrying does not fix it
+  | 'plain-http' // https:// to a server that speaks plain HTTP
+  | 'expects-tls' // http:// to a server that speaks only TLS
   | 'server-error' // 500, 502, 504 and other 5xx
   | 'unavailable' // 503: sealed, standby, maintenance
   | 'throttled' // 429
@@ -31,13 +33,16 @@ export class VaultFailure extends Error {
   readonly detail: string;
   /** Vault's own error strings, when the body had them. */
   readonly vaultErrors: readonly string[];
+  /** The input to name instead of the request's, when the request is not what is wrong (the address). */
+  readonly input: string | undefined;
 
-  constructor(kind: FailureKind, detail: string, vaultErrors: readonly string[] = []) {
+  constructor(kind: FailureKind, detail: string, vaultErrors: readonly string[] = [], extra: { input?: string } = {}) {
     super(`${kind}: ${detail}`);
     this.name = 'VaultFailure';
     this.kind = kind;
     this.detail = detail;
     this.vaultErrors = vaultErrors;
+    this.input = extra.input;
   }
 }
 
@@ -53,6 +58,8 @@ export function isRetryable(kind: FailureKind): boolean {
     case 'bad-response':
       return true;
     case 'tls':
+    case 'plain-http':
+    case 'expects-tls':
     case 'bad-request':
     case 'invalid-request':
     case 'unauthorized':
@@ -95,17 +102,20 @@ const UNAVAILABLE_HINTS: Partial<Record<FailureKind, string>> = {
   deadline: 'raise --deadline-seconds (VAULTENV_DEADLINE) if Vault needs longer, or check that Vault is up, unsealed and reachable',
   tls: 'trust the CA with VAULT_CACERT or VAULT_CAPATH (VAULT_SKIP_VERIFY=true or --no-validate-certs turns checks off), send a client certificate with VAULT_CLIENT_CERT and VAULT_CLIENT_KEY if the server asks for one, or use http:// if the server has no TLS',
   unavailable: 'Vault may be sealed, in standby or under maintenance; vaultenv retried with backoff',
+  'plain-http': 'write the address with http:// (VAULT_ADDR, --addr), or give --no-connect-tls with --host and --port',
+  'expects-tls': 'write the address with https:// (VAULT_ADDR, --addr), or drop --no-connect-tls (VAULTENV_CONNECT_TLS=false) given with --host and --port',
   'redirect-elsewhere': 'point VAULT_ADDR at the active node; vaultenv does not send the token to another host',
   'invalid-request': 'check the token (--token, VAULT_TOKEN or the token file) and VAULT_NAMESPACE for line breaks or other control characters',
 };
 
 /**
  * The error for a request that failed for a reason other than the credentials or the path: "<what>:
- * <detail>: Vault says …", with a hint for the kind of failure unless the caller gives one.
+ * <detail>: Vault says …", with a hint for the kind of failure unless the caller gives one. The input
+ * is the failure's own when it has one (the address, for a scheme the server does not speak).
  */
 export function unavailableError(what: string, failure: VaultFailure, input: string, hint?: string): VaultUnavailableError {
   return new VaultUnavailableError(`${what}: ${describeFailure(failure)}`, {
-    input,
+    input: failure.input ?? input,
     hint: hint ?? UNAVAILABLE_HINTS[failure.kind] ?? 'vaultenv retried transient failures with backoff; check the Vault server',
   });
 }

@@ -40,6 +40,8 @@ export interface VaultResponse {
 }
 
 const MAX_REDIRECTS = 5;
+/** How Go's TLS servers (Vault, OpenBao) answer a plain HTTP request: HTTP 400 and this text. */
+const PLAIN_REQUEST_TO_TLS = 'Client sent an HTTP request to an HTTPS server';
 const MAX_BODY_BYTES = 32 * 1024 * 1024; // a KV secret is at most a few MB; anything larger is not Vault
 
 // Node and OpenSSL error codes of a certificate or TLS handshake problem (not retried), as opposed to
@@ -134,14 +136,14 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
           const location = response.headers.location;
           resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), location });
         });
-        response.on('error', (error) => reject(transportFailure(error)));
+        response.on('error', (error) => reject(transportFailure(error, options)));
       }
       // The socket-idle timeout covers connecting and waiting; a whole-request deadline keeps a server
       // that trickles bytes from holding us forever.
       const timer = setTimeout(() => request.destroy(timedOut()), limitMs);
       request.on('timeout', () => request.destroy(timedOut()));
       request.on('close', () => clearTimeout(timer));
-      request.on('error', (error) => reject(error instanceof VaultFailure ? error : transportFailure(error)));
+      request.on('error', (error) => reject(error instanceof VaultFailure ? error : transportFailure(error, options)));
       request.end(payload);
     });
 
@@ -160,6 +162,9 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
           if (next === undefined) throw new VaultFailure('redirect-elsewhere', `HTTP ${response.status} to another host`);
           currentPath = next;
           continue;
+        }
+        if (response.status === 400 && !options.tls && response.body.startsWith(PLAIN_REQUEST_TO_TLS)) {
+          throw new VaultFailure('expects-tls', 'the server expects TLS: use https://', [], { input: address(options) });
         }
         if (response.status >= 300) throw failureForStatus(response.status, vaultErrorStrings(response.body));
         return { status: response.status, body: response.body };
@@ -192,9 +197,15 @@ function sameOriginPath(location: string, options: VaultHttpOptions, currentPath
   return target.pathname + target.search;
 }
 
-function transportFailure(error: unknown): VaultFailure {
+/** The address as the user writes it: the input of a failure that is about the address itself. */
+function address(options: VaultHttpOptions): string {
+  return `${options.tls ? 'https' : 'http'}://${options.host}:${options.port}`;
+}
+
+function transportFailure(error: unknown, options: VaultHttpOptions): VaultFailure {
   const code = errorCode(error) ?? '';
   if (code === 'ABORT_ERR') return new VaultFailure('cancelled', 'request cancelled');
+  if (options.tls && isPlainHttpAnswer(error, code)) return new VaultFailure('plain-http', 'the server speaks plain HTTP: use http://', [], { input: address(options) });
   if (TLS_ERROR_CODE.test(code)) return new VaultFailure('tls', describeTlsError(code));
   switch (code) {
     case 'ECONNREFUSED':
@@ -212,6 +223,16 @@ function transportFailure(error: unknown): VaultFailure {
   }
 }
 
+/**
+ * Whether a TLS connection failed because the server answered in plain HTTP: OpenSSL reads the start
+ * of "HTTP/1.1 400" as a TLS record and reports "wrong version number", which reaches Node as the code
+ * EPROTO with the reason only in the message. The message is matched here, never shown.
+ */
+function isPlainHttpAnswer(error: unknown, code: string): boolean {
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') return true;
+  return code === 'EPROTO' && error instanceof Error && /wrong version number/i.test(error.message);
+}
+
 function requestBuildFailure(error: unknown): VaultFailure {
   const code = errorCode(error);
   if (code === 'ERR_INVALID_CHAR') return new VaultFailure('invalid-request', 'invalid character in a request header (token or namespace)');
@@ -226,7 +247,6 @@ function describeTlsError(code: string): string {
   if (/ALERT_CERTIFICATE_REQUIRED|ALERT_BAD_CERTIFICATE|ALERT_UNKNOWN_CA|ALERT_CERTIFICATE_UNKNOWN/.test(code)) {
     return `the server requires a client certificate it accepts (${code})`;
   }
-  if (/WRONG_VERSION_NUMBER/.test(code)) return `the TLS handshake failed; is the server plain HTTP? (${code})`;
   if (/ERR_SSL/.test(code)) return `the TLS handshake failed (${code})`;
   return `TLS error (${code})`;
 }

@@ -1,12 +1,13 @@
 // What the network and the server can do to a start, with the built CLI against real OpenBao servers
 // (a fault-injecting proxy in front where a fault is needed): a server that never answers meets the
-// start-up deadline. Each failure is one line with its exit code, and no output holds a secret or a
+// start-up deadline; an address whose scheme the server does not speak is named at once. Each failure is one line with its exit code, and no output holds a secret or a
 // token.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBao, type BaoServer } from '../helpers/bao.ts';
 import { startProxy, type Proxy } from '../helpers/proxy.ts';
 import { baseEnv, expectNoLeak, runCli, type CliResult } from '../helpers/run-cli.ts';
 import { kvServer, uniqueName } from '../helpers/servers.ts';
@@ -19,6 +20,8 @@ const server = kvServer(2);
 const path = uniqueName('net');
 const value = `net-${uniqueName('v')}`;
 const secretsFile = join(dir, 'app.secrets');
+const secretIdFile = join(dir, 'secret-id');
+const secretId = `secret-id-${uniqueName('v')}`;
 let token: string;
 
 beforeAll(async () => {
@@ -27,6 +30,7 @@ beforeAll(async () => {
   await server.api.writePolicy(policy, `path "secret/data/${path}/*" { capabilities = ["read"] }\n`);
   token = await server.api.createToken({ policies: [policy] });
   writeFileSync(secretsFile, `APP_VALUE=${path}/app#value\n`);
+  writeFileSync(secretIdFile, `${secretId}\n`);
 });
 
 /** Runs the CLI against `address` (the program prints its environment); a failed run must not show a secret. */
@@ -36,7 +40,7 @@ async function run(address: string, args: string[] = [], extra: Record<string, s
     // Far beyond every deadline below, far below what the failures took before they had one.
     timeoutMs: 30_000,
   });
-  if (result.code !== 0) expectNoLeak(result, [value, token, server.rootToken]);
+  if (result.code !== 0) expectNoLeak(result, [value, token, server.rootToken, secretId]);
   return result;
 }
 
@@ -95,5 +99,51 @@ describe('the start-up deadline', () => {
     const result = await run(server.address, ['--deadline-seconds', '1']);
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain(`APP_VALUE=${value}\n`);
+  });
+});
+
+describe('an address whose scheme the server does not speak: exit 6 at once, naming the address', () => {
+  let tlsServer: BaoServer;
+  beforeAll(async () => {
+    tlsServer = await startBao({ tls: true });
+  });
+  afterAll(async () => {
+    await tlsServer.stop();
+  });
+
+  /** The lines of a run with --log-level info that announce a retry: there must be none. */
+  const retries = (result: CliResult) => result.stderr.split('\n').filter((line) => /retry/.test(line));
+
+  it('https:// to a plain-HTTP server (bao server -dev)', async () => {
+    const address = server.address.replace(/^http:/, 'https:');
+    const result = await run(address, ['--log-level', 'info']);
+    expect(result.code).toBe(6);
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `vaultenv: Vault request failed: the server speaks plain HTTP: use http:// (${address}). ` +
+        'Write the address with http:// (VAULT_ADDR, --addr), or give --no-connect-tls with --host and --port',
+    );
+    expect(retries(result)).toEqual([]);
+  });
+
+  it('http:// to a TLS server (bao server -dev-tls), which answers a plain request with HTTP 400', async () => {
+    const address = tlsServer.address.replace(/^https:/, 'http:');
+    const result = await run(address, ['--log-level', 'info']);
+    expect(result.code).toBe(6);
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `vaultenv: Vault request failed: the server expects TLS: use https:// (${address}). ` +
+        'Write the address with https:// (VAULT_ADDR, --addr), or drop --no-connect-tls (VAULTENV_CONNECT_TLS=false) given with --host and --port',
+    );
+    expect(retries(result)).toEqual([]);
+    expectNoLeak(result, [tlsServer.rootToken]);
+  });
+
+  it('a login over the wrong scheme says the same, not "login refused"', async () => {
+    const address = tlsServer.address.replace(/^https:/, 'http:');
+    const result = await run(address, ['--approle-role-id', 'some-role', '--approle-secret-id-file', secretIdFile]);
+    expect(result.code).toBe(6);
+    expect(result.stderr).toBe(
+      `vaultenv: login failed: the server expects TLS: use https:// (${address}). ` +
+        'Write the address with https:// (VAULT_ADDR, --addr), or drop --no-connect-tls (VAULTENV_CONNECT_TLS=false) given with --host and --port\n',
+    );
   });
 });

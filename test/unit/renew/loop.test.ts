@@ -337,6 +337,17 @@ describe('exit codes', () => {
     expect(client.sent).toHaveLength(1);
     expect(out.lines.at(-1)?.msg).toMatch(/^token lookup failed: invalid character in a request header \(token or namespace\) .*control characters/);
   });
+
+  it('6 at once for an address whose scheme the server does not speak, naming the address and what to write', async () => {
+    const failure = new VaultFailure('plain-http', 'the server speaks plain HTTP: use http://', [], { input: 'https://vault:8200' });
+    const { client, out, deps } = setup([failure]);
+    expect(await outcome(LOOP, deps)).toBe(6);
+    expect(client.sent).toHaveLength(1);
+    expect(out.lines.at(-1)?.msg).toBe(
+      'token lookup failed: the server speaks plain HTTP: use http:// (https://vault:8200). ' +
+        'Write the address with http:// (VAULT_ADDR, --addr), or give --no-connect-tls with --host and --port',
+    );
+  });
 });
 
 describe('--once', () => {
