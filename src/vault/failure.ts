@@ -17,6 +17,7 @@ export type FailureKind =
   | 'throttled' // 429
   | 'precondition-failed' // 412: a performance standby has not caught up yet
   | 'bad-response' // 200 whose body is not what the endpoint returns
+  | 'too-large' // an answer larger than any Vault answer vaultenv reads: retrying reads it again
   | 'bad-request' // 400
   | 'invalid-request' // the request could not even be sent (a control character in the token or namespace)
   | 'unauthorized' // 401
@@ -58,6 +59,7 @@ export function isRetryable(kind: FailureKind): boolean {
     case 'bad-response':
       return true;
     case 'tls':
+    case 'too-large':
     case 'plain-http':
     case 'expects-tls':
     case 'bad-request':
@@ -86,9 +88,21 @@ export function failureForStatus(status: number, vaultErrors: readonly string[])
   return new VaultFailure('unexpected-status', detail, vaultErrors);
 }
 
-/** Vault's own error strings as the end of a message: `: Vault says "a; b"`, or '' when it gave none. */
+/** The longest excerpt of Vault's error strings a message quotes: a server's text is not ours to print at length. */
+const MAX_QUOTED_ERRORS = 200;
+
+/**
+ * Vault's own error strings as the end of a message: `: Vault says "a; b"`, or '' when it gave none.
+ * Longer text is cut at a space, never inside a word, and ends in "…": the redactor works on the
+ * whole rendered line, so a credential that Vault (or a plugin or proxy) echoes must appear whole or
+ * not at all, and a credential has no spaces.
+ */
 export function describeVaultErrors(failure: VaultFailure): string {
-  return failure.vaultErrors.length > 0 ? `: Vault says "${failure.vaultErrors.join('; ')}"` : '';
+  if (failure.vaultErrors.length === 0) return '';
+  const text = failure.vaultErrors.join('; ');
+  if (text.length <= MAX_QUOTED_ERRORS) return `: Vault says "${text}"`;
+  const cut = text.lastIndexOf(' ', MAX_QUOTED_ERRORS);
+  return `: Vault says "${cut <= 0 ? '' : `${text.slice(0, cut)} `}…"`;
 }
 
 /** The failure in a few words: "HTTP 503: Vault says "Vault is sealed"", "connection refused". */
@@ -102,6 +116,7 @@ const UNAVAILABLE_HINTS: Partial<Record<FailureKind, string>> = {
   deadline: 'raise --deadline-seconds (VAULTENV_DEADLINE) if Vault needs longer, or check that Vault is up, unsealed and reachable',
   tls: 'trust the CA with VAULT_CACERT or VAULT_CAPATH (VAULT_SKIP_VERIFY=true or --no-validate-certs turns checks off), send a client certificate with VAULT_CLIENT_CERT and VAULT_CLIENT_KEY if the server asks for one, or use http:// if the server has no TLS',
   unavailable: 'Vault may be sealed, in standby or under maintenance; vaultenv retried with backoff',
+  'too-large': 'check that the address points at Vault or OpenBao itself (a proxy or load balancer in between may answer instead), and the size of the secret',
   'plain-http': 'write the address with http:// (VAULT_ADDR, --addr), or give --no-connect-tls with --host and --port',
   'expects-tls': 'write the address with https:// (VAULT_ADDR, --addr), or drop --no-connect-tls (VAULTENV_CONNECT_TLS=false) given with --host and --port',
   'redirect-elsewhere': 'point VAULT_ADDR at the active node; vaultenv does not send the token to another host',

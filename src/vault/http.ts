@@ -127,7 +127,7 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
           size += chunk.length;
           if (size > MAX_BODY_BYTES) {
             request.destroy();
-            reject(new VaultFailure('bad-response', `response larger than ${MAX_BODY_BYTES} bytes`));
+            reject(new VaultFailure('too-large', `the answer is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`));
             return;
           }
           chunks.push(chunk);

@@ -1,7 +1,8 @@
 // What the network and the server can do to a start, with the built CLI against real OpenBao servers
 // (a fault-injecting proxy in front where a fault is needed): a server that never answers meets the
-// start-up deadline; an address whose scheme the server does not speak is named at once. Each failure is one line with its exit code, and no output holds a secret or a
-// token.
+// start-up deadline; an address whose scheme the server does not speak is named at once; an oversize
+// answer is read once, and a long error string quoted in part. Each failure is one line with its
+// exit code, and no output holds a secret or a token.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -145,5 +146,38 @@ describe('an address whose scheme the server does not speak: exit 6 at once, nam
       `vaultenv: login failed: the server expects TLS: use https:// (${address}). ` +
         'Write the address with https:// (VAULT_ADDR, --addr), or drop --no-connect-tls (VAULTENV_CONNECT_TLS=false) given with --host and --port\n',
     );
+  });
+});
+
+describe('what the server sends is bounded', () => {
+  it('an answer larger than 32 MiB is read once, not retried: exit 6 in one short line', async () => {
+    await withProxy(async (proxy) => {
+      const isRead = (req: { path: string }) => req.path === `/v1/secret/data/${path}/app`;
+      proxy.inject({ match: isRead, respond: { status: 200, body: `{"data":{"data":{"value":"${'x'.repeat(33 * 1024 * 1024)}"}}}` } });
+      const result = await run(proxy.address);
+      expect(result.code).toBe(6);
+      expect(result.stderr).toBe(
+        `vaultenv: Vault request failed: the answer is larger than 32 MiB (/v1/secret/data/${path}/app, ${secretsFile}:1). ` +
+          'Check that the address points at Vault or OpenBao itself (a proxy or load balancer in between may answer instead), and the size of the secret\n',
+      );
+      expect(proxy.count(isRead)).toBe(1);
+    });
+  });
+
+  it('a huge error string is quoted as a 200-character excerpt: the error stays one short line', async () => {
+    await withProxy(async (proxy) => {
+      const isRead = (req: { path: string }) => req.path === `/v1/secret/data/${path}/app`;
+      const sentence = 'the backend is on fire and it will keep saying so ';
+      proxy.inject({ match: isRead, respond: { status: 400, body: { errors: [sentence.repeat(20_000)] } } });
+      const result = await run(proxy.address);
+      expect(result.code).toBe(6);
+      // Four sentences are 200 characters: the cut falls on the space that ends the fourth.
+      expect(result.stderr).toBe(
+        `vaultenv: Vault request failed: HTTP 400: Vault says "${sentence.repeat(4).trimEnd()} …" ` +
+          `(/v1/secret/data/${path}/app, ${secretsFile}:1). Vaultenv retried transient failures with backoff; check the Vault server\n`,
+      );
+      expect(result.stderr.length).toBeLessThan(500);
+      expect(proxy.count(isRead)).toBe(1);
+    });
   });
 });
