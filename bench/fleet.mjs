@@ -3,7 +3,8 @@
 // second on every path. Prints a Markdown table: launches started and failed, wall time of the whole
 // fleet, p50 and p99 of one launch's time, the quota's floor (the requests the fleet must make, one
 // mount lookup and N reads per launch, divided by RATE), and the 429 answers the server gave (its
-// own counter, vault_quota_rate_limit_violation, read from sys/metrics).
+// own counter, vault_quota_rate_limit_violation, read from sys/metrics). The first row is the same
+// fleet without the quota: what starting it costs the machine, under every other row.
 // Bounded: every launch is killed after --launch-timeout seconds, the server is killed at the end,
 // and all traffic stays on 127.0.0.1.
 // Usage: npm run bench:fleet [-- --launches 60 --paths 10 --rate 150 --runs 1 --no-headers --cli FILE]
@@ -11,7 +12,7 @@
 //   --cli FILE     the CLI to launch: a bundle (*.cjs, run by this node) or an executable; default bin/vaultenv
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -105,38 +106,39 @@ try {
   const warm = await launch(args, env);
   if (warm.code !== 0) throw new Error(`the warm-up launch failed (exit ${warm.code}): ${warm.stderr.trim()}`);
 
-  await ok(await bao.api.request('POST', 'sys/quotas/config', { enable_rate_limit_response_headers: !flags['no-headers'] }), 'sys/quotas/config');
-  await ok(await bao.api.request('POST', `sys/quotas/rate-limit/${QUOTA}`, { rate: RATE }), 'the rate-limit quota');
-
   const requests = LAUNCHES * (PATHS + 1);
   const floorMs = (requests / RATE) * 1000;
-  const rows = [];
-  for (let run = 0; run < RUNS; run++) {
-    // A fresh window of the quota, and the count so far.
-    await new Promise((r) => setTimeout(r, 1100));
-    const before = await violations(bao);
-    await new Promise((r) => setTimeout(r, 1100));
+  const load = os.loadavg()[0].toFixed(1);
+  /** One fleet: all launches at once. Returns its row of the table. */
+  const fleet = async (quota) => {
+    const before = quota ? await violations(bao) : 0;
     const started = performance.now();
     const results = await Promise.all(Array.from({ length: LAUNCHES }, () => launch(args, env)));
     const wallMs = performance.now() - started;
-    await new Promise((r) => setTimeout(r, 1100));
-    const throttled = (await violations(bao)) - before;
+    await new Promise((r) => setTimeout(r, 1100)); // a fresh window of the quota for the next request
+    const throttled = quota ? (await violations(bao)) - before : 0;
     const failed = results.filter((r) => r.code !== 0);
     const codes = [...new Set(failed.map((r) => r.code))].join(', ');
     const times = results.map((r) => r.ms);
-    rows.push(
-      `| ${results.length - failed.length} | ${failed.length}${codes === '' ? '' : ` (exit ${codes})`} | ${seconds(wallMs)} | ` +
-        `${(wallMs / floorMs).toFixed(2)} | ${seconds(percentile(times, 50))} | ${seconds(percentile(times, 99))} | ` +
-        `${seconds(floorMs)} | ${throttled} | ${(throttled / requests).toFixed(2)} |`,
+    if (failed.length > 0) console.error(`first failure: ${failed[0].stderr.trim()}`);
+    return (
+      `| ${quota ? `${RATE}/s` : 'none'} | ${results.length - failed.length} | ${failed.length}${codes === '' ? '' : ` (exit ${codes})`} | ` +
+      `${seconds(wallMs)} | ${quota ? (wallMs / floorMs).toFixed(2) : ''} | ${seconds(percentile(times, 50))} | ${seconds(percentile(times, 99))} | ` +
+      `${quota ? seconds(floorMs) : ''} | ${quota ? throttled : ''} | ${quota ? (throttled / requests).toFixed(2) : ''} |`
     );
-    if (failed.length > 0) console.error(`run ${run + 1}: first failure: ${failed[0].stderr.trim()}`);
-  }
+  };
+  // Without the quota first: what starting the fleet costs this machine, the floor under every row.
+  const rows = [await fleet(false)];
+  await ok(await bao.api.request('POST', 'sys/quotas/config', { enable_rate_limit_response_headers: !flags['no-headers'] }), 'sys/quotas/config');
+  await ok(await bao.api.request('POST', `sys/quotas/rate-limit/${QUOTA}`, { rate: RATE }), 'the rate-limit quota');
+  await new Promise((r) => setTimeout(r, 1100));
+  for (let run = 0; run < RUNS; run++) rows.push(await fleet(true));
   console.log(
     `vaultenv fleet bench: node ${process.versions.node}; ${LAUNCHES} launches × ${PATHS} paths (+1 mount lookup each) = ${requests} requests; ` +
-      `quota ${RATE} requests/s, rate-limit headers ${flags['no-headers'] ? 'off' : 'on'}; CLI ${flags.cli}`,
+      `rate-limit headers ${flags['no-headers'] ? 'off' : 'on'}; load average ${load} at the start; CLI ${flags.cli}`,
   );
-  console.log('| started | failed | wall s | × floor | p50 s | p99 s | floor s | 429s | 429s per request |');
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| quota | started | failed | wall s | × floor | p50 s | p99 s | floor s | 429s | 429s per request |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) console.log(row);
 } finally {
   await bao.stop();

@@ -121,47 +121,59 @@ async function prepareEnvironment(
   const isLogin = !['none', 'token', 'token-file'].includes(config.auth.method);
   // Nothing to fetch and no token to export: no connection at all (and no node:http to load).
   if (refs.length === 0 && !(isLogin && config.exportToken)) return assemble(config, env, [], []);
-  const [{ connect }, { fetchSecrets }, { realClock }, { defaultWellKnownTokenFiles }, { createDeadline }] = await Promise.all([
+  const [{ connect }, { fetchSecrets }, { realClock }, { defaultWellKnownTokenFiles }, { createDeadline }, { ThrottleGate }] = await Promise.all([
     import('./connect.ts'),
     import('../vault/fetch.ts'),
     import('../vault/retry.ts'),
     import('../auth/prepare.ts'),
     import('../vault/deadline.ts'),
+    import('../vault/throttle.ts'),
   ]);
   const clock = deps.clock ?? realClock;
-  // From here on, everything asked of Vault ends by one deadline: login, mount lookups, reads, retries.
-  const deadline = createDeadline(config.deadlineSeconds * 1000);
-  const { client, prepared, loginToken } = await connect(config, {
-    env,
-    wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),
-    clock,
-    log,
-    redactor,
-    maxSockets: config.maxConcurrentRequests,
-    deadline,
-  });
+  // From here on, everything asked of Vault ends by one deadline (login, mount lookups, reads,
+  // retries), and waits out a rate limit together.
+  const retry = {
+    baseDelayMs: config.retryBaseDelayMs,
+    retries: config.retryAttempts,
+    deadline: createDeadline(config.deadlineSeconds * 1000),
+    gate: new ThrottleGate(clock),
+  };
   try {
-    if (loginToken !== undefined && config.exportToken) {
-      extra.push({ name: 'VAULT_TOKEN', value: loginToken, origin: 'the token from the login (--export-token)' });
-    }
-    const started = Date.now();
-    const fetched = await fetchSecrets(refs, client, {
-      kvVersion: config.kvVersion,
-      concurrency: config.maxConcurrentRequests,
-      retry: { baseDelayMs: config.retryBaseDelayMs, retries: config.retryAttempts, deadline },
+    const { client, prepared, loginToken } = await connect(config, {
+      env,
+      wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),
       clock,
-      log: (message) => log.info(message),
-      hasToken: prepared.kind === 'login' || prepared.token !== undefined,
+      log,
+      redactor,
+      maxSockets: config.maxConcurrentRequests,
+      retry,
     });
-    for (const { value } of fetched) redactor.add(value);
-    log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);
-    secrets = fetched.map(({ ref, value }) => ({
-      name: ref.variable,
-      value,
-      origin: `the secret at ${ref.position.file}:${ref.position.line}`,
-    }));
+    try {
+      if (loginToken !== undefined && config.exportToken) {
+        extra.push({ name: 'VAULT_TOKEN', value: loginToken, origin: 'the token from the login (--export-token)' });
+      }
+      const started = Date.now();
+      const fetched = await fetchSecrets(refs, client, {
+        kvVersion: config.kvVersion,
+        concurrency: config.maxConcurrentRequests,
+        retry,
+        clock,
+        log: (message) => log.info(message),
+        hasToken: prepared.kind === 'login' || prepared.token !== undefined,
+      });
+      for (const { value } of fetched) redactor.add(value);
+      log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);
+      secrets = fetched.map(({ ref, value }) => ({
+        name: ref.variable,
+        value,
+        origin: `the secret at ${ref.position.file}:${ref.position.line}`,
+      }));
+    } finally {
+      client.close();
+    }
   } finally {
-    client.close();
+    // A rate limit's wait that is still running (the run failed meanwhile) must not hold the process.
+    retry.gate.dispose();
   }
   return assemble(config, env, extra, secrets);
 }

@@ -4,6 +4,7 @@
 // of this file. Nothing here carries a token or a response body that we did not reduce to Vault's own
 // `errors` strings.
 
+import { MAX_TIMER_MS } from '../config/options.ts';
 import { VaultUnavailableError } from '../errors.ts';
 
 export type FailureKind =
@@ -36,14 +37,17 @@ export class VaultFailure extends Error {
   readonly vaultErrors: readonly string[];
   /** The input to name instead of the request's, when the request is not what is wrong (the address). */
   readonly input: string | undefined;
+  /** How long the server asked us to wait before asking again (a 429's or 503's Retry-After), in ms. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(kind: FailureKind, detail: string, vaultErrors: readonly string[] = [], extra: { input?: string } = {}) {
+  constructor(kind: FailureKind, detail: string, vaultErrors: readonly string[] = [], extra: { input?: string; retryAfterMs?: number } = {}) {
     super(`${kind}: ${detail}`);
     this.name = 'VaultFailure';
     this.kind = kind;
     this.detail = detail;
     this.vaultErrors = vaultErrors;
     this.input = extra.input;
+    this.retryAfterMs = extra.retryAfterMs;
   }
 }
 
@@ -75,17 +79,38 @@ export function isRetryable(kind: FailureKind): boolean {
   }
 }
 
-export function failureForStatus(status: number, vaultErrors: readonly string[]): VaultFailure {
+/**
+ * The failure of an answer with this status. `retryAfter` is the answer's Retry-After header, kept for
+ * 429 and 503 (parseRetryAfter); `nowMs` is the time of day, for a Retry-After that is a date.
+ */
+export function failureForStatus(status: number, vaultErrors: readonly string[], retryAfter?: string, nowMs = Date.now()): VaultFailure {
   const detail = `HTTP ${status}`;
+  if (status === 429 || status === 503) {
+    const retryAfterMs = parseRetryAfter(retryAfter, nowMs);
+    return new VaultFailure(status === 429 ? 'throttled' : 'unavailable', detail, vaultErrors, retryAfterMs === undefined ? {} : { retryAfterMs });
+  }
   if (status === 400) return new VaultFailure('bad-request', detail, vaultErrors);
   if (status === 401) return new VaultFailure('unauthorized', detail, vaultErrors);
   if (status === 403) return new VaultFailure('forbidden', detail, vaultErrors);
   if (status === 404) return new VaultFailure('not-found', detail, vaultErrors);
   if (status === 412) return new VaultFailure('precondition-failed', detail, vaultErrors);
-  if (status === 429) return new VaultFailure('throttled', detail, vaultErrors);
-  if (status === 503) return new VaultFailure('unavailable', detail, vaultErrors);
   if (status >= 500 && status <= 599) return new VaultFailure('server-error', detail, vaultErrors);
   return new VaultFailure('unexpected-status', detail, vaultErrors);
+}
+
+/**
+ * A Retry-After header in milliseconds from `nowMs`: whole seconds (`120`) or an HTTP date
+ * (`Wed, 21 Oct 2015 07:28:00 GMT`, 0 once past); undefined when absent or written otherwise.
+ */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  const text = value?.trim() ?? '';
+  // Digits only: Number() would also take "1e3", "0x10" or "". A longer wait than a Node timer's is
+  // no wait worth keeping (retry.ts caps it far below).
+  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, MAX_TIMER_MS);
+  // IMF-fixdate, the form a server must send; Date.parse alone would take almost any text as a date.
+  if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) return undefined;
+  const at = Date.parse(text);
+  return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
 }
 
 /** The longest excerpt of Vault's error strings a message quotes: a server's text is not ours to print at length. */

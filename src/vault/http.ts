@@ -80,7 +80,7 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   let token = options.token;
 
   const once = (method: string, path: string, payload: string | undefined, signal: AbortSignal | undefined) =>
-    new Promise<{ status: number; body: string; location: string | undefined }>((resolve, reject) => {
+    new Promise<{ status: number; body: string; location: string | undefined; retryAfter: string | undefined }>((resolve, reject) => {
       const left = options.deadline?.remainingMs() ?? Infinity;
       if (left <= 0) {
         reject(new VaultFailure('deadline', `${options.deadline?.label} passed before the request was sent`));
@@ -133,8 +133,8 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
           chunks.push(chunk);
         });
         response.on('end', () => {
-          const location = response.headers.location;
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), location });
+          const { location, 'retry-after': retryAfter } = response.headers;
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), location, retryAfter });
         });
         response.on('error', (error) => reject(transportFailure(error, options)));
       }
@@ -166,7 +166,7 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
         if (response.status === 400 && !options.tls && response.body.startsWith(PLAIN_REQUEST_TO_TLS)) {
           throw new VaultFailure('expects-tls', 'the server expects TLS: use https://', [], { input: address(options) });
         }
-        if (response.status >= 300) throw failureForStatus(response.status, vaultErrorStrings(response.body));
+        if (response.status >= 300) throw failureForStatus(response.status, vaultErrorStrings(response.body), response.retryAfter);
         return { status: response.status, body: response.body };
       }
     },

@@ -181,3 +181,54 @@ describe('what the server sends is bounded', () => {
     });
   });
 });
+
+describe('a rate-limit quota (a server of its own: the quota covers every path)', () => {
+  let limited: BaoServer;
+  let proxy: Proxy;
+  const quotaValue = `quota-${uniqueName('v')}`;
+  const quotaFile = join(dir, 'quota.secrets');
+
+  beforeAll(async () => {
+    limited = await startBao();
+    await limited.api.writeSecret('secret', 2, 'quota/a', { value: quotaValue });
+    await limited.api.writeSecret('secret', 2, 'quota/b', { value: quotaValue });
+    writeFileSync(quotaFile, 'A=quota/a#value\nB=quota/b#value\n');
+    // OpenBao sends Retry-After only with the rate-limit headers on. One request per 3 s window: a
+    // request refused early in a window is told to come back in 2 s (Retry-After counts whole
+    // seconds, rounded down).
+    for (const [path, body] of [
+      ['sys/quotas/config', { enable_rate_limit_response_headers: true }],
+      ['sys/quotas/rate-limit/net-test', { rate: 1, interval: '3s' }],
+    ] as const) {
+      const answer = await limited.api.request('POST', path, body);
+      if (answer.status !== 204 && answer.status !== 200) throw new Error(`${path}: HTTP ${answer.status}`);
+    }
+    proxy = await startProxy(limited.address);
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await limited.stop();
+  });
+
+  it("waits out the server's 429s, each at least as long as its Retry-After says, and starts the program", async () => {
+    // One request at a time, so that the request after a 429 is the retry that waited.
+    const result = await runCli(['--max-concurrent-requests', '1', '--secrets-file', quotaFile, '--', ENV], {
+      env: baseEnv({ VAULT_ADDR: proxy.address, VAULT_TOKEN: limited.rootToken }),
+      timeoutMs: 45_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`A=${quotaValue}\nB=${quotaValue}\n`);
+    const log = proxy.log();
+    const refused = log.filter((request) => request.status === 429);
+    // The mount lookup takes the first window; the reads are refused at least once.
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(Number(refused[0]!.retryAfter)).toBeGreaterThanOrEqual(1);
+    for (const request of refused) {
+      expect(request.retryAfter).toMatch(/^\d+$/);
+      const next = log.find((later) => later.seq > request.seq);
+      expect(next!.at - request.answeredAt!).toBeGreaterThanOrEqual(Number(request.retryAfter) * 1000);
+    }
+    expect(log.filter((request) => request.status === 200)).toHaveLength(3); // the lookup and two reads
+  });
+});

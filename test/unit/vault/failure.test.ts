@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VaultUnavailableError } from '../../../src/errors.ts';
 import { Redactor } from '../../../src/redact.ts';
-import { VaultFailure, describeFailure, describeVaultErrors, failureForStatus, unavailableError } from '../../../src/vault/failure.ts';
+import { VaultFailure, describeFailure, describeVaultErrors, failureForStatus, parseRetryAfter, unavailableError } from '../../../src/vault/failure.ts';
 
 describe('describing a failure', () => {
   it("quotes Vault's own error strings, or adds nothing", () => {
@@ -45,5 +45,35 @@ describe('describing a failure', () => {
     );
     expect(unavailableError('x', failureForStatus(418, []), 'i').hint).toMatch(/check the Vault server/);
     expect(unavailableError('x', failureForStatus(503, []), 'i', 'my hint').hint).toBe('my hint');
+  });
+});
+
+describe('Retry-After', () => {
+  const now = Date.parse('2030-01-02T03:04:05Z');
+  it.each<[string | undefined, number | undefined]>([
+    ['120', 120_000],
+    ['0', 0],
+    ['007', 7_000],
+    ['Wed, 02 Jan 2030 03:04:08 GMT', 3_000], // an HTTP date 3 s from now
+    ['Wed, 02 Jan 2030 03:04:00 GMT', 0], // one that has passed
+    ['99999999999999999999', 2_147_483_647], // no longer than a Node timer can wait
+    [undefined, undefined],
+    ['', undefined],
+    ['1.5', undefined],
+    ['-1', undefined],
+    ['1e3', undefined],
+    ['0x10', undefined],
+    ['soon', undefined],
+    ['2030-01-02T03:04:08Z', undefined], // a date, but not an HTTP date
+  ])('%j is %j ms', (value, ms) => {
+    expect(parseRetryAfter(value, now)).toBe(ms);
+  });
+
+  it('is kept from a 429 and a 503 only', () => {
+    expect(failureForStatus(429, [], '2', now)).toMatchObject({ kind: 'throttled', retryAfterMs: 2_000 });
+    expect(failureForStatus(503, [], '2', now)).toMatchObject({ kind: 'unavailable', retryAfterMs: 2_000 });
+    expect(failureForStatus(429, [], undefined, now)).toMatchObject({ kind: 'throttled', retryAfterMs: undefined });
+    expect(failureForStatus(500, [], '2', now)).toMatchObject({ kind: 'server-error', retryAfterMs: undefined });
+    expect(failureForStatus(404, [], '2', now)).toMatchObject({ kind: 'not-found', retryAfterMs: undefined });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VaultFailure, failureForStatus, isRetryable } from '../../../src/vault/failure.ts';
-import { backoffDelayMs, withRetries, type RetryClock } from '../../../src/vault/retry.ts';
+import { backoffDelayMs, retryAfterDelayMs, retryDelayMs, withRetries, type RetryClock } from '../../../src/vault/retry.ts';
 import { createDeadline } from '../../../src/vault/deadline.ts';
 import { rejected } from '../../helpers/thrown.ts';
 
@@ -169,5 +169,45 @@ describe('the start-up deadline', () => {
       withRetries(() => (attempts++, Promise.reject(new VaultFailure('deadline', 'no answer within the 10 s start-up deadline'))), { baseDelayMs: 40, retries: 9, deadline }, clock),
     ).rejects.toMatchObject({ kind: 'deadline' });
     expect([attempts, sleeps.length]).toEqual([1, 0]);
+  });
+});
+
+describe('the wait a Retry-After asks for', () => {
+  it('is that long plus a random part of up to as long again, and of up to a second at least', () => {
+    expect([0, 0.5, 0.999].map((r) => retryAfterDelayMs(0, () => r))).toEqual([0, 500, 999]);
+    expect([0, 0.5, 0.999].map((r) => retryAfterDelayMs(1_000, () => r))).toEqual([1_000, 1_500, 1_999]);
+    expect([0, 0.5, 0.999].map((r) => retryAfterDelayMs(4_000, () => r))).toEqual([4_000, 6_000, 7_996]);
+  });
+
+  it('is at most 30 s, however long the server asks for', () => {
+    expect(retryAfterDelayMs(20_000, () => 0.9)).toBe(30_000);
+    expect(retryAfterDelayMs(2_147_483_647, () => 0)).toBe(30_000);
+  });
+
+  it("takes the place of the backoff for a failure that has one, whatever the retry's number", () => {
+    const policy = { baseDelayMs: 40, retries: 9 };
+    expect(retryDelayMs(failureForStatus(429, [], '2'), policy, 8, () => 0.5)).toBe(3_000);
+    expect(retryDelayMs(failureForStatus(429, [], undefined), policy, 8, () => 0.5)).toBe(7_680);
+    expect(retryDelayMs(failureForStatus(503, [], undefined), policy, 0, () => 0.5)).toBe(30);
+  });
+
+  it('is waited by withRetries, and reported at once when it would end past the deadline', async () => {
+    const clock = fakeClock(0.5);
+    let attempts = 0;
+    const result = await withRetries(
+      () => (++attempts < 2 ? Promise.reject(failureForStatus(429, ['rate limit quota exceeded'], '3')) : Promise.resolve('ok')),
+      { baseDelayMs: 40, retries: 9 },
+      clock,
+    );
+    expect([result, attempts, clock.sleeps]).toEqual(['ok', 2, [4_500]]);
+
+    const error = await rejected(
+      withRetries(() => Promise.reject(failureForStatus(429, ['rate limit quota exceeded'], '20')), { baseDelayMs: 40, retries: 9, deadline: createDeadline(10_000, () => 0) }, fakeClock()),
+    );
+    expect(error).toMatchObject({
+      kind: 'deadline',
+      detail: 'the 10 s start-up deadline leaves no time to retry after HTTP 429 (Retry-After: 20 s)',
+      vaultErrors: ['rate limit quota exceeded'],
+    });
   });
 });
