@@ -3,22 +3,25 @@
 // second on every path. Prints a Markdown table: launches started and failed, wall time of the whole
 // fleet, p50 and p99 of one launch's time, the quota's floor (the requests the fleet must make, one
 // mount lookup and N reads per launch, divided by RATE), and the 429 answers the server gave (its
-// own counter, vault_quota_rate_limit_violation, read from sys/metrics). The first row is the same
-// fleet without the quota: what starting it costs the machine, under every other row.
+// own counter, vault_quota_rate_limit_violation, read from sys/metrics).
+// Each CLI first runs one fleet without the quota: what starting the fleet costs the machine, under
+// every other row. Several CLIs (--cli, repeated) take turns, fleet by fleet, so that the machine's
+// drift falls on all of them alike; each gets a row of medians.
 // Bounded: every launch is killed after --launch-timeout seconds, the server is killed at the end,
 // and all traffic stays on 127.0.0.1.
-// Usage: npm run bench:fleet [-- --launches 60 --paths 10 --rate 150 --runs 1 --no-headers --cli FILE]
-//   --no-headers   leaves OpenBao's rate-limit response headers off (then a 429 has no Retry-After)
-//   --cli FILE     the CLI to launch: a bundle (*.cjs, run by this node) or an executable; default bin/vaultenv
+// Usage: npm run bench:fleet [-- --launches 60 --paths 10 --rate 150 --runs 1 --no-headers --cli FILE ...]
+//   --no-headers   leaves OpenBao's rate-limit response headers off, its default (a 429 has no Retry-After)
+//   --cli FILE     a CLI to launch: a bundle (*.cjs, run by this node) or an executable; default bin/vaultenv
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os, { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startBao } from '../test/helpers/bao.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const launcher = join(root, 'bin', 'vaultenv');
 const { values: flags } = parseArgs({
   options: {
     launches: { type: 'string', default: '60' },
@@ -27,7 +30,7 @@ const { values: flags } = parseArgs({
     runs: { type: 'string', default: '1' },
     'launch-timeout': { type: 'string', default: '120' },
     'no-headers': { type: 'boolean', default: false },
-    cli: { type: 'string', default: join(root, 'bin', 'vaultenv') },
+    cli: { type: 'string', multiple: true, default: [launcher] },
   },
 });
 const LAUNCHES = positive('launches');
@@ -36,6 +39,8 @@ const RATE = positive('rate');
 const RUNS = positive('runs');
 const LAUNCH_TIMEOUT_MS = positive('launch-timeout') * 1000;
 const QUOTA = 'bench-fleet';
+const REQUESTS = LAUNCHES * (PATHS + 1);
+const FLOOR_MS = (REQUESTS / RATE) * 1000;
 
 function positive(name) {
   const n = Number(flags[name]);
@@ -43,17 +48,16 @@ function positive(name) {
   return n;
 }
 
-/** [file, args] that run the CLI: a bundle or a launcher script through this node, anything else directly. */
-function cliCommand(args) {
-  const cli = flags.cli;
-  return cli.endsWith('.cjs') || cli.endsWith('.js') || cli === join(root, 'bin', 'vaultenv') ? [process.execPath, [cli, ...args]] : [cli, args];
+/** [file, args] that run `cli`: a bundle or the launcher through this node, anything else directly. */
+function command(cli, args) {
+  return cli.endsWith('.cjs') || cli.endsWith('.js') || cli === launcher ? [process.execPath, [cli, ...args]] : [cli, args];
 }
 
-/** Runs one launch; resolves with its exit code (null when killed) and its time from spawn to exit. */
-function launch(args, env) {
+/** Runs one launch; resolves with its exit code (null when killed), its time from spawn to exit and its stderr. */
+function launch(cli, args, env) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const [file, argv] = cliCommand(args);
+    const [file, argv] = command(cli, args);
     const child = spawn(file, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
@@ -70,12 +74,14 @@ async function ok(response, what) {
   return response;
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** The server's count of 429s for the quota (0 before the first one). Retried past a 429 of its own. */
 async function violations(bao) {
   for (let attempt = 0; attempt < 20; attempt++) {
     const response = await bao.api.request('GET', 'sys/metrics?format=prometheus');
     if (response.status === 429) {
-      await new Promise((r) => setTimeout(r, 1100));
+      await sleep(1100);
       continue;
     }
     await ok(response, 'sys/metrics');
@@ -90,7 +96,44 @@ function percentile(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** One fleet of `cli`: all launches at once. */
+async function fleet(bao, cli, args, env, quota) {
+  const before = quota ? await violations(bao) : 0;
+  const started = performance.now();
+  const results = await Promise.all(Array.from({ length: LAUNCHES }, () => launch(cli, args, env)));
+  const wallMs = performance.now() - started;
+  await sleep(1100); // a fresh window of the quota for the next request
+  const failed = results.filter((r) => r.code !== 0);
+  if (failed.length > 0) console.error(`${basename(cli)}: first failure: ${failed[0].stderr.trim()}`);
+  const times = results.map((r) => r.ms);
+  return {
+    quota,
+    started: results.length - failed.length,
+    failed: failed.length,
+    codes: [...new Set(failed.map((r) => r.code))],
+    wallMs,
+    p50: percentile(times, 50),
+    p99: percentile(times, 99),
+    throttled: quota ? (await violations(bao)) - before : undefined,
+  };
+}
+
 const seconds = (ms) => (ms / 1000).toFixed(2);
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function row(label, r) {
+  const failed = `${r.failed}${r.codes.length === 0 ? '' : ` (exit ${r.codes.join(', ')})`}`;
+  const quota = r.quota ? `${RATE}/s` : 'none';
+  const q = (text) => (r.quota ? text : '');
+  return (
+    `| ${label} | ${quota} | ${r.started} | ${failed} | ${seconds(r.wallMs)} | ${q((r.wallMs / FLOOR_MS).toFixed(2))} | ` +
+    `${seconds(r.p50)} | ${seconds(r.p99)} | ${q(seconds(FLOOR_MS))} | ${q(String(r.throttled))} | ${q((r.throttled / REQUESTS).toFixed(2))} |`
+  );
+}
 
 const bao = await startBao();
 const work = mkdtempSync(join(tmpdir(), 'vaultenv-fleet-'));
@@ -102,44 +145,36 @@ try {
   mkdirSync(home);
   const env = { PATH: process.env.PATH, HOME: home, VAULT_ADDR: bao.address, VAULT_TOKEN: bao.rootToken };
   const args = ['--secrets-file', secretsFile, '--', '/bin/true'];
-  // One launch before the quota: it writes bin/vaultenv's code cache, as earlier starts of a fleet would have.
-  const warm = await launch(args, env);
-  if (warm.code !== 0) throw new Error(`the warm-up launch failed (exit ${warm.code}): ${warm.stderr.trim()}`);
-
-  const requests = LAUNCHES * (PATHS + 1);
-  const floorMs = (requests / RATE) * 1000;
-  const load = os.loadavg()[0].toFixed(1);
-  /** One fleet: all launches at once. Returns its row of the table. */
-  const fleet = async (quota) => {
-    const before = quota ? await violations(bao) : 0;
-    const started = performance.now();
-    const results = await Promise.all(Array.from({ length: LAUNCHES }, () => launch(args, env)));
-    const wallMs = performance.now() - started;
-    await new Promise((r) => setTimeout(r, 1100)); // a fresh window of the quota for the next request
-    const throttled = quota ? (await violations(bao)) - before : 0;
-    const failed = results.filter((r) => r.code !== 0);
-    const codes = [...new Set(failed.map((r) => r.code))].join(', ');
-    const times = results.map((r) => r.ms);
-    if (failed.length > 0) console.error(`first failure: ${failed[0].stderr.trim()}`);
-    return (
-      `| ${quota ? `${RATE}/s` : 'none'} | ${results.length - failed.length} | ${failed.length}${codes === '' ? '' : ` (exit ${codes})`} | ` +
-      `${seconds(wallMs)} | ${quota ? (wallMs / floorMs).toFixed(2) : ''} | ${seconds(percentile(times, 50))} | ${seconds(percentile(times, 99))} | ` +
-      `${quota ? seconds(floorMs) : ''} | ${quota ? throttled : ''} | ${quota ? (throttled / requests).toFixed(2) : ''} |`
-    );
-  };
-  // Without the quota first: what starting the fleet costs this machine, the floor under every row.
-  const rows = [await fleet(false)];
+  const clis = flags.cli;
+  const results = new Map(clis.map((cli) => [cli, []]));
+  for (const cli of clis) {
+    // One launch alone: it writes bin/vaultenv's code cache, as earlier starts of a fleet would have.
+    const warm = await launch(cli, args, env);
+    if (warm.code !== 0) throw new Error(`${cli}: the warm-up launch failed (exit ${warm.code}): ${warm.stderr.trim()}`);
+    results.get(cli).push(await fleet(bao, cli, args, env, false));
+  }
   await ok(await bao.api.request('POST', 'sys/quotas/config', { enable_rate_limit_response_headers: !flags['no-headers'] }), 'sys/quotas/config');
   await ok(await bao.api.request('POST', `sys/quotas/rate-limit/${QUOTA}`, { rate: RATE }), 'the rate-limit quota');
-  await new Promise((r) => setTimeout(r, 1100));
-  for (let run = 0; run < RUNS; run++) rows.push(await fleet(true));
+  await sleep(1100);
+  for (let run = 0; run < RUNS; run++) for (const cli of clis) results.get(cli).push(await fleet(bao, cli, args, env, true));
+
   console.log(
-    `vaultenv fleet bench: node ${process.versions.node}; ${LAUNCHES} launches × ${PATHS} paths (+1 mount lookup each) = ${requests} requests; ` +
-      `rate-limit headers ${flags['no-headers'] ? 'off' : 'on'}; load average ${load} at the start; CLI ${flags.cli}`,
+    `vaultenv fleet bench: node ${process.versions.node}; ${LAUNCHES} launches × ${PATHS} paths (+1 mount lookup each) = ${REQUESTS} requests; ` +
+      `rate-limit headers ${flags['no-headers'] ? 'off' : 'on'}; ${RUNS} run${RUNS === 1 ? '' : 's'} with the quota per CLI`,
   );
-  console.log('| quota | started | failed | wall s | × floor | p50 s | p99 s | floor s | 429s | 429s per request |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const row of rows) console.log(row);
+  console.log('| CLI | quota | started | failed | wall s | × floor | p50 s | p99 s | floor s | 429s | 429s per request |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const cli of clis) {
+    const label = basename(cli);
+    const rows = results.get(cli);
+    for (const r of rows) console.log(row(label, r));
+    const limited = rows.filter((r) => r.quota);
+    if (limited.length > 1) {
+      const m = (key) => median(limited.map((r) => r[key]));
+      const summary = { quota: true, started: m('started'), failed: m('failed'), codes: [], wallMs: m('wallMs'), p50: m('p50'), p99: m('p99'), throttled: m('throttled') };
+      console.log(row(`**${label}, median**`, summary));
+    }
+  }
 } finally {
   await bao.stop();
   rmSync(work, { recursive: true, force: true });

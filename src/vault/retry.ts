@@ -38,9 +38,15 @@ export function retryAfterDelayMs(retryAfterMs: number, random: () => number): n
   return Math.min(retryAfterMs + Math.floor(random() * spread), MAX_RETRY_AFTER_MS);
 }
 
-/** The wait before retry n (0-based) after `failure`: what its Retry-After asks, else the backoff. */
+/**
+ * The wait before retry n (0-based) after `failure`: what its Retry-After asks, else the backoff; a
+ * 429 without the header (OpenBao's default) waits at least as if it said 0, since a rate limit's
+ * window is a second or more and the first backoffs are a few milliseconds.
+ */
 export function retryDelayMs(failure: VaultFailure, policy: RetryPolicy, retryNumber: number, random: () => number): number {
-  return failure.retryAfterMs === undefined ? backoffDelayMs(policy, retryNumber, random) : retryAfterDelayMs(failure.retryAfterMs, random);
+  if (failure.retryAfterMs !== undefined) return retryAfterDelayMs(failure.retryAfterMs, random);
+  const backoff = backoffDelayMs(policy, retryNumber, random);
+  return failure.kind === 'throttled' ? Math.max(backoff, retryAfterDelayMs(0, random)) : backoff;
 }
 
 /** Retry n (0-based) sleeps between base·2^n / 2 and base·2^n milliseconds, at most MAX_TIMER_MS. */

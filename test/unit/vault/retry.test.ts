@@ -187,8 +187,13 @@ describe('the wait a Retry-After asks for', () => {
   it("takes the place of the backoff for a failure that has one, whatever the retry's number", () => {
     const policy = { baseDelayMs: 40, retries: 9 };
     expect(retryDelayMs(failureForStatus(429, [], '2'), policy, 8, () => 0.5)).toBe(3_000);
-    expect(retryDelayMs(failureForStatus(429, [], undefined), policy, 8, () => 0.5)).toBe(7_680);
     expect(retryDelayMs(failureForStatus(503, [], undefined), policy, 0, () => 0.5)).toBe(30);
+  });
+
+  it('a 429 without Retry-After waits the backoff, and at least as if it had said 0', () => {
+    const policy = { baseDelayMs: 40, retries: 9 };
+    expect(retryDelayMs(failureForStatus(429, [], undefined), policy, 0, () => 0.5)).toBe(500);
+    expect(retryDelayMs(failureForStatus(429, [], undefined), policy, 8, () => 0.5)).toBe(7_680);
   });
 
   it('is waited by withRetries, and reported at once when it would end past the deadline', async () => {
