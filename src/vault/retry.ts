@@ -1,8 +1,9 @@
 // vaultenv's retry policy: full-jitter exponential backoff (the Haskell retry package's
 // fullJitterBackoff), or the wait a 429's or 503's Retry-After asks for, with jitter; `retries`
-// retries after the first attempt, only for transient failures
-// (failure.ts isRetryable), and none whose wait would pass the start-up deadline (deadline.ts). The
-// clock and the random source are injected so tests need no waiting.
+// retries after the first attempt, only for transient failures (failure.ts isRetryable), and none
+// whose wait would pass the start-up deadline (deadline.ts). A 429 is waited out by the whole run at
+// its throttle gate (throttle.ts). The clock and the random source are injected so tests need no
+// waiting.
 
 import { MAX_TIMER_MS } from '../config/options.ts';
 import type { Deadline } from './deadline.ts';
@@ -65,20 +66,32 @@ export async function withRetries<T>(
   const { gate } = policy;
   for (let retryNumber = 0; ; retryNumber++) {
     const ticket = await gate?.enter(signal);
+    // Every attempt leaves the gate once; a throttled one that is retried closes it for its wait.
+    const leave = (throttledMs?: number) => {
+      if (gate !== undefined && ticket !== undefined) gate.leave(ticket, throttledMs);
+    };
     let outcome: { value: T } | { error: unknown };
     try {
       outcome = { value: await operation() };
     } catch (error) {
       outcome = { error };
     }
-    const next = 'error' in outcome ? nextAttempt(outcome.error, retryNumber, policy, () => clock.random(), signal) : undefined;
-    // A throttled attempt that is retried waits at the gate, with every other request of the run.
-    const waitsAtGate = gate !== undefined && next !== undefined && 'delay' in next && closesGate(next.failure);
-    if (ticket !== undefined) gate?.leave(ticket, waitsAtGate ? next.delay : undefined);
-    if ('value' in outcome) return outcome.value;
-    if (next === undefined || 'error' in next) throw next?.error ?? outcome.error;
+    if ('value' in outcome) {
+      leave();
+      return outcome.value;
+    }
+    const next = nextAttempt(outcome.error, retryNumber, policy, () => clock.random(), signal);
+    if ('error' in next) {
+      leave();
+      throw next.error;
+    }
     onRetry(next.failure, retryNumber, next.delay);
-    if (!waitsAtGate) await clock.sleep(next.delay, signal);
+    // A throttled request waits at the gate, with every other request of the run.
+    if (gate !== undefined && closesGate(next.failure)) leave(next.delay);
+    else {
+      leave();
+      await clock.sleep(next.delay, signal);
+    }
   }
 }
 
