@@ -9,7 +9,7 @@ import type { Config, ConnectionConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../redact.ts';
 import { createVaultHttp, type VaultHttp } from '../vault/http.ts';
-import type { RetryClock } from '../vault/retry.ts';
+import type { RetryClock, RetryPolicy } from '../vault/retry.ts';
 import { readTlsMaterial } from '../vault/tls-files.ts';
 
 export interface ConnectDeps {
@@ -20,6 +20,11 @@ export interface ConnectDeps {
   redactor: Redactor;
   /** 0 means no limit. */
   maxSockets: number;
+  /**
+   * The run's retries, with its start-up deadline (every request ends by it) and its throttle gate;
+   * `vaultenv renew` has neither, and retries in its own loop.
+   */
+  retry?: RetryPolicy;
 }
 
 export interface Connection {
@@ -67,6 +72,7 @@ export async function prepareConnection(config: ConnectionConfig, deps: ConnectD
     clientKey: material.clientKey,
     serverName: config.tlsServerName,
     namespace: config.namespace,
+    deadline: deps.retry?.deadline,
   });
   return { client, prepared };
 }
@@ -79,7 +85,7 @@ export async function connect(config: Config, deps: ConnectDeps): Promise<Connec
     deps.log.info(`logging in with ${prepared.login.method} auth`);
     const token = await login(prepared.login, client, {
       backend: config.authBackend,
-      retry: { baseDelayMs: config.retryBaseDelayMs, retries: config.retryAttempts },
+      retry: deps.retry ?? { baseDelayMs: config.retryBaseDelayMs, retries: config.retryAttempts },
       clock: deps.clock,
       env: deps.env,
       // Vault's error strings are quoted in messages: a server that echoed a credential must not show it.

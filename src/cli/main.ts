@@ -127,37 +127,53 @@ async function prepareEnvironment(
   if (refs.length === 0 && !(isLogin && config.exportToken)) return assemble(config, env, [], []);
   // The names are known before any value: a duplicate fails here, before the first request.
   assemble(config, env, isLogin && config.exportToken ? [exportedToken('')] : [], refs.map((ref) => secretEntry(ref, '')));
-  const [{ connect }, { fetchSecrets }, { realClock }, { defaultWellKnownTokenFiles }] = await Promise.all([
+  const [{ connect }, { fetchSecrets }, { realClock }, { defaultWellKnownTokenFiles }, { createDeadline }, { ThrottleGate }] = await Promise.all([
     import('./connect.ts'),
     import('../vault/fetch.ts'),
     import('../vault/retry.ts'),
     import('../auth/prepare.ts'),
+    import('../vault/deadline.ts'),
+    import('../vault/throttle.ts'),
   ]);
   const clock = deps.clock ?? realClock;
-  const { client, prepared, loginToken } = await connect(config, {
-    env,
-    wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),
-    clock,
-    log,
-    redactor,
-    maxSockets: config.maxConcurrentRequests,
-  });
+  // From here on, everything asked of Vault ends by one deadline (login, mount lookups, reads,
+  // retries), and waits out a rate limit together.
+  const retry = {
+    baseDelayMs: config.retryBaseDelayMs,
+    retries: config.retryAttempts,
+    deadline: createDeadline(config.deadlineSeconds * 1000),
+    gate: new ThrottleGate(clock),
+  };
   try {
-    if (loginToken !== undefined && config.exportToken) extra.push(exportedToken(loginToken));
-    const started = Date.now();
-    const fetched = await fetchSecrets(refs, client, {
-      kvVersion: config.kvVersion,
-      concurrency: config.maxConcurrentRequests,
-      retry: { baseDelayMs: config.retryBaseDelayMs, retries: config.retryAttempts },
+    const { client, prepared, loginToken } = await connect(config, {
+      env,
+      wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),
       clock,
-      log: (message) => log.info(message),
-      hasToken: prepared.kind === 'login' || prepared.token !== undefined,
+      log,
+      redactor,
+      maxSockets: config.maxConcurrentRequests,
+      retry,
     });
-    for (const { value } of fetched) redactor.add(value);
-    log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);
-    secrets = fetched.map(({ ref, value }) => secretEntry(ref, value));
+    try {
+      if (loginToken !== undefined && config.exportToken) extra.push(exportedToken(loginToken));
+      const started = Date.now();
+      const fetched = await fetchSecrets(refs, client, {
+        kvVersion: config.kvVersion,
+        concurrency: config.maxConcurrentRequests,
+        retry,
+        clock,
+        log: (message) => log.info(message),
+        hasToken: prepared.kind === 'login' || prepared.token !== undefined,
+      });
+      for (const { value } of fetched) redactor.add(value);
+      log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);
+      secrets = fetched.map(({ ref, value }) => secretEntry(ref, value));
+    } finally {
+      client.close();
+    }
   } finally {
-    client.close();
+    // A rate limit's wait that is still running (the run failed meanwhile) must not hold the process.
+    retry.gate.dispose();
   }
   return assemble(config, env, extra, secrets);
 }
@@ -195,6 +211,7 @@ function describeConfig(config: Config): string {
     `duplicates ${config.duplicateVariableBehavior}`,
     `kv version ${config.kvVersion}`,
     `retries ${config.retryAttempts} from ${config.retryBaseDelayMs} ms`,
+    `deadline ${config.deadlineSeconds} s`,
     `concurrency ${config.maxConcurrentRequests}`,
     `use PATH ${config.usePath}`,
   ].join('; ');

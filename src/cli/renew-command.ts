@@ -20,7 +20,11 @@ export interface RenewCommandDeps {
 }
 
 export async function runRenewCommand(config: RenewConfig, deps: RenewCommandDeps): Promise<void> {
-  const { client } = await prepareConnection(config, { ...deps, clock: realClock, maxSockets: 1 });
+  // The renewer has no start-up deadline (it runs as long as the program beside it). Instead no request
+  // takes longer than the interval: a Vault that accepts and never answers delays a check by about an
+  // interval, not by --request-timeout-milliseconds, and the loop logs it and tries again.
+  const requestTimeoutMs = Math.min(config.requestTimeoutMs, config.renewIntervalSeconds * 1000);
+  const { client } = await prepareConnection({ ...config, requestTimeoutMs }, { ...deps, clock: realClock, maxSockets: 1 });
   try {
     const { renewIntervalSeconds, renewOnce, renewFraction, retryBaseDelayMs, retryAttempts } = config;
     const loop = { intervalMs: renewIntervalSeconds * 1000, once: renewOnce, renewFraction, retryBaseDelayMs, retryAttempts };

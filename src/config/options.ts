@@ -515,6 +515,20 @@ const TABLE = [
     description: 'Time limit of one Vault request.',
   },
   {
+    id: 'deadlineSeconds',
+    commands: RUN,
+    flags: ['deadline-seconds'],
+    metavar: 'SECONDS',
+    env: ['VAULTENV_DEADLINE'],
+    kind: 'integer',
+    min: 1,
+    max: Math.floor(MAX_TIMER_MS / 1000),
+    default: 60,
+    description:
+      'Time limit of everything vaultenv asks Vault before CMD starts: the login, the mount lookups, the reads and their retries together. ' +
+      'Each request ends by it, and no retry waits past it.',
+  },
+  {
     id: 'execMode',
     commands: RUN,
     flags: ['exec-mode'],

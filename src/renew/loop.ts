@@ -2,19 +2,19 @@
 // must keep alive (a pod whose init container wrote the token file). Every interval: read the token
 // (a token file is re-read, so a replaced file is picked up), look it up, and renew it once its TTL
 // is down to a fraction of its creation TTL. Vault being unreachable, slow or failing (5xx) never
-// ends the loop: each failure is logged with the next delay and retried with full-jitter backoff
-// capped at the interval. The loop ends on the abort signal, with --once after one check, or by
-// rejecting when the token cannot be kept alive: missing, expired or revoked, not renewable (an
-// AuthError). Nothing here ever logs a token: tokens are named by their origin and the first 8
-// characters of their accessor. The file is longer than most because the loop, its retries
-// and the states of a watched token (TokenState below), each with its own log lines and errors,
-// belong together.
+// ends the loop: each failure is logged with the next delay and retried with full-jitter backoff, or
+// after the wait a Retry-After asks for, capped at the interval. The loop ends on the abort signal,
+// with --once after one check, or by rejecting when the token cannot be kept alive: missing, expired
+// or revoked, not renewable (an AuthError). Nothing here ever logs a token: tokens are named by their
+// origin and the first 8 characters of their accessor. The file is longer than most because the
+// loop, its retries and the states of a watched token (TokenState below), each with its own log
+// lines and errors, belong together.
 
 import { AuthError, VaultUnavailableError, VaultenvError } from '../errors.ts';
 import type { RenewConfig } from '../config/types.ts';
 import { VaultFailure, describeFailure, describeVaultErrors, isRetryable, unavailableError } from '../vault/failure.ts';
 import type { VaultHttp } from '../vault/http.ts';
-import { backoffDelayMs, realClock, type RetryClock } from '../vault/retry.ts';
+import { realClock, retryDelayMs, type RetryClock } from '../vault/retry.ts';
 import { decide, describeToken, msUntilRenewalDue, parseLookupAnswer, parseRenewAnswer, renewalThreshold, type TokenLookup } from './decide.ts';
 
 /** The retry clock (an interruptible sleep and a random source) plus the time of day. */
@@ -130,7 +130,9 @@ export async function runRenewer(config: RenewLoopConfig, deps: RenewDeps): Prom
       if (config.once && state.failures > config.retryAttempts) throw gaveUp(error, config.retryAttempts);
       const delay = Math.min(
         config.intervalMs,
-        backoffDelayMs({ baseDelayMs: config.retryBaseDelayMs, retries: Infinity }, Math.min(state.failures - 1, MAX_BACKOFF_EXPONENT), () => clock.random()),
+        retryDelayMs(error.failure, { baseDelayMs: config.retryBaseDelayMs, retries: Infinity }, Math.min(state.failures - 1, MAX_BACKOFF_EXPONENT), () =>
+          clock.random(),
+        ),
       );
       const attempt = config.once ? `retry ${state.failures} of ${config.retryAttempts}` : 'retrying';
       log.warn(`${error.step} failed: ${describeFailure(error.failure)}; ${attempt} in ${delay} ms`);
@@ -283,8 +285,10 @@ function definiteError(what: string, origin: string, lookup: TokenLookup | undef
   if (lookup !== undefined && failure.kind === 'bad-request' && failure.vaultErrors.some((e) => /not renewable/i.test(e))) {
     return new AuthError('the token is not renewable', { input, hint: `Vault refused to extend it${says}: ${RESTART_HINT}` });
   }
-  // A request that could not be built (a control character in the token) keeps unavailableError's hint.
-  const hint = failure.kind === 'tls' ? TLS_HINT : failure.kind === 'invalid-request' ? undefined : PROXY_HINT;
+  // A request that could not be built (a control character in the token), or an address whose scheme the
+  // server does not speak, keeps unavailableError's hint.
+  const ownHint = failure.kind === 'invalid-request' || failure.kind === 'plain-http' || failure.kind === 'expects-tls';
+  const hint = failure.kind === 'tls' ? TLS_HINT : ownHint ? undefined : PROXY_HINT;
   return unavailableError(`${what} failed`, failure, input, hint);
 }
 

@@ -8,6 +8,7 @@
 import http, { type Agent as HttpAgent, type IncomingMessage, type RequestOptions } from 'node:http';
 import https from 'node:https';
 import { errorCode } from '../errors.ts';
+import type { Deadline } from './deadline.ts';
 import { VaultFailure, failureForStatus } from './failure.ts';
 import { vaultErrorStrings } from './kv.ts';
 
@@ -29,6 +30,8 @@ export interface VaultHttpOptions {
   serverName?: string | undefined;
   /** Sent as X-Vault-Namespace on every request (VAULT_NAMESPACE). */
   namespace?: string | undefined;
+  /** Every request ends by it: its time limit is capped by the time left, and none is sent once it passed. */
+  deadline?: Deadline | undefined;
 }
 
 export interface VaultResponse {
@@ -37,6 +40,8 @@ export interface VaultResponse {
 }
 
 const MAX_REDIRECTS = 5;
+/** How Go's TLS servers (Vault, OpenBao) answer a plain HTTP request: HTTP 400 and this text. */
+const PLAIN_REQUEST_TO_TLS = 'Client sent an HTTP request to an HTTPS server';
 const MAX_BODY_BYTES = 32 * 1024 * 1024; // a KV secret is at most a few MB; anything larger is not Vault
 
 // Node and OpenSSL error codes of a certificate or TLS handshake problem (not retried), as opposed to
@@ -75,7 +80,18 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   let token = options.token;
 
   const once = (method: string, path: string, payload: string | undefined, signal: AbortSignal | undefined) =>
-    new Promise<{ status: number; body: string; location: string | undefined }>((resolve, reject) => {
+    new Promise<{ status: number; body: string; location: string | undefined; retryAfter: string | undefined }>((resolve, reject) => {
+      const left = options.deadline?.remainingMs() ?? Infinity;
+      if (left <= 0) {
+        reject(new VaultFailure('deadline', `${options.deadline?.label} passed before the request was sent`));
+        return;
+      }
+      // The time limit of this request: its own, or the time left before the deadline when that is shorter.
+      const limitMs = Math.min(options.timeoutMs, left);
+      const timedOut = () =>
+        limitMs < options.timeoutMs
+          ? new VaultFailure('deadline', `no answer within ${options.deadline?.label}`)
+          : new VaultFailure('timeout', `no answer within ${options.timeoutMs} ms`);
       const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
       if (token !== undefined) headers['X-Vault-Token'] = token;
       if (options.namespace !== undefined && options.namespace !== '') headers['X-Vault-Namespace'] = options.namespace;
@@ -90,7 +106,7 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
         path,
         headers,
         agent,
-        timeout: options.timeoutMs,
+        timeout: limitMs,
         ...(signal ? { signal } : {}),
       };
       let request: http.ClientRequest;
@@ -111,23 +127,23 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
           size += chunk.length;
           if (size > MAX_BODY_BYTES) {
             request.destroy();
-            reject(new VaultFailure('bad-response', `response larger than ${MAX_BODY_BYTES} bytes`));
+            reject(new VaultFailure('too-large', `the answer is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`));
             return;
           }
           chunks.push(chunk);
         });
         response.on('end', () => {
-          const location = response.headers.location;
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), location });
+          const { location, 'retry-after': retryAfter } = response.headers;
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), location, retryAfter });
         });
-        response.on('error', (error) => reject(transportFailure(error)));
+        response.on('error', (error) => reject(transportFailure(error, options)));
       }
       // The socket-idle timeout covers connecting and waiting; a whole-request deadline keeps a server
       // that trickles bytes from holding us forever.
-      const deadline = setTimeout(() => request.destroy(new VaultFailure('timeout', `no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
-      request.on('timeout', () => request.destroy(new VaultFailure('timeout', `no answer within ${options.timeoutMs} ms`)));
-      request.on('close', () => clearTimeout(deadline));
-      request.on('error', (error) => reject(error instanceof VaultFailure ? error : transportFailure(error)));
+      const timer = setTimeout(() => request.destroy(timedOut()), limitMs);
+      request.on('timeout', () => request.destroy(timedOut()));
+      request.on('close', () => clearTimeout(timer));
+      request.on('error', (error) => reject(error instanceof VaultFailure ? error : transportFailure(error, options)));
       request.end(payload);
     });
 
@@ -147,7 +163,10 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
           currentPath = next;
           continue;
         }
-        if (response.status >= 300) throw failureForStatus(response.status, vaultErrorStrings(response.body));
+        if (response.status === 400 && !options.tls && response.body.startsWith(PLAIN_REQUEST_TO_TLS)) {
+          throw new VaultFailure('expects-tls', 'the server expects TLS: use https://', [], { input: address(options) });
+        }
+        if (response.status >= 300) throw failureForStatus(response.status, vaultErrorStrings(response.body), response.retryAfter);
         return { status: response.status, body: response.body };
       }
     },
@@ -178,9 +197,15 @@ function sameOriginPath(location: string, options: VaultHttpOptions, currentPath
   return target.pathname + target.search;
 }
 
-function transportFailure(error: unknown): VaultFailure {
+/** The address as the user writes it: the input of a failure that is about the address itself. */
+function address(options: VaultHttpOptions): string {
+  return `${options.tls ? 'https' : 'http'}://${options.host}:${options.port}`;
+}
+
+function transportFailure(error: unknown, options: VaultHttpOptions): VaultFailure {
   const code = errorCode(error) ?? '';
   if (code === 'ABORT_ERR') return new VaultFailure('cancelled', 'request cancelled');
+  if (options.tls && isPlainHttpAnswer(error, code)) return new VaultFailure('plain-http', 'the server speaks plain HTTP: use http://', [], { input: address(options) });
   if (TLS_ERROR_CODE.test(code)) return new VaultFailure('tls', describeTlsError(code));
   switch (code) {
     case 'ECONNREFUSED':
@@ -198,6 +223,16 @@ function transportFailure(error: unknown): VaultFailure {
   }
 }
 
+/**
+ * Whether a TLS connection failed because the server answered in plain HTTP: OpenSSL reads the start
+ * of "HTTP/1.1 400" as a TLS record and reports "wrong version number", which reaches Node as the code
+ * EPROTO with the reason only in the message. The message is matched here, never shown.
+ */
+function isPlainHttpAnswer(error: unknown, code: string): boolean {
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') return true;
+  return code === 'EPROTO' && error instanceof Error && /wrong version number/i.test(error.message);
+}
+
 function requestBuildFailure(error: unknown): VaultFailure {
   const code = errorCode(error);
   if (code === 'ERR_INVALID_CHAR') return new VaultFailure('invalid-request', 'invalid character in a request header (token or namespace)');
@@ -212,7 +247,6 @@ function describeTlsError(code: string): string {
   if (/ALERT_CERTIFICATE_REQUIRED|ALERT_BAD_CERTIFICATE|ALERT_UNKNOWN_CA|ALERT_CERTIFICATE_UNKNOWN/.test(code)) {
     return `the server requires a client certificate it accepts (${code})`;
   }
-  if (/WRONG_VERSION_NUMBER/.test(code)) return `the TLS handshake failed; is the server plain HTTP? (${code})`;
   if (/ERR_SSL/.test(code)) return `the TLS handshake failed (${code})`;
   return `TLS error (${code})`;
 }

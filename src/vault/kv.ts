@@ -69,26 +69,19 @@ export function vaultErrorStrings(body: string): string[] {
   return (errorList(parseJson(body)) ?? []).map(oneLine).filter((e) => e.length > 0);
 }
 
-/** Longer error strings are cut, at a space: a credential a server echoes is shown whole or not at all. */
-const MAX_ERROR_LENGTH = 1000;
-
 /**
  * Vault wraps errors as "1 error occurred:\n\t* permission denied\n\n"; our errors are one line.
- * The redactor works on the full rendered line, so a credential that Vault (or a plugin or proxy)
- * echoes is replaced only if it appears unbroken: the string is never cut inside a word, and a
- * credential has no spaces. (Runs of whitespace become one space, which changes nothing inside a
- * token, a JWT or a secret ID.)
+ * (Runs of whitespace become one space, which changes nothing inside a token, a JWT or a secret ID,
+ * so the redactor still finds one that a server echoes.) Messages quote only an excerpt of them
+ * (failure.ts describeVaultErrors).
  */
 function oneLine(error: string): string {
-  const line = error
+  return error
     .replace(/^\s*\d+ errors? occurred:\s*/, '')
     .replace(/\s*\n\s*\*\s*/g, '; ')
     .replace(/^\*\s*/, '')
     .replace(/\s+/g, ' ')
     .trim();
-  if (line.length <= MAX_ERROR_LENGTH) return line;
-  const cut = line.lastIndexOf(' ', MAX_ERROR_LENGTH);
-  return cut <= 0 ? '…' : `${line.slice(0, cut)} …`;
 }
 
 /** The body as JSON, or undefined when it is not JSON (a proxy's HTML page, an empty body). */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBao, type BaoServer } from '../helpers/bao.ts';
+import { startProxy } from '../helpers/proxy.ts';
 import { baseEnv, cliCommand, expectNoLeak, runCli } from '../helpers/run-cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vaultenv-renew-cli-'));
@@ -96,6 +97,29 @@ describe('vaultenv renew', () => {
     expectNoLeak(once, tokens);
     expectNoLeak(revoked, tokens);
   }, 30_000);
+
+  it('no request waits longer than the interval: --once against a Vault that never answers ends with exit 6', async () => {
+    const token = await periodicToken('60s');
+    const file = join(dir, 'hang-token');
+    writeFileSync(file, `${token}\n`);
+    const proxy = await startProxy(server.address);
+    try {
+      proxy.inject({ hang: true });
+      const args = ['renew', '--once', '--interval', '1', '--retry-attempts', '1', '--request-timeout-milliseconds', '30000', '--token-file', file];
+      // Two requests of up to 30 s each without the cap; well under one with it.
+      const result = await runCli(args, { env: baseEnv({ VAULT_ADDR: proxy.address }), timeoutMs: 25_000 });
+      expect(result.code).toBe(6);
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines.filter((line) => line.startsWith('vaultenv: warning: '))).toEqual([
+        expect.stringMatching(/^vaultenv: warning: token lookup failed: no answer within 1000 ms; retry 1 of 1 in \d+ ms$/),
+      ]);
+      expect(lines.at(-1)).toMatch(/^vaultenv: token lookup failed: no answer within 1000 ms \(after 1 retry\)\. /);
+      expect(proxy.count()).toBe(2);
+      expectNoLeak(result, tokens);
+    } finally {
+      await proxy.close();
+    }
+  });
 
   it('is a subcommand only as the first argument: `vaultenv -- renew` runs a program named renew', async () => {
     const empty = join(dir, 'empty.secrets');

@@ -19,9 +19,15 @@ export interface ProxiedRequest {
   /** 1-based id of the client TCP connection that carried the request (equal ids = keep-alive reuse). */
   connection: number;
   /** What a fault rule did to it, if one matched. */
-  fault?: 'respond' | 'drop' | 'delay';
+  fault?: 'respond' | 'drop' | 'delay' | 'hang';
   /** Status the client got (undefined for dropped or still pending requests). */
   status?: number;
+  /** The server's Retry-After header, when its answer had one. */
+  retryAfter?: string;
+  /** When the request arrived, in ms (performance.now() of the test process). */
+  at: number;
+  /** When its answer was sent in full, in the same clock (undefined for dropped or pending requests). */
+  answeredAt?: number;
 }
 
 export interface FaultRule {
@@ -35,6 +41,8 @@ export interface FaultRule {
   delayMs?: number;
   /** Destroy the client connection without any response. */
   dropConnection?: boolean;
+  /** Never answer: the connection stays open, silent, until the client gives up or the proxy closes. */
+  hang?: boolean;
 }
 
 export interface FaultHandle {
@@ -124,6 +132,8 @@ export async function startProxy(target: string, options: { keepAliveTimeoutMs?:
       { host: upstream.hostname, port: upstream.port, method: req.method, path: record.path, headers, agent },
       (ures) => {
         record.status = ures.statusCode ?? 502;
+        const retryAfter = ures.headers['retry-after'];
+        if (retryAfter !== undefined) record.retryAfter = retryAfter;
         res.writeHead(record.status, endToEnd(ures.headers));
         ures.pipe(res);
         ures.on('error', () => res.destroy());
@@ -150,8 +160,10 @@ export async function startProxy(target: string, options: { keepAliveTimeoutMs?:
       headers: req.headers,
       body,
       connection: connectionIds.get(req.socket) ?? 0,
+      at: performance.now(),
     };
     records.push(record);
+    res.on('finish', () => (record.answeredAt = performance.now()));
     const active = rules.find((r) => r.left > 0 && (r.rule.match?.(record) ?? true));
     if (active !== undefined) {
       active.left -= 1;
@@ -161,6 +173,10 @@ export async function startProxy(target: string, options: { keepAliveTimeoutMs?:
     if (rule?.delayMs !== undefined && rule.delayMs > 0) {
       record.fault = 'delay';
       await delay(rule.delayMs);
+    }
+    if (rule?.hang === true) {
+      record.fault = 'hang';
+      return;
     }
     if (rule?.dropConnection === true) {
       record.fault = 'drop';

@@ -100,6 +100,7 @@ describe('loadConfig: defaults', () => {
       maxConcurrentRequests: 8,
       duplicateVariableBehavior: 'error',
       kvVersion: 'auto',
+      deadlineSeconds: 60,
       execMode: 'auto',
       exportToken: false,
       configFileVariables: [],

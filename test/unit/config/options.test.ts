@@ -88,7 +88,8 @@ describe('OPTIONS', () => {
       'namespace', 'trustDotenv', 'token', 'tokenFile', 'kubernetesRole', 'kubernetesJwtFile', 'githubToken', 'approleRoleId',
       'approleSecretIdFile', 'approleSecretIdWrapped', 'jwtRole', 'jwtFile', 'jwtEnv', 'authBackend', 'exportToken',
       'secretsFiles', 'command', 'args', 'inheritEnv', 'inheritEnvBlacklist', 'retryBaseDelayMs', 'retryAttempts',
-      'logLevel', 'usePath', 'maxConcurrentRequests', 'duplicateVariableBehavior', 'kvVersion', 'requestTimeoutMs', 'execMode',
+      'logLevel', 'usePath', 'maxConcurrentRequests', 'duplicateVariableBehavior', 'kvVersion', 'requestTimeoutMs', 'deadlineSeconds',
+      'execMode',
     ]);
     expect(optionsFor('renew').map((row) => row.id)).toEqual([
       'host', 'port', 'addr', 'tls', 'validateCerts', 'caCert', 'caPath', 'clientCert', 'clientKey', 'tlsServerName',
@@ -125,6 +126,8 @@ describe('values no source accepts', () => {
     // Longer than a Node timer can wait: it would fire at once.
     { env: { VAULTENV_REQUEST_TIMEOUT: '2147483648' }, message: 'invalid value for environment variable VAULTENV_REQUEST_TIMEOUT', hint: whole('from 1 to 2147483647') },
     { env: { VAULTENV_RETRY_BASE_DELAY: '2147483648' }, message: 'invalid value for environment variable VAULTENV_RETRY_BASE_DELAY', hint: whole('from 0 to 2147483647') },
+    { env: { VAULTENV_DEADLINE: '0' }, message: 'invalid value for environment variable VAULTENV_DEADLINE', hint: whole('from 1 to 2147483') },
+    { env: { VAULTENV_DEADLINE: '2147484' }, message: 'invalid value for environment variable VAULTENV_DEADLINE', hint: whole('from 1 to 2147483') },
   ])('$message', ({ env, message, hint }) => {
     const error = thrown(() => loadRun(env, false));
     expect(error).toBeInstanceOf(ConfigError);

@@ -160,6 +160,16 @@ describe('the renew loop', () => {
     expect(client.sent.filter((s) => s.path === LOOKUP_SELF_PATH)).toHaveLength(7);
   });
 
+  it("waits what a 429's Retry-After asks for (with its spread) instead of the backoff, capped at the interval", async () => {
+    const { clock, deps } = setup([failureForStatus(429, [], '0'), failureForStatus(429, [], '2'), { ttl: 8 }]);
+    expect(await outcome({ ...LOOP, intervalMs: 10_000 }, deps)).toBe(0);
+    // random 0.5: Retry-After 0 waits 500 ms, Retry-After 2 waits 3 s; then the check when the token is due (ttl 8 of 10: in 3 s).
+    expect(clock.sleeps).toEqual([500, 3_000, 3_000]);
+    const capped = setup([failureForStatus(429, [], '2'), { ttl: 8 }]);
+    expect(await outcome(LOOP, capped.deps)).toBe(0);
+    expect(capped.clock.sleeps).toEqual([500, 500]);
+  });
+
   it('restarts the backoff after a success', async () => {
     const { clock, deps } = setup([unreachable(), unreachable(), { ttl: 8 }, unreachable(), { ttl: 8 }]);
     expect(await outcome(LOOP, deps)).toBe(0);
@@ -336,6 +346,17 @@ describe('exit codes', () => {
     expect(await outcome(LOOP, deps)).toBe(6);
     expect(client.sent).toHaveLength(1);
     expect(out.lines.at(-1)?.msg).toMatch(/^token lookup failed: invalid character in a request header \(token or namespace\) .*control characters/);
+  });
+
+  it('6 at once for an address whose scheme the server does not speak, naming the address and what to write', async () => {
+    const failure = new VaultFailure('plain-http', 'the server speaks plain HTTP: use http://', [], { input: 'https://vault:8200' });
+    const { client, out, deps } = setup([failure]);
+    expect(await outcome(LOOP, deps)).toBe(6);
+    expect(client.sent).toHaveLength(1);
+    expect(out.lines.at(-1)?.msg).toBe(
+      'token lookup failed: the server speaks plain HTTP: use http:// (https://vault:8200). ' +
+        'Write the address with http:// (VAULT_ADDR, --addr), or give --no-connect-tls with --host and --port',
+    );
   });
 });
 

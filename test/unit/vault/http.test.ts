@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { VaultFailure, isRetryable } from '../../../src/vault/failure.ts';
 import { createVaultHttp, type VaultHttpOptions } from '../../../src/vault/http.ts';
+import { createDeadline } from '../../../src/vault/deadline.ts';
 import { rejected } from '../../helpers/thrown.ts';
 
 const TOKEN = 'hvs.CANARY-token';
@@ -45,6 +46,24 @@ describe('a request whose headers Node refuses', () => {
       expect(error).toBeInstanceOf(VaultFailure);
       expect((error as VaultFailure).kind).toBe('unreachable');
       expect(http.requestsSent).toBe(1);
+    } finally {
+      http.close();
+    }
+  });
+});
+
+describe('the start-up deadline', () => {
+  it('once it passed, a request is not sent: it fails as a deadline failure, not retried', async () => {
+    let now = 0;
+    const deadline = createDeadline(5_000, () => now);
+    const http = client({ deadline });
+    try {
+      now = 5_000;
+      const error = await rejected(http.request('GET', '/v1/secret/data/x'));
+      expect(error).toBeInstanceOf(VaultFailure);
+      expect((error as VaultFailure).kind).toBe('deadline');
+      expect((error as VaultFailure).detail).toBe('the 5 s start-up deadline passed before the request was sent');
+      expect(http.requestsSent).toBe(0);
     } finally {
       http.close();
     }

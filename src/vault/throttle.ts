@@ -1,0 +1,85 @@
+// The throttle gate: one per run, shared by all of its requests (retry.ts). When Vault answers 429
+// (or 503 with Retry-After), the wait is the whole run's, not the one request's: the gate closes for
+// that wait, and every request of the run, not only the throttled one, waits for it to reopen. Then
+// one request goes first; the others follow once it is answered without a 429, or wait again with
+// it. So a run that meets a rate limit costs it one request per wait, not one per request in flight,
+// and a fleet of runs, each waiting its own random part of the server's interval, spreads itself
+// over the quota's windows instead of hammering them together.
+
+import type { RetryClock } from './retry.ts';
+
+/** What an attempt got from the gate, handed back when it is answered. */
+export interface GateTicket {
+  /** How many times the gate had closed when the attempt started. */
+  readonly closings: number;
+  /** The one attempt let through after a wait. */
+  readonly first: boolean;
+}
+
+export class ThrottleGate {
+  /** Pending while the server's wait runs. */
+  #closed: Promise<void> | undefined;
+  /** Pending while the first attempt after a wait is out. */
+  #firstOut: Promise<void> | undefined;
+  #endFirst: () => void = () => {};
+  #firstDue = false;
+  #closings = 0;
+  readonly #clock: Pick<RetryClock, 'sleep'>;
+  readonly #stop = new AbortController();
+
+  constructor(clock: Pick<RetryClock, 'sleep'>) {
+    this.#clock = clock;
+  }
+
+  /** Ends a wait still running when the run is over, so that its timer does not hold the process. */
+  dispose(): void {
+    this.#stop.abort();
+  }
+
+  /** Waits until an attempt may start (not at all when the gate is open), or until `signal` aborts. */
+  async enter(signal?: AbortSignal): Promise<GateTicket> {
+    for (let blocker = this.#closed ?? this.#firstOut; blocker !== undefined; blocker = this.#closed ?? this.#firstOut) {
+      if (signal?.aborted === true) return { closings: this.#closings, first: false };
+      await untilAborted(blocker, signal);
+    }
+    const first = this.#firstDue;
+    if (first) {
+      this.#firstDue = false;
+      this.#firstOut = new Promise((resolve) => (this.#endFirst = resolve));
+    }
+    return { closings: this.#closings, first };
+  }
+
+  /**
+   * The attempt of `ticket` is over. `throttledMs` is the wait the server asked for when it throttled
+   * the attempt and it will be retried: the gate closes for it, unless it closed since the attempt
+   * started (a 429 to a request sent before the last wait says nothing new).
+   */
+  leave(ticket: GateTicket, throttledMs?: number): void {
+    if (throttledMs !== undefined && ticket.closings === this.#closings && this.#closed === undefined) {
+      this.#closings++;
+      this.#firstDue = true;
+      const closed: Promise<void> = this.#clock.sleep(throttledMs, this.#stop.signal).then(() => {
+        if (this.#closed === closed) this.#closed = undefined;
+      });
+      this.#closed = closed;
+    }
+    if (ticket.first) {
+      this.#firstOut = undefined;
+      this.#endFirst();
+    }
+  }
+}
+
+/** Resolves when `promise` settles or `signal` aborts, whichever is first. */
+function untilAborted(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return promise;
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    void promise.then(done);
+  });
+}
