@@ -191,7 +191,8 @@ describe.each([1, 2] as const)('on KV v%i mounts', (version) => {
       const project = await mkdtemp(join(dir, 'addr-'));
       const port = new URL(server.address).port;
       await writeFile(join(project, '.env'), `VAULT_ADDR=http://127.0.0.1:1\n`);
-      const result = await cli(['--port', port, '--secrets-file', secretsFile, '--', ENV], { VAULT_ADDR: undefined }, project);
+      // The host and the scheme come from ./.env and the token from the environment: that needs trust.
+      const result = await cli(['--trust-dotenv', '--port', port, '--secrets-file', secretsFile, '--', ENV], { VAULT_ADDR: undefined }, project);
       expect(result.stderr).toBe('');
       expect(parseEnv(result.stdout).FOOBAR).toBe(values.foobar);
     });
