@@ -1,7 +1,7 @@
 // Builds the single executable dist/vaultenv-<platform>-<arch> with Bun: `bun build --compile` turns
 // the bundle (dist/vaultenv.cjs, which scripts/build.mjs writes first) into one file that carries the
 // Bun runtime (.tools/bun, the npm package bun@<setup.sh's BUN_PACKAGE_VERSION>). The result needs only
-// glibc (2.27 or newer: libc, libm, libdl, libpthread): no node, no node_modules, no libstdc++ and
+// glibc (2.17 or newer: libc, libm, libdl, libpthread): no node, no node_modules, no libstdc++ and
 // no libatomic. Linux only. Called by scripts/build.mjs when VAULTENV_SEA_RUNTIME is bun (the default;
 // `node` builds the Node SEA of scripts/build-sea.mjs instead); runs on its own too
 // (node scripts/build-bun.mjs, after the bundle).
@@ -19,7 +19,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 // A Bun executable reads ./.env and ./bunfig.toml of the folder it starts in unless told not to:
 // ./.env would set VAULT_ADDR and the rest behind the user's back (src/config/ decides what a .env
-// may set, and when), and bunfig.toml could preload code into the process that holds the token.
+// may set, and when: test/e2e/dotenv-trust.test.ts fails against an executable built without these
+// flags), and bunfig.toml could preload code into the process that holds the token.
 const NO_AUTOLOAD = ['--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--no-compile-autoload-tsconfig', '--no-compile-autoload-package-json'];
 
 /** Builds the executable from the bundle `bundle`; returns its path, or undefined where none is built. */
