@@ -191,7 +191,9 @@ describe.each([1, 2] as const)('on KV v%i mounts', (version) => {
       const project = await mkdtemp(join(dir, 'addr-'));
       const port = new URL(server.address).port;
       await writeFile(join(project, '.env'), `VAULT_ADDR=http://127.0.0.1:1\n`);
-      const result = await cli(['--port', port, '--secrets-file', secretsFile, '--', ENV], { VAULT_ADDR: undefined }, project);
+      // The .env's address gets the token only when trusted (test/e2e/dotenv-trust.test.ts): trusted here,
+      // since this test is about which source each field comes from.
+      const result = await cli(['--port', port, '--secrets-file', secretsFile, '--', ENV], { VAULT_ADDR: undefined, VAULTENV_TRUST_DOTENV: 'true' }, project);
       expect(result.stderr).toBe('');
       expect(parseEnv(result.stdout).FOOBAR).toBe(values.foobar);
     });
