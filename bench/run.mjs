@@ -4,7 +4,9 @@
 // `vaultenv --version` and `vaultenv … -- /bin/true` with secrets files naming 0, 1, 10, 100 and 1000
 // distinct paths (one key each, KV v2 at secret/), with each build's time as a ratio of the reference's.
 //
-// Usage: npm run bench [-- --runs N] [-- --tls] [-- --tls-only] [-- --sizes 0,1,10]
+// Usage: npm run bench [-- --runs N] [-- --tls] [-- --tls-only] [-- --sizes 0,1,10] [-- --exe NAME=PATH ...]
+//   --exe NAME=PATH (repeatable) measures another single executable in the same rounds, as its own
+//                   column: a Node SEA beside the Bun one, say (docs/bench.md)
 //   VAULTENV_BENCH_REFERENCE=/path/to/vaultenv  a wrapper with vaultenv's flags (Channable's vaultenv
 //                                                0.19, say) measured in the same rounds
 // --tls also runs everything over TLS (`bao server -dev-tls`, addressed as localhost, certificates
@@ -23,6 +25,11 @@ const RUNS = flag('--runs') > 0 ? Number(process.argv[flag('--runs') + 1]) : 21;
 const SIZES = flag('--sizes') > 0 ? process.argv[flag('--sizes') + 1].split(',').map(Number) : [0, 1, 10, 100, 1000];
 const PROTOCOLS = flag('--tls-only') > 0 ? ['https'] : flag('--tls') > 0 ? ['http', 'https'] : ['http'];
 const REFERENCE = process.env.VAULTENV_BENCH_REFERENCE;
+const EXTRA = process.argv.flatMap((arg, i) => (arg === '--exe' ? [process.argv[i + 1]] : [])).map((spec) => {
+  const at = spec?.indexOf('=') ?? -1;
+  if (at <= 0) throw new Error(`--exe takes NAME=PATH, not "${spec}"`);
+  return [spec.slice(0, at), spec.slice(at + 1)];
+});
 const cli = join(root, 'bin', 'vaultenv');
 const sea = join(root, 'dist', `vaultenv-${process.platform}-${process.arch}`);
 /** Each start of bao waits this long at most for the server to answer. */
@@ -124,6 +131,7 @@ async function benchProtocol(protocol, work) {
     const theirs = { ...common, ...(bao.ca ? { SSL_CERT_FILE: bao.ca } : {}) };
     const clis = [['bundle', [process.execPath, cli], ours]];
     if (existsSync(sea)) clis.push(['single executable', [sea], ours]);
+    for (const [name, path] of EXTRA) clis.push([name, [path], ours]);
     if (REFERENCE) clis.push(['reference', [REFERENCE], theirs]);
     const rows = [['--version', ['--version']]];
     for (const size of SIZES) {

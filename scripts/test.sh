@@ -22,6 +22,8 @@ sea="dist/vaultenv-$(run node -p 'process.platform + "-" + process.arch')"
 if [ "$#" -eq 0 ] && [ -x "$sea" ]; then
   # Every integration or e2e test file that spawns the CLI through test/helpers/run-cli.ts.
   mapfile -t files < <(grep -lE '\b(runCli|cliCommand)\(' test/e2e/*.test.ts test/integration/*.test.ts)
+  # And the exec stage's own tests, whose harness then runs on the executable's runtime (Bun).
+  files+=(test/e2e/exec-stage.test.ts)
   echo "== tests again against the single executable $sea (${#files[@]} files)"
   VAULTENV_TEST_CLI=sea run vitest run --project integration --reporter=default --reporter=json \
     --outputFile.json="$reports/sea.json" "${files[@]}" || status=$?

@@ -23,6 +23,8 @@ const BUILD_SCRIPT = 'scripts/build.mjs';
 const BUILD_SCRIPTS = [BUILD_SCRIPT, 'scripts/build-sea.mjs'];
 /** The Node the project builds and tests with (scripts/setup.sh), so the one the image's build stage must use. */
 const NODE_VERSION = /^NODE_PACKAGE_VERSION="([0-9]+\.[0-9]+\.[0-9]+)"$/m.exec(read('scripts/setup.sh'))?.[1] ?? 'unknown';
+/** The Bun that compiles the single executable (scripts/setup.sh, scripts/build-bun.mjs). */
+const BUN_VERSION = /^BUN_PACKAGE_VERSION="([0-9]+\.[0-9]+\.[0-9]+)"$/m.exec(read('scripts/setup.sh'))?.[1] ?? 'unknown';
 
 // --- a small Dockerfile parser ---
 
@@ -232,6 +234,9 @@ function dockerfileProblems(text: string, artifact: string, npmScripts: Record<s
     if (!new RegExp(`^(?:docker\\.io/)?(?:library/)?node:${NODE_VERSION.replaceAll('.', '\\.')}(?:-|$)`).test(build.base)) {
       problems.push(`the build stage is FROM ${build.base}, not node:${NODE_VERSION} (scripts/setup.sh's NODE_PACKAGE_VERSION, the Node the tests run)`);
     }
+    if (!runs.some((run) => new RegExp(`\\bnpm\\s+(?:install|i)\\b.*\\sbun@${BUN_VERSION.replaceAll('.', '\\.')}(?:\\s|$)`).test(run.args))) {
+      problems.push(`the build stage does not install bun@${BUN_VERSION} (scripts/setup.sh's BUN_PACKAGE_VERSION, which compiles the executable)`);
+    }
     if (build.platform !== undefined && build.platform !== 'linux/amd64') problems.push(`the build stage runs on ${build.platform}: its Node makes no ${ARTIFACT_NAME}`);
     if (final.platform !== build.platform) problems.push(`the final stage's platform (${final.platform ?? 'the host'}) is not the build stage's (${build.platform ?? 'the host'})`);
     if (build.instructions.some((instruction) => /\bVAULTENV_BUILD_SEA[= ]+["']?0\b/.test(instruction.args))) problems.push('the build stage sets VAULTENV_BUILD_SEA=0, which skips the executable');
@@ -377,6 +382,8 @@ describe('Dockerfile', () => {
     { what: 'the build stage on another Node 26', from: /^FROM (.*)node:\S+ AS build$/m, to: 'FROM $1node:26.1.0-bookworm AS build', problem: /is FROM node:26\.1\.0-bookworm, not node:/ },
     { what: 'an arm64 build', from: /^FROM --platform=linux\/amd64 node:/m, to: 'FROM --platform=linux/arm64 node:', problem: /runs on linux\/arm64/ },
     { what: 'stages on different platforms', from: /^FROM --platform=linux\/amd64 debian:/m, to: 'FROM debian:', problem: /final stage's platform \(the host\)/ },
+    { what: 'no Bun', from: /^RUN npm install .*bun@.*$/m, to: 'RUN true', problem: /does not install bun@/ },
+    { what: 'another Bun', from: /bun@[0-9.]+/, to: 'bun@1.0.0', problem: /does not install bun@/ },
     { what: 'the executable skipped', from: /^RUN npm run build$/m, to: 'ENV VAULTENV_BUILD_SEA=0\nRUN npm run build', problem: /skips the executable/ },
     { what: 'root', from: /^USER .*$/m, to: 'USER root', problem: /USER root is root/ },
     { what: 'uid 0', from: /^USER .*$/m, to: 'USER 0:0', problem: /USER 0:0 is root/ },

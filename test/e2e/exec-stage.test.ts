@@ -17,6 +17,12 @@ import { runWithLimits } from '../helpers/limits.ts';
 const HARNESS = fileURLToPath(new URL('../fixtures/exec/harness.ts', import.meta.url));
 const TRAP = fileURLToPath(new URL('../fixtures/exec/trap-signals.ts', import.meta.url));
 const NODE = process.execPath;
+/**
+ * The runtime that runs the harness: Node (the bundle's), or with VAULTENV_TEST_CLI=sea the runtime
+ * of the single executable, Bun (.tools/bun, the version scripts/build-bun.mjs compiles with), so that
+ * these behaviours are pinned down for the runtime the executable ships.
+ */
+const RUNTIME = process.env.VAULTENV_TEST_CLI === 'sea' && process.env.VAULTENV_SEA_RUNTIME !== 'node' ? 'bun' : NODE;
 const TIMEOUT_MS = 15_000;
 const O_NONBLOCK = 0o4000;
 
@@ -33,7 +39,7 @@ interface Run {
 }
 
 function harness(mode: string, command: string, args: readonly string[], extraEnv: Record<string, string> = {}): Run {
-  const child = spawn(NODE, [HARNESS, mode, command, ...args], {
+  const child = spawn(RUNTIME, [HARNESS, mode, command, ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...extraEnv },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -83,8 +89,20 @@ describe.each(['execve', 'spawn'] as const)('%s mode', (mode) => {
     expect(run.stderr()).not.toContain('s3cr3t-value');
   }, TIMEOUT_MS);
 
+  // The CLI never creates stream handles on fds 0-2 (it writes with writeSync), so they stay blocking.
+  it('leaves stdout and stderr blocking when nothing created handles on them', async () => {
+    const run = harness(mode, 'grep', ['-h', '^flags', '/proc/self/fdinfo/1', '/proc/self/fdinfo/2']);
+    expect(await run.done).toEqual({ code: 0, signal: null });
+    const flags = run.stdout().trim().split('\n').map((line) => parseInt(line.replace(/^flags:\s*/, ''), 8));
+    expect(flags).toHaveLength(2);
+    for (const value of flags) expect(value & O_NONBLOCK).toBe(0);
+  }, TIMEOUT_MS);
+
   // In spawn mode libuv makes fds 0-2 blocking in the child; these pin that down for both modes.
-  it('leaves stdout and stderr blocking even after Node created handles on them', async () => {
+  // Bun: a handle made by touching process.stdout sets O_NONBLOCK too, and Bun has no
+  // process._getActiveHandles() through which the exec stage could undo it; the CLI never touches
+  // them (the test above), so only this safety net is missing there (docs/bench.md).
+  it.skipIf(RUNTIME === 'bun' && mode === 'execve')('leaves stdout and stderr blocking even after Node created handles on them', async () => {
     const run = harness(mode, 'grep', ['-h', '^flags', '/proc/self/fdinfo/1', '/proc/self/fdinfo/2'], { HARNESS_TOUCH_STDIO: '1' });
     expect(await run.done).toEqual({ code: 0, signal: null });
     const flags = run.stdout().trim().split('\n').map((line) => parseInt(line.replace(/^flags:\s*/, ''), 8));
@@ -94,9 +112,10 @@ describe.each(['execve', 'spawn'] as const)('%s mode', (mode) => {
 
   it('streams 20 MB to a slow reader (a non-blocking pipe would make head fail with EAGAIN)', async () => {
     const total = 20_000_000;
-    const { code, signal, received, stderr } = await readThroughSlowPipe(NODE, [HARNESS, mode, 'head', '-c', String(total), '/dev/zero'], {
+    const { code, signal, received, stderr } = await readThroughSlowPipe(RUNTIME, [HARNESS, mode, 'head', '-c', String(total), '/dev/zero'], {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HARNESS_TOUCH_STDIO: '1',
+      // Where the exec stage can undo the handles' O_NONBLOCK (not in Bun's execve mode: see above).
+      ...(RUNTIME === 'bun' && mode === 'execve' ? {} : { HARNESS_TOUCH_STDIO: '1' }),
     });
     expect(stderr).toBe('');
     expect({ code, signal }).toEqual({ code: 0, signal: null });
@@ -128,7 +147,7 @@ describe('execve mode', () => {
     // A real pipe to head(1): Node's own stdio "pipes" are socketpairs, where the writer may get
     // ECONNRESET instead of EPIPE. bash reports a pipeline member killed by signal n as 128+n.
     const stderrFile = path.join(scratch, 'yes.stderr');
-    const script = `'${NODE}' '${HARNESS}' execve yes 2>'${stderrFile}' | head -n 1; echo "status=\${PIPESTATUS[0]}"`;
+    const script = `'${RUNTIME}' '${HARNESS}' execve yes 2>'${stderrFile}' | head -n 1; echo "status=\${PIPESTATUS[0]}"`;
     const child = spawn('bash', ['-c', script], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -146,7 +165,7 @@ describe.each(['execve', 'spawn'] as const)('%s mode: E2BIG from the kernel', (m
 
   it('exits with 7 and one line, and leaves no core file', async () => {
     const cwd = mkdtempSync(path.join(scratch, 'e2big-'));
-    const run = await runWithLimits(NODE, [HARNESS, mode, '/bin/true'], { cwd, env: { ...big, HARNESS_NO_PROC_LIMITS: '1' }, stackKib: 2048 });
+    const run = await runWithLimits(RUNTIME, [HARNESS, mode, '/bin/true'], { cwd, env: { ...big, HARNESS_NO_PROC_LIMITS: '1' }, stackKib: 2048 });
     expect(run).toMatchObject({ code: 7, signal: null, stdout: '', newCores: [] });
     expect(run.stderr).toBe(
       "vaultenv: the command's arguments and environment are too large (/bin/true). Inherit fewer variables (--no-inherit-env), pass large secrets " +
@@ -156,7 +175,7 @@ describe.each(['execve', 'spawn'] as const)('%s mode: E2BIG from the kernel', (m
 
   it('control: with the stack limit readable, the checks refuse it before the exec, naming the limit', async () => {
     const cwd = mkdtempSync(path.join(scratch, 'e2big-'));
-    const run = await runWithLimits(NODE, [HARNESS, mode, '/bin/true'], { cwd, env: big, stackKib: 2048 });
+    const run = await runWithLimits(RUNTIME, [HARNESS, mode, '/bin/true'], { cwd, env: big, stackKib: 2048 });
     expect(run).toMatchObject({ code: 7, signal: null, newCores: [] });
     expect(run.stderr).toMatch(/^vaultenv: the command's arguments and environment are too large \(8\d\d KiB, limit 508 KiB\) \(command \/bin\/true\)\. [^\n]+\n$/);
   }, TIMEOUT_MS);
@@ -178,7 +197,7 @@ describe('spawn mode signals', () => {
 
   /** Runs the harness (spawn mode, trap child) on a pseudo-terminal made by script(1). */
   function onTerminal(log: string): { child: ChildProcessWithoutNullStreams; output: () => string; code: Promise<number | null> } {
-    const command = `exec ${[NODE, HARNESS, 'spawn', NODE, TRAP, log, '44'].map((a) => `'${a}'`).join(' ')}`;
+    const command = `exec ${[RUNTIME, HARNESS, 'spawn', NODE, TRAP, log, '44'].map((a) => `'${a}'`).join(' ')}`;
     const child = spawn('script', ['-qec', command, '/dev/null'], {
       env: { PATH: process.env.PATH ?? '', SHELL: '/bin/sh' },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -252,7 +271,8 @@ describe('SIGUSR1 before exec', () => {
     expect(run.stderr()).not.toContain('Debugger listening');
   }, TIMEOUT_MS);
 
-  it('control: without the guard the same signal opens the inspector', async () => {
+  // Bun opens no inspector on SIGUSR1 (only through BUN_INSPECT or --inspect): the control is Node's.
+  it.skipIf(RUNTIME === 'bun')('control: without the guard the same signal opens the inspector', async () => {
     const { run, opened } = await sendUsr1(false);
     run.child.kill('SIGKILL');
     await run.done;

@@ -1,4 +1,5 @@
-// The single executable (dist/vaultenv-linux-<arch>, scripts/build-sea.mjs) as it is shipped: copied
+// The single executable (dist/vaultenv-linux-<arch>: scripts/build-bun.mjs, or scripts/build-sea.mjs
+// with VAULTENV_SEA_RUNTIME=node) as it is shipped: copied
 // alone into an empty folder, run with PATH=/usr/bin:/bin and nothing else from this project. The rest
 // of the CLI's behaviour is covered by the e2e and CLI integration tests, which scripts/test.sh runs a
 // second time against this executable (VAULTENV_TEST_CLI=sea).
@@ -29,10 +30,13 @@ const env = (extra: Record<string, string> = {}) => ({ PATH: '/usr/bin:/bin', HO
 const run = (args: string[], extra: Record<string, string> = {}) =>
   spawnSync(SEA, args, { cwd: dir, env: env(extra), encoding: 'utf8', timeout: 30_000 });
 
+/** The runtime the executable was built with (scripts/build.mjs reads the same variable). */
+const RUNTIME = process.env.VAULTENV_SEA_RUNTIME === 'node' ? 'node' : 'bun';
+
 /**
  * The system libraries the executable may link, each with the Debian/Ubuntu package that has it:
- * glibc's own, GCC's C++ runtime (the official Node binary links libstdc++ dynamically), and
- * libatomic, which the official Node 26 binary links too.
+ * glibc's own (all that Bun's binary links), and for a Node SEA also GCC's C++ runtime (the official
+ * Node binary links libstdc++ dynamically) and libatomic, which the official Node 26 binary links.
  */
 const PACKAGE_OF: Record<string, string | undefined> = {
   'linux-vdso': 'the kernel',
@@ -193,16 +197,17 @@ describe('the single executable, alone in an empty folder', () => {
     }
   });
 
-  it('weighs about what a Node binary weighs', () => {
+  it('weighs about what its runtime\'s binary weighs', () => {
     const mib = statSync(SEA).size / 1024 / 1024;
     console.log(`single executable: ${mib.toFixed(1)} MiB`);
     expect(mib).toBeGreaterThan(40);
     expect(mib).toBeLessThan(160);
   });
 
-  it('links only the C and C++ runtime libraries of the system, and libatomic', () => {
+  it(`links only ${RUNTIME === 'bun' ? 'glibc' : 'the C and C++ runtime libraries of the system, and libatomic'}`, () => {
     const libraries = linkedLibraries();
     expect(libraries.filter((name) => PACKAGE_OF[name] === undefined)).toEqual([]);
+    if (RUNTIME === 'bun') expect(libraries.filter((name) => !['the kernel', 'libc6'].includes(PACKAGE_OF[name] ?? ''))).toEqual([]);
     expect(libraries).toContain('libc');
   });
 
