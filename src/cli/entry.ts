@@ -10,6 +10,7 @@ process.exitCode = await main(process.argv.slice(2), process.env, {
   output: processOutput,
   cwd: process.cwd(),
   run: (request) => runCommand(request, nodeExecDeps(process)),
+  runtime: process.versions.bun === undefined ? 'node' : 'bun',
   onTerminate: (handler) => {
     process.once('SIGTERM', handler);
     process.once('SIGINT', handler);

@@ -6,7 +6,7 @@
 import { defaultConfigFiles, loadConfig, loadRenewConfig } from '../config/load.ts';
 import type { AuthSetting, Config } from '../config/types.ts';
 import { buildChildEnvironment, type EnvEntry } from '../env/merge.ts';
-import { renderError } from '../errors.ts';
+import { ConfigError, renderError } from '../errors.ts';
 import type { ExecRequest } from '../exec/run.ts';
 import { Logger, type Output } from '../log.ts';
 import { Redactor } from '../redact.ts';
@@ -34,7 +34,15 @@ export interface MainDeps {
   wellKnownTokenFiles?: readonly string[];
   /** Config file locations; defaults to /etc/vaultenv.conf, the XDG user file and ./.env. */
   configFiles?: ReturnType<typeof defaultConfigFiles>;
+  /** The JavaScript runtime vaultenv runs on: the single executable is Bun's, the npm package Node's. */
+  runtime?: 'node' | 'bun';
 }
+
+/**
+ * Bun's variables that its runtime takes before vaultenv's code runs: a preload in BUN_OPTIONS runs
+ * code, and BUN_INSPECT opens an inspector, in the process that holds the token and the secrets.
+ */
+const BUN_RUNTIME_VARIABLE = /^(BUN_OPTIONS|BUN_INSPECT\w*)$/;
 
 export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, deps: MainDeps): Promise<number> {
   const redactor = new Redactor();
@@ -47,6 +55,7 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     if (flag !== undefined && value !== undefined && CREDENTIAL_FLAGS.has(flag)) redactor.add(value);
   });
   try {
+    if (deps.runtime === 'bun') refuseBunRuntimeVariables(env);
     const commandLine = await readCommandLine(argv);
     if (commandLine.kind === 'help' || commandLine.kind === 'version') {
       deps.output.stdout(commandLine.text);
@@ -107,6 +116,16 @@ async function renew(
     signal: stop.signal,
   });
   return 0;
+}
+
+/** The single executable runs on Bun: refuse to go on when Bun took a variable meant for a program. */
+function refuseBunRuntimeVariables(env: Readonly<Record<string, string | undefined>>): void {
+  const names = Object.keys(env).filter((name) => BUN_RUNTIME_VARIABLE.test(name) && env[name] !== undefined && env[name] !== '');
+  if (names.length === 0) return;
+  throw new ConfigError(`${names.join(' and ')} ${names.length === 1 ? 'is' : 'are'} set, and the Bun runtime of vaultenv's executable takes ${names.length === 1 ? 'it' : 'them'}`, {
+    input: 'the environment',
+    hint: `they would run code or open an inspector in the process that holds the token: unset them for vaultenv, and give them to the program alone (vaultenv … -- env ${names[0] ?? ''}=… CMD)`,
+  });
 }
 
 /** Secrets file → Vault → environment: everything that must succeed before the command may start. */

@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, cliCommand, expectNoLeak, runCli } from '../helpers/run-cli.ts';
+import { baseEnv, CLI_KIND, cliCommand, expectNoLeak, runCli } from '../helpers/run-cli.ts';
 import { kvServer, uniqueName } from '../helpers/servers.ts';
 import { readThroughSlowPipe } from '../helpers/slow-reader.ts';
 
@@ -141,5 +141,23 @@ describe('exit codes', () => {
     expect(result.stderr).toMatch(/^vaultenv: [^\n]+\n$/);
     expect(result.stderr).toContain('BIG');
     expect(result.stderr).not.toContain('xxxxxxxx');
+  });
+});
+
+describe("Bun's runtime variables", () => {
+  // The single executable runs on Bun, which takes BUN_OPTIONS and BUN_INSPECT before vaultenv's code
+  // runs; the bundle runs on Node, which leaves them to the program.
+  const onBun = CLI_KIND === 'sea' && process.env.VAULTENV_SEA_RUNTIME !== 'node';
+
+  it(onBun ? 'refuse the run on Bun, on one line, before anything else' : 'reach the program from the bundle, which runs on Node', async () => {
+    const result = await runCli(['--secrets-file', empty, '--', 'sh', '-c', 'echo "$BUN_OPTIONS"'], { env: env({ BUN_OPTIONS: '--smol' }) });
+    if (onBun) {
+      expect(result).toMatchObject({ code: 2, stdout: '' });
+      expect(result.stderr).toBe(
+        "vaultenv: BUN_OPTIONS is set, and the Bun runtime of vaultenv's executable takes it (the environment). They would run code or open an inspector in the process that holds the token: unset them for vaultenv, and give them to the program alone (vaultenv … -- env BUN_OPTIONS=… CMD)\n",
+      );
+    } else {
+      expect(result).toMatchObject({ code: 0, stdout: '--smol\n', stderr: '' });
+    }
   });
 });
