@@ -9,11 +9,11 @@
 // --bytecode stores the code compiled ahead of time, as Node SEA's code cache does; --minify makes
 // the embedded source smaller. VAULTENV_BUN_BYTECODE=0 leaves the bytecode out (docs/bench.md
 // measures both).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { seaPath } from './build-sea.mjs';
+import { finishExecutable, seaPath } from './build-sea.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -40,11 +40,7 @@ export function buildBun({ bundle = join(root, 'dist', 'vaultenv.cjs'), bytecode
       process.stderr.write((result.stdout ?? '') + (result.stderr ?? ''));
       throw new Error(`build-bun: bun build failed (${result.error?.message ?? `exit ${String(result.status ?? result.signal)}`}); run through scripts/with-tools.sh after scripts/setup.sh`);
     }
-    // A broken build shows at once, not in the tests.
-    const version = execFileSync(partial, ['--version'], { encoding: 'utf8', env: {} }).trim();
-    const expected = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-    if (!version.includes(expected)) throw new Error(`build-bun: the executable says "${version}", expected version ${expected}`);
-    renameSync(partial, output);
+    finishExecutable(partial, output, 'build-bun');
     return output;
   } finally {
     rmSync(partial, { force: true });

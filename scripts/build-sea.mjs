@@ -84,11 +84,7 @@ export async function buildSea({ bundle, strip = process.env.VAULTENV_SEA_STRIP 
     const postject = createRequire(import.meta.url).resolve('postject/dist/cli.js');
     run(process.execPath, [postject, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE], 'postject');
 
-    // A broken injection shows at once, not in the tests.
-    const version = execFileSync(partial, ['--version'], { encoding: 'utf8', env: {} }).trim();
-    const expected = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-    if (!version.includes(expected)) throw new Error(`build-sea: the executable says "${version}", expected version ${expected}`);
-    renameSync(partial, output);
+    finishExecutable(partial, output, 'build-sea');
     return output;
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -103,4 +99,15 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
     const mb = (statSync(output).size / 1024 / 1024).toFixed(1);
     console.log(`build-sea: ${output} (${mb} MiB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
+}
+
+/**
+ * Runs the new executable's `--version` (a broken build shows at once, not in the tests), then puts
+ * it in place of the old one in one rename.
+ */
+export function finishExecutable(partial, output, tool) {
+  const version = execFileSync(partial, ['--version'], { encoding: 'utf8', env: {} }).trim();
+  const expected = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+  if (!version.includes(expected)) throw new Error(`${tool}: the executable says "${version}", expected version ${expected}`);
+  renameSync(partial, output);
 }
