@@ -1,10 +1,10 @@
-// Reads every command line: `vaultenv [options] [--] CMD [ARGS...]` and `vaultenv renew [options]`,
-// by the rows of the options table each command reads. The grammar is commander's, so that what help
+// Reads every command line: `vaultenv [options] [--] CMD [ARGS...]`, `vaultenv renew [options]` and
+// `vaultenv allow|deny [FILE]`, by the rows of the options table each command reads. The grammar is commander's, so that what help
 // (help.ts, commander) shows is what is read: long options only (`--name VALUE`, `--name=VALUE`,
 // `--flag`, `--no-flag`), an option's value is the next argument whatever it looks like, `--help`
 // and `-h` ask for help, `--version` answers at once. The run command stops reading options at `--`
 // or at the first argument that is not an option (a negative number counts as one), which starts
-// CMD [ARGS...]; `renew` takes options only. Only the very first argument names `renew`.
+// CMD [ARGS...]; `renew` takes options only. Only the very first argument names a subcommand.
 //
 // commander itself is loaded only to render help and to suggest a flag for a mistyped one. Syntax
 // errors are one ConfigError line that shows nothing of an argument past an option's name: a value
@@ -85,14 +85,14 @@ function parseTrust(command: TrustCommand, args: readonly string[]): Reading {
   if (options.some((arg) => arg === '--help' || arg === '-h')) return { kind: 'help', command };
   const hint = `run vaultenv ${command} --help for usage`;
   const option = options.find(looksLikeOption);
-  if (option !== undefined) return trustMistake(command, `unknown option '${optionName(option).name}' (vaultenv ${command} takes no options)`, hint);
+  if (option !== undefined) return trustMistake(`unknown option '${optionName(option).name}' (vaultenv ${command} takes no options)`, hint);
   const files = dashes === -1 ? args : [...options, ...args.slice(dashes + 1)];
-  if (files.length > 1) return trustMistake(command, `vaultenv ${command} takes one file at most`, hint);
+  if (files.length > 1) return trustMistake(`vaultenv ${command} takes one file at most`, hint);
   return command === 'allow' ? { kind: 'allow', file: files[0] } : { kind: 'deny', file: files[0] };
 }
 
-function trustMistake(command: TrustCommand, message: string, hint: string): Reading {
-  // A stray argument is not shown: it could be a secret.
+function trustMistake(message: string, hint: string): Reading {
+  // A stray argument is not shown: it could be a secret. No flag to suggest: the command has none.
   return { kind: 'mistake', error: new ConfigError(message, { input: 'command line', hint }), command: 'run' };
 }
 
