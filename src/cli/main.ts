@@ -144,8 +144,11 @@ async function prepareEnvironment(
   const isLogin = !['none', 'token', 'token-file'].includes(config.auth.method);
   // Nothing to fetch and no token to export: no connection at all (and no node:http to load).
   if (refs.length === 0 && !(isLogin && config.exportToken)) return assemble(config, env, [], []);
-  // The names are known before any value: a duplicate fails here, before the first request.
-  assemble(config, env, isLogin && config.exportToken ? [exportedToken('')] : [], refs.map((ref) => secretEntry(ref, '')));
+  // The names are known before any value: a duplicate fails here, before the first request (only
+  // the error behaviour can fail; keep and overwrite take any names).
+  if (config.duplicateVariableBehavior === 'error') {
+    assemble(config, env, isLogin && config.exportToken ? [exportedToken('')] : [], refs.map((ref) => secretEntry(ref, '')));
+  }
   const [{ connect }, { fetchSecrets }, { realClock }, { defaultWellKnownTokenFiles }, { createDeadline }, { ThrottleGate }] = await Promise.all([
     import('./connect.ts'),
     import('../vault/fetch.ts'),

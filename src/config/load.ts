@@ -65,7 +65,8 @@ export function defaultConfigFiles(env: Readonly<Record<string, string | undefin
 
 /** The run command's configuration: the connection plus the secrets files, CMD and the child's environment. */
 export function loadConfig(inputs: ConfigInputs): Config {
-  const { merged, sources, fileSources } = loadSources('run', inputs, inputs.commandLine);
+  const loaded = loadSources('run', inputs, inputs.commandLine);
+  const { merged, fileSources } = loaded;
   const { secretsFiles, command, args, ...options } = withoutFolded(settle(merged, 'run'));
 
   if (command === undefined || command === '') {
@@ -85,7 +86,7 @@ export function loadConfig(inputs: ConfigInputs): Config {
 
   return {
     ...options,
-    ...connectionFacts(sources, merged),
+    ...connectionFacts(loaded),
     secretsFiles,
     command,
     args: args ?? [],
@@ -95,8 +96,8 @@ export function loadConfig(inputs: ConfigInputs): Config {
 
 /** `vaultenv renew`: the same sources and precedence, config files included; no CMD or secrets file. */
 export function loadRenewConfig(inputs: RenewConfigInputs): RenewConfig {
-  const { merged, sources } = loadSources('renew', inputs, inputs.commandLine);
-  return { ...withoutFolded(settle(merged, 'renew')), ...connectionFacts(sources, merged) };
+  const loaded = loadSources('renew', inputs, inputs.commandLine);
+  return { ...withoutFolded(settle(loaded.merged, 'renew')), ...connectionFacts(loaded) };
 }
 
 interface LoadedSources {
@@ -106,6 +107,8 @@ interface LoadedSources {
   sources: Source[];
   /** The config files that exist, lowest precedence first. */
   fileSources: ConfigFileSource[];
+  /** The credential (pickAuth). */
+  auth: AuthSetting;
 }
 
 /**
@@ -114,14 +117,12 @@ interface LoadedSources {
  */
 function loadSources(command: CommandName, inputs: LoadInputs, commandLine: RunArguments | RenewArguments): LoadedSources {
   const files = inputs.configFiles ?? defaultConfigFiles(inputs.env, inputs.cwd);
-  // Lowest precedence first.
-  const paths = [files.system, files.user, files.local].filter((path): path is string => path !== undefined);
-  const texts = paths.map((path) => readConfigFile(path));
-
-  const fileSources = paths.flatMap((path, i) => {
-    const text = texts[i];
-    return text === undefined ? [] : [parseConfigFileSource(path, text, command)];
+  // The config files that exist, lowest precedence first.
+  const existing = [files.system, files.user, files.local].flatMap((path) => {
+    const text = path === undefined ? undefined : readConfigFile(path);
+    return path === undefined || text === undefined ? [] : [{ path, text }];
   });
+  const fileSources = existing.map(({ path, text }) => parseConfigFileSource(path, text, command));
   const sources = [
     ...fileSources.map((file) => file.source),
     parseEnvironmentSource(inputs.env, command),
@@ -129,26 +130,29 @@ function loadSources(command: CommandName, inputs: LoadInputs, commandLine: RunA
   ].map(resolveAddress);
   for (const source of sources) checkLevel(source);
   const merged = mergeSources(sources);
+  const auth = pickAuth(sources, merged);
 
-  const localText = texts[paths.indexOf(files.local)];
-  const localSource = localText === undefined ? undefined : sources[fileSources.findIndex((file) => file.source.label === `file ${files.local}`)];
+  // The sources start with the files', in the same order.
+  const localIndex = existing.findIndex(({ path }) => path === files.local);
+  const localSource = sources[localIndex];
+  const localText = existing[localIndex]?.text;
   checkDotenvAddress({
     sources,
     local: localSource === undefined || localText === undefined ? undefined : { source: localSource, path: files.local, text: localText },
-    auth: pickAuth(sources, merged),
+    auth,
     credentialSource: credentialSource(sources),
     trusted: merged.trustDotenv === true,
     allowList: inputs.allowList ?? allowListPath(inputs.env),
   });
-  return { merged, sources, fileSources };
+  return { merged, sources, fileSources, auth };
 }
 
 /** The settings both commands build from several options: the credential, the address's origin, the client key pair. */
-function connectionFacts(sources: readonly Source[], merged: OptionValues): Pick<ConnectionConfig, 'auth' | 'addressConfigured' | 'clientCert' | 'clientKey'> {
+function connectionFacts({ sources, auth }: LoadedSources): Pick<ConnectionConfig, 'auth' | 'addressConfigured' | 'clientCert' | 'clientKey'> {
   // The certificate and its key come from one source, the highest that sets either.
   const clientPair = highestSetting(sources, ['clientCert', 'clientKey'])?.values;
   return {
-    auth: pickAuth(sources, merged),
+    auth,
     // An address sets host and port (address.ts); connect-tls alone does not count.
     addressConfigured: sources.some(({ values }) => values.host !== undefined || values.port !== undefined),
     clientCert: clientPair?.clientCert,
