@@ -1,16 +1,20 @@
 // Opens the connection to Vault for a command (the run and `vaultenv renew`): picks the token source
 // (auth/prepare.ts), fills in the address and CA from a kubernetes-vault token file when none is
-// configured, reads the TLS files, creates the HTTP client, and logs in when a login method is set.
+// configured, reads the TLS files, checks a unix socket, picks an outbound proxy, creates the HTTP
+// client, and logs in when a login method is set.
 
 import { login } from '../auth/login.ts';
 import { prepareAuth, type PreparedAuth } from '../auth/prepare.ts';
-import { parseAddress } from '../config/address.ts';
+import { describeEndpoint, parseAddress } from '../config/address.ts';
 import type { Config, ConnectionConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../redact.ts';
-import { createVaultHttp, type VaultHttp } from '../vault/http.ts';
+import { createVaultHttp, type VaultHttp, type VaultHttpOptions } from '../vault/http.ts';
+import { proxyFor } from '../vault/proxy-route.ts';
+import { openTunnel } from '../vault/proxy-tunnel.ts';
 import type { RetryClock, RetryPolicy } from '../vault/retry.ts';
 import { readTlsMaterial } from '../vault/tls-files.ts';
+import { checkSocket } from '../vault/unix-socket.ts';
 
 export interface ConnectDeps {
   env: Readonly<Record<string, string | undefined>>;
@@ -35,22 +39,44 @@ export interface Connection {
 }
 
 /** Where to connect: the configured address, else a kubernetes-vault token file's vaultAddr. */
-function endpoint(config: ConnectionConfig, prepared: PreparedAuth): { host: string; port: number; tls: boolean } {
+function endpoint(config: ConnectionConfig, prepared: PreparedAuth): { host: string; port: number; tls: boolean; socketPath: string | undefined } {
+  // A socket speaks plain HTTP, as the Vault CLI does with it: the host is only the Host header.
+  if (config.socketPath !== undefined) return { host: 'localhost', port: 80, tls: false, socketPath: config.socketPath };
   if (!config.addressConfigured && prepared.kind === 'token' && prepared.vaultAddr !== undefined) {
-    return parseAddress(prepared.vaultAddr, { what: 'vaultAddr', input: `token file ${prepared.tokenFile ?? ''}`.trim() });
+    return { ...parseAddress(prepared.vaultAddr, { what: 'vaultAddr', input: `token file ${prepared.tokenFile ?? ''}`.trim() }), socketPath: undefined };
   }
-  return { host: config.host, port: config.port, tls: config.tls };
+  return { host: config.host, port: config.port, tls: config.tls, socketPath: undefined };
+}
+
+/**
+ * Whether requests go to an Agent or Proxy that adds its own token (an agent address, or a unix
+ * socket) with no credential configured: then no well-known token file is probed, so a developer's
+ * ~/.vault-token never reaches a proxy that does not need it.
+ */
+export function tokenlessByDesign(config: ConnectionConfig): boolean {
+  return config.auth.method === 'none' && (config.agentAddress || config.socketPath !== undefined);
+}
+
+/** The token files to probe when no credential is configured: none for an Agent or Proxy (tokenlessByDesign). */
+export function wellKnownTokenFilesFor(config: ConnectionConfig, wellKnownTokenFiles: readonly string[]): readonly string[] {
+  return tokenlessByDesign(config) ? [] : wellKnownTokenFiles;
 }
 
 export async function prepareConnection(config: ConnectionConfig, deps: ConnectDeps): Promise<{ client: VaultHttp; prepared: PreparedAuth }> {
-  const prepared = await prepareAuth(config.auth, { env: deps.env, wellKnownTokenFiles: deps.wellKnownTokenFiles });
+  if (tokenlessByDesign(config)) {
+    deps.log.info(
+      `no credential configured and ${config.socketPath !== undefined ? 'the address is a unix socket' : 'the address is an agent address'}: ` +
+        'requests go without a token for the Agent or Proxy to add its own; ~/.vault-token and the kubernetes-vault token file are not read',
+    );
+  }
+  const prepared = await prepareAuth(config.auth, { env: deps.env, wellKnownTokenFiles: wellKnownTokenFilesFor(config, deps.wellKnownTokenFiles) });
   if (prepared.kind === 'token' && prepared.token !== undefined) deps.redactor.add(prepared.token);
   if (prepared.kind === 'token' && prepared.tokenFileReadableByOthers !== undefined) {
     // Not a failure: Kubernetes projects volume files with mode 0644 unless told otherwise.
     const mode = prepared.tokenFileReadableByOthers.toString(8).padStart(4, '0');
     deps.log.info(`token file ${prepared.tokenFile ?? ''} is readable by other users (mode ${mode}): chmod 600 where you can (in Kubernetes, the volume's defaultMode)`);
   }
-  const { host, port, tls } = endpoint(config, prepared);
+  const { host, port, tls, socketPath } = endpoint(config, prepared);
   const caFromTokenFile = config.caCert === undefined && config.caPath === undefined && prepared.kind === 'token' ? prepared.caFile : undefined;
   const material = await readTlsMaterial({
     caCert: config.caCert ?? caFromTokenFile,
@@ -58,8 +84,13 @@ export async function prepareConnection(config: ConnectionConfig, deps: ConnectD
     clientCert: config.clientCert,
     clientKey: config.clientKey,
   });
-  deps.log.info(`vault ${tls ? 'https' : 'http'}://${host}:${port}; credential: ${prepared.kind === 'login' ? `${prepared.login.method} login` : prepared.origin}`);
+  if (socketPath !== undefined) await checkSocket(socketPath);
+  const tunnel = socketPath === undefined ? proxyTunnel({ host, port, tls }, config.requestTimeoutMs, deps) : undefined;
+  const where = describeEndpoint({ host, port, tls, socketPath, agentAddress: config.agentAddress });
+  deps.log.info(`vault ${where}; credential: ${prepared.kind === 'login' ? `${prepared.login.method} login` : prepared.origin}`);
   const client = createVaultHttp({
+    socketPath,
+    tunnel,
     host,
     port,
     tls,
@@ -75,6 +106,19 @@ export async function prepareConnection(config: ConnectionConfig, deps: ConnectD
     deadline: deps.retry?.deadline,
   });
   return { client, prepared };
+}
+
+/** The tunnel through the outbound proxy the environment names for this address (proxy-route.ts), if any. */
+function proxyTunnel(target: { host: string; port: number; tls: boolean }, timeoutMs: number, deps: ConnectDeps): VaultHttpOptions['tunnel'] {
+  const route = proxyFor(target, deps.env);
+  if (route === undefined) return undefined;
+  // The proxy's password is a credential like the token: no line may show it.
+  if (route.password !== undefined) deps.redactor.add(route.password);
+  deps.log.info(
+    `through the proxy ${route.host}:${route.port} (${route.variable}), in a CONNECT tunnel` +
+      (target.tls ? '' : ': plain http, so the token crosses the proxy unencrypted inside the tunnel; use https://'),
+  );
+  return (host, port) => openTunnel(route, host, port, Math.min(timeoutMs, deps.retry?.deadline?.remainingMs() ?? Infinity));
 }
 
 /** prepareConnection, then the login if one is configured. */

@@ -3,6 +3,7 @@
 // secrets file → Vault → child environment → exec. main() returns an exit code; it reads no globals
 // (entry.ts passes argv, env and the real output in).
 
+import { describeEndpoint } from '../config/address.ts';
 import { defaultConfigFiles, loadConfig, loadRenewConfig } from '../config/load.ts';
 import type { AuthSetting, Config } from '../config/types.ts';
 import { buildChildEnvironment, type EnvEntry } from '../env/merge.ts';
@@ -222,9 +223,10 @@ function assemble(config: Config, env: Readonly<Record<string, string | undefine
 
 /** The effective configuration for --log-level info. Credentials are reported as set, never shown. */
 function describeConfig(config: Config): string {
-  const auth = describeAuth(config.auth);
+  const agent = config.auth.method === 'none' && (config.agentAddress || config.socketPath !== undefined);
+  const auth = agent ? 'none configured (an agent or socket address: no token file is read)' : describeAuth(config.auth);
   return [
-    `vault ${config.tls ? 'https' : 'http'}://${config.host}:${config.port}`,
+    `vault ${describeEndpoint(config)}`,
     `validate certs ${config.validateCerts}`,
     `auth ${auth}`,
     `secrets files ${config.secretsFiles.join(', ')}`,

@@ -8,7 +8,7 @@ import type { Logger } from '../log.ts';
 import type { Redactor } from '../redact.ts';
 import { realRenewClock, runRenewer } from '../renew/loop.ts';
 import { realClock } from '../vault/retry.ts';
-import { prepareConnection } from './connect.ts';
+import { prepareConnection, wellKnownTokenFilesFor } from './connect.ts';
 
 export interface RenewCommandDeps {
   env: Readonly<Record<string, string | undefined>>;
@@ -33,7 +33,7 @@ export async function runRenewCommand(config: RenewConfig, deps: RenewCommandDep
       // Re-read every cycle, so a token file replaced by whoever writes it (kubernetes-vault's init
       // container, a Vault Agent) is picked up.
       readToken: async () => {
-        const again = await prepareAuth(config.auth, { env: deps.env, wellKnownTokenFiles: deps.wellKnownTokenFiles });
+        const again = await prepareAuth(config.auth, { env: deps.env, wellKnownTokenFiles: wellKnownTokenFilesFor(config, deps.wellKnownTokenFiles) });
         // The login options are run-only (config/options.ts), so renew's auth is none, a token or a
         // token file. This narrows the type; were it ever a login, the loop ends with "no token to renew".
         if (again.kind !== 'token') return { token: undefined, origin: `${again.login.method} login` };

@@ -8,7 +8,7 @@
 
 import { isAbsolute, join } from 'node:path';
 import { ConfigError } from '../errors.ts';
-import { resolveAddress } from './address.ts';
+import { addressSource, resolveAddress } from './address.ts';
 import { allowListPath, checkDotenvAddress } from './trust.ts';
 import { DEFAULTS, OPTIONS, USAGE, optionRow, settle, type CommandName, type FoldedId, type OptionId, type OptionValues } from './options.ts';
 import {
@@ -147,14 +147,20 @@ function loadSources(command: CommandName, inputs: LoadInputs, commandLine: RunA
   return { merged, sources, fileSources, auth };
 }
 
-/** The settings both commands build from several options: the credential, the address's origin, the client key pair. */
-function connectionFacts({ sources, auth }: LoadedSources): Pick<ConnectionConfig, 'auth' | 'addressConfigured' | 'clientCert' | 'clientKey'> {
+/** The settings both commands build from several options: the credential, the address's origin and kind, the client key pair. */
+function connectionFacts({ sources, auth }: LoadedSources): Pick<
+  ConnectionConfig,
+  'auth' | 'addressConfigured' | 'socketPath' | 'agentAddress' | 'clientCert' | 'clientKey'
+> {
   // The certificate and its key come from one source, the highest that sets either.
   const clientPair = highestSetting(sources, ['clientCert', 'clientKey'])?.values;
+  // An address sets host and port, or a socket (address.ts); connect-tls alone does not count.
+  const address = addressSource(sources);
   return {
     auth,
-    // An address sets host and port (address.ts); connect-tls alone does not count.
-    addressConfigured: sources.some(({ values }) => values.host !== undefined || values.port !== undefined),
+    addressConfigured: address !== undefined,
+    socketPath: address?.endpoint?.socket,
+    agentAddress: address?.endpoint?.agent === true,
     clientCert: clientPair?.clientCert,
     clientKey: clientPair?.clientKey,
   };

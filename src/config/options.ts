@@ -17,7 +17,7 @@ import { LOG_LEVELS } from '../log.ts';
  * - fraction: a decimal number greater than 0 and at most 1: digits, optionally `.` and digits (`0.5`, `.25`, `1`)
  * - list: split on `,`, no trimming (`""` gives `[""]`)
  * - enum: exactly one of `values`
- * - address: an `http://` or `https://` URL, split by address.ts
+ * - address: an `http://` or `https://` URL, split by address.ts, or a `unix:///path` socket
  * - words: split on whitespace (the `ARGS...` key)
  */
 export type OptionKind = 'string' | 'boolean' | 'integer' | 'fraction' | 'list' | 'enum' | 'address' | 'words';
@@ -130,7 +130,20 @@ const TABLE = [
     kind: 'address',
     description:
       'Vault address: http:// or https://, the host, and optionally :PORT (default 443 or 80). Sets host, port and TLS; ' +
-      'host, port or TLS settings in the same source must agree with it.',
+      'host, port or TLS settings in the same source must agree with it. unix:///PATH is a unix socket (plain HTTP, no host or port).',
+  },
+  {
+    id: 'agentAddr',
+    foldedInto: 'address',
+    commands: BOTH,
+    flags: ['agent-addr'],
+    metavar: 'ADDR',
+    env: ['VAULT_AGENT_ADDR', 'BAO_AGENT_ADDR'],
+    kind: 'address',
+    emptyIsUnset: true,
+    description:
+      'Address of a Vault Agent or OpenBao Proxy (http://, https:// or unix:///PATH): as in the Vault CLI it wins over the Vault address ' +
+      "of its source (--addr, host, port, TLS) and over a token file's vaultAddr. With no credential configured, no token file is probed.",
   },
   {
     id: 'tls',
@@ -249,11 +262,11 @@ const TABLE = [
     commands: BOTH,
     flags: ['token-file'],
     metavar: 'PATH',
-    env: ['VAULTENV_TOKEN_FILE'],
+    env: ['VAULTENV_TOKEN_FILE', 'BAO_TOKEN_PATH'],
     kind: 'string',
     emptyIsUnset: true,
     description:
-      'File holding the Vault token: a kubernetes-vault JSON token file or a plain token (a Vault Agent sink). ' +
+      "File holding the Vault token: a kubernetes-vault JSON token file or a plain token (a Vault Agent sink). BAO_TOKEN_PATH is the OpenBao CLI's name. " +
       'A login method set in the same source wins over it.',
   },
   {

@@ -41,6 +41,18 @@ export interface Source {
   readonly label: string;
   readonly values: OptionValues;
   readonly origins: Partial<Record<OptionId, NamedOrigin>>;
+  /** Set by address.ts resolveAddress when the source's address is a unix socket or an Agent address. */
+  readonly endpoint?: SourceEndpoint;
+}
+
+/** A source's address beyond host and port: a unix socket, an Agent or Proxy address, or both. */
+export interface SourceEndpoint {
+  /** The socket's path, for a unix:// address; undefined for an Agent on TCP (its host and port are the source's). */
+  readonly socket: string | undefined;
+  /** The address is VAULT_AGENT_ADDR's, BAO_AGENT_ADDR's or --agent-addr's. */
+  readonly agent: boolean;
+  /** The variable or flag that set it. */
+  readonly name: string;
 }
 
 export interface ConfigFileSource {

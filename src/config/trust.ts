@@ -13,6 +13,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { ConfigError, describeFileError, errorCode } from '../errors.ts';
 import { readLimitedSync, type LimitedRead } from '../limited-read.ts';
+import { addressSource } from './address.ts';
 import type { OptionId } from './options.ts';
 import type { Source } from './sources.ts';
 import type { AuthSetting } from './types.ts';
@@ -44,14 +45,20 @@ export interface DotenvAddressInputs {
 export function checkDotenvAddress(inputs: DotenvAddressInputs): void {
   const { local, sources } = inputs;
   if (local === undefined || inputs.trusted) return;
-  const fromLocal = ADDRESS_IDS.filter((id) => sources.findLast((source) => source.values[id] !== undefined) === local.source);
+  const fromLocal: string[] = ADDRESS_IDS.filter((id) => sources.findLast((source) => source.values[id] !== undefined) === local.source).map(
+    (id) => local.source.origins[id]?.name ?? id,
+  );
+  const address = addressSource(sources);
+  if (address === local.source && address.endpoint?.socket !== undefined) fromLocal.push(address.endpoint.name);
   if (fromLocal.length === 0) return;
+  // With no credential, an Agent or socket address gets no token: no token file is probed for it (connect.ts).
+  if (inputs.auth.method === 'none' && address?.endpoint !== undefined) return;
   // A token written in the file itself goes where the file says; any other credential comes from elsewhere.
   const tokenInFile = (inputs.auth.method === 'token' || inputs.auth.method === 'github') && inputs.credentialSource === local.source;
   if (tokenInFile) return;
   if (inputs.allowList !== undefined && isAllowed(readAllowList(inputs.allowList), local.path, digest(local.text))) return;
 
-  const names = [...new Set(fromLocal.map((id) => local.source.origins[id]?.name ?? id))].join(', ');
+  const names = [...new Set(fromLocal)].join(', ');
   throw new ConfigError(`the Vault address in ${local.path} would receive ${describeCredential(inputs.auth, inputs.credentialSource)}`, {
     input: `${names} in file ${local.path}`,
     hint:

@@ -33,8 +33,12 @@ type SharedId = IdOf<'run'> & IdOf<'renew'>;
 /** What every command that talks to Vault needs: the run command and `vaultenv renew`. */
 export type ConnectionConfig = Omit<Settled<SharedId>, FoldedId> & {
   auth: AuthSetting;
-  /** Whether any source set the address (host, port, addr): a token file's vaultAddr fills in only when not. */
+  /** Whether any source set the address (host, port, addr, agent address): a token file's vaultAddr fills in only when not. */
   addressConfigured: boolean;
+  /** The unix socket of a `unix:///path` address: requests go over it, and host, port and TLS do not apply. */
+  socketPath: string | undefined;
+  /** The address is an Agent's or Proxy's (VAULT_AGENT_ADDR, BAO_AGENT_ADDR, --agent-addr). */
+  agentAddress: boolean;
 };
 
 /** `vaultenv renew`: the token-renewer sidecar. */

@@ -25,6 +25,7 @@ export type FailureKind =
   | 'forbidden' // 403
   | 'not-found' // 404
   | 'redirect-elsewhere' // a redirect to another origin, which we do not follow with the token
+  | 'proxy-refused' // an outbound HTTP proxy refused the CONNECT tunnel (407, 403): its policy, not a passing fault
   | 'cancelled' // another request already failed, so this one was abandoned
   | 'deadline' // the start-up deadline passed, or leaves no time for the next attempt
   | 'unexpected-status'; // anything else (other 4xx, 3xx without Location)
@@ -72,6 +73,7 @@ export function isRetryable(kind: FailureKind): boolean {
     case 'forbidden':
     case 'not-found':
     case 'redirect-elsewhere':
+    case 'proxy-refused':
     case 'cancelled':
     case 'deadline':
     case 'unexpected-status':
@@ -145,6 +147,7 @@ const UNAVAILABLE_HINTS: Partial<Record<FailureKind, string>> = {
   'plain-http': 'write the address with http:// (VAULT_ADDR, --addr), or give --no-connect-tls with --host and --port',
   'expects-tls': 'write the address with https:// (VAULT_ADDR, --addr), or drop --no-connect-tls (VAULTENV_CONNECT_TLS=false) given with --host and --port',
   'redirect-elsewhere': 'point VAULT_ADDR at the active node; vaultenv does not send the token to another host',
+  'proxy-refused': "check the proxy's credentials (user:password@ in its URL) and that it allows CONNECT to Vault's port, or add Vault's host to NO_PROXY",
   'invalid-request': 'check the token (--token, VAULT_TOKEN or the token file) and VAULT_NAMESPACE for line breaks or other control characters',
 };
 

@@ -7,6 +7,7 @@
 // Default imports only: the bundle loads node:http and node:https on first use (scripts/bundle-options.mjs).
 import http, { type Agent as HttpAgent, type IncomingMessage, type RequestOptions } from 'node:http';
 import https from 'node:https';
+import type { Duplex } from 'node:stream';
 import { errorCode } from '../errors.ts';
 import type { Deadline } from './deadline.ts';
 import { VaultFailure, failureForStatus } from './failure.ts';
@@ -32,6 +33,13 @@ export interface VaultHttpOptions {
   namespace?: string | undefined;
   /** Every request ends by it: its time limit is capped by the time left, and none is sent once it passed. */
   deadline?: Deadline | undefined;
+  /** A unix socket (`unix:///path`) to send every request over, in plain HTTP/1.1: host and port are then only the Host header. */
+  socketPath?: string | undefined;
+  /**
+   * Opens each connection through an outbound proxy (proxy-tunnel.ts): the socket it resolves with
+   * leads to `host`:`port` (no brackets), and carries HTTP/1.1, inside TLS for https://.
+   */
+  tunnel?: ((host: string, port: number) => Promise<Duplex>) | undefined;
 }
 
 export interface VaultResponse {
@@ -75,6 +83,7 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
     client = http;
     agent = new http.Agent({ keepAlive: true, maxSockets });
   }
+  if (options.tunnel !== undefined) throughTunnel(agent, options.tunnel, options.tls);
   const origin = { host: options.host, port: options.port };
   let requestsSent = 0;
   let token = options.token;
@@ -107,6 +116,7 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
         headers,
         agent,
         timeout: limitMs,
+        ...(options.socketPath !== undefined ? { socketPath: options.socketPath } : {}),
         ...(signal ? { signal } : {}),
       };
       let request: http.ClientRequest;
@@ -179,6 +189,26 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   };
 }
 
+/**
+ * Makes `agent` open its connections through `tunnel`: the agent's own connect, with TLS on top of the
+ * tunnel for https (https.Agent's createConnection, given the socket, does the handshake with the
+ * agent's CA, client certificate and server name). A Node agent waits for the callback.
+ */
+function throughTunnel(agent: HttpAgent, tunnel: NonNullable<VaultHttpOptions['tunnel']>, tls: boolean): void {
+  type ConnectOptions = RequestOptions & { socket?: Duplex };
+  const target = agent as unknown as {
+    createConnection: (options: ConnectOptions, callback: (error: Error | null, socket?: Duplex) => void) => Duplex | undefined;
+  };
+  const tlsConnect = tls ? (https.Agent.prototype as unknown as { createConnection: (options: ConnectOptions) => Duplex }).createConnection : undefined;
+  target.createConnection = (connectOptions, callback) => {
+    tunnel(stripBrackets(connectOptions.host ?? ''), Number(connectOptions.port)).then(
+      (socket) => callback(null, tlsConnect === undefined ? socket : tlsConnect.call(agent, { ...connectOptions, socket })),
+      (error: unknown) => callback(error instanceof Error ? error : new Error('tunnel failed')),
+    );
+    return undefined;
+  };
+}
+
 function stripBrackets(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
@@ -199,6 +229,7 @@ function sameOriginPath(location: string, options: VaultHttpOptions, currentPath
 
 /** The address as the user writes it: the input of a failure that is about the address itself. */
 function address(options: VaultHttpOptions): string {
+  if (options.socketPath !== undefined) return `unix://${options.socketPath}`;
   return `${options.tls ? 'https' : 'http'}://${options.host}:${options.port}`;
 }
 

@@ -79,6 +79,8 @@ const CONNECTION_DEFAULTS = {
   namespace: undefined,
   trustDotenv: false,
   addressConfigured: false,
+  socketPath: undefined,
+  agentAddress: false,
   auth: { method: 'none' },
   retryBaseDelayMs: 40,
   retryAttempts: 9,

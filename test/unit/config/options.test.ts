@@ -84,7 +84,7 @@ describe('OPTIONS', () => {
 
   it('tags every row with the commands that read it', () => {
     expect(optionsFor('run').map((row) => row.id)).toEqual([
-      'host', 'port', 'addr', 'tls', 'validateCerts', 'caCert', 'caPath', 'clientCert', 'clientKey', 'tlsServerName',
+      'host', 'port', 'addr', 'agentAddr', 'tls', 'validateCerts', 'caCert', 'caPath', 'clientCert', 'clientKey', 'tlsServerName',
       'namespace', 'trustDotenv', 'token', 'tokenFile', 'kubernetesRole', 'kubernetesJwtFile', 'githubToken', 'approleRoleId',
       'approleSecretIdFile', 'approleSecretIdWrapped', 'jwtRole', 'jwtFile', 'jwtEnv', 'authBackend', 'exportToken',
       'secretsFiles', 'command', 'args', 'inheritEnv', 'inheritEnvBlacklist', 'retryBaseDelayMs', 'retryAttempts',
@@ -92,7 +92,7 @@ describe('OPTIONS', () => {
       'execMode',
     ]);
     expect(optionsFor('renew').map((row) => row.id)).toEqual([
-      'host', 'port', 'addr', 'tls', 'validateCerts', 'caCert', 'caPath', 'clientCert', 'clientKey', 'tlsServerName',
+      'host', 'port', 'addr', 'agentAddr', 'tls', 'validateCerts', 'caCert', 'caPath', 'clientCert', 'clientKey', 'tlsServerName',
       'namespace', 'trustDotenv', 'token', 'tokenFile', 'retryBaseDelayMs', 'retryAttempts', 'logLevel', 'requestTimeoutMs',
       'renewIntervalSeconds', 'renewFraction', 'renewOnce',
     ]);
