@@ -314,7 +314,8 @@ export function findBaoBinary(): string {
 
 // Runs "$@" (the server) in the background and forwards SIGTERM to it; fd 3 is a pipe from the
 // Node process, and when it reaches EOF (Node died) the server is SIGKILLed. $1 is a pid file.
-const WATCHDOG = `
+/** The watchdog script: `sh -c WATCHDOG name PIDFILE BINARY ARGS...`, with a pipe from this process on fd 3 (see the header). */
+export const WATCHDOG = `
 pidfile="$1"; shift
 "$@" </dev/null 3<&- &
 child=$!
@@ -351,7 +352,8 @@ function removeTempDir(dir: string): void {
   if (process.env.VAULTENV_KEEP_BAO_LOGS === '1') return;
   rmSync(dir, { recursive: true, force: true });
 }
-function trackGroup(pgid: number): void {
+/** Kills the process group `pgid` when this process exits (see the header). */
+export function trackGroup(pgid: number): void {
   liveGroups.add(pgid);
   installExitHook();
 }
