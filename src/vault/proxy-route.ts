@@ -178,7 +178,7 @@ export function parseProxyUrl(text: string, variable: string): ProxyRoute {
   } catch {
     throw fail('It is not a URL');
   }
-  if (url.protocol !== 'http:') throw fail(`vaultenv speaks to an http:// proxy only, not ${url.protocol.slice(0, -1)}://`);
+  if (url.protocol !== 'http:') throw fail(`Only an http:// proxy is supported, not ${url.protocol.slice(0, -1)}://`);
   if (url.hostname === '') throw fail('It has no host');
   if (url.pathname !== '/' && url.pathname !== '') throw fail('It must not have a path after the host');
   const port = url.port === '' ? DEFAULT_PROXY_PORT : Number(url.port);

@@ -15,8 +15,8 @@ const HEADER_END = '\r\n\r\n';
 
 /**
  * Opens a tunnel to `host`:`port` (an IPv6 literal without brackets) through `route`, within
- * `timeoutMs` for connecting and the proxy's answer. Resolves with the socket, paused, at the first
- * byte from Vault.
+ * `timeoutMs` for connecting and the proxy's answer. Resolves with the socket, connected to Vault,
+ * which has sent nothing yet.
  */
 export function openTunnel(route: ProxyRoute, host: string, port: number, timeoutMs: number): Promise<net.Socket> {
   const proxy = `the proxy ${route.host}:${route.port} (${route.variable})`;
@@ -49,10 +49,12 @@ export function openTunnel(route: ProxyRoute, host: string, port: number, timeou
         fail(refusal(proxy, status));
         return;
       }
+      // Vault speaks only when spoken to: bytes before our first request are not Vault's.
+      if (answer.length > end + HEADER_END.length) {
+        fail(new VaultFailure('unreachable', `${proxy} sent data into the tunnel before the request`));
+        return;
+      }
       cleanup();
-      socket.pause();
-      const rest = answer.subarray(end + HEADER_END.length);
-      if (rest.length > 0) socket.unshift(rest);
       resolve(socket);
     };
     const onError = (error: Error): void => fail(connectFailure(proxy, errorCode(error) ?? ''));

@@ -19,7 +19,7 @@ export interface ConnectProxy {
 }
 
 export interface ConnectProxyOptions {
-  /** Names the proxy resolves itself, to 127.0.0.1. */
+  /** Names the proxy resolves itself, to 127.0.0.1 (besides localhost and 127.0.0.1); it answers 502 for any other. */
   hosts: readonly string[];
   /** `user:password` the proxy asks for (HTTP 407 without it). */
   credentials?: string;
@@ -49,7 +49,7 @@ export async function startConnectProxy(options: ConnectProxyOptions): Promise<C
     const colon = target.lastIndexOf(':');
     const host = target.slice(0, colon);
     const port = Number(target.slice(colon + 1));
-    if (!options.hosts.includes(host) && host !== '127.0.0.1') {
+    if (!options.hosts.includes(host) && host !== '127.0.0.1' && host !== 'localhost') {
       client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n');
       return;
     }
