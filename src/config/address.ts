@@ -153,7 +153,7 @@ function resolveServerAddress(source: Source): Source {
   }
   const nameOf = (id: 'host' | 'port' | 'tls'): string => source.origins[id]?.name ?? id;
   if (socket !== undefined) {
-    const differing = [...given.map(({ name }) => name), ...(['host', 'port'] as const).filter((id) => values[id] !== undefined && !hostIsUrl).map(nameOf)];
+    const differing = [...given.map(({ name }) => name), ...(['host', 'port'] as const).filter((id) => values[id] !== undefined && !(id === 'host' && hostIsUrl)).map(nameOf)];
     if (differing.length > 0) {
       throw new ConfigError(`conflicting Vault address settings in ${source.label}`, {
         input: [socket.name, ...differing].join(', '),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAddress, resolveAddress } from '../../../src/config/address.ts';
+import { parseAddress, parseEndpoint, resolveAddress } from '../../../src/config/address.ts';
 import type { OptionValues } from '../../../src/config/options.ts';
 import type { NamedOrigin, Source } from '../../../src/config/sources.ts';
 import { ConfigError } from '../../../src/errors.ts';
@@ -127,5 +127,73 @@ describe('resolveAddress', () => {
   it('accepts a URL host equal to the address, rejects a different one', () => {
     expect(resolveAddress(source({ host: 'https://v:1', addr: 'https://v:1/' })).values).toEqual({ host: 'v', port: 1, tls: true });
     expect(() => resolveAddress(source({ host: 'https://v:1', addr: 'https://v:2' }))).toThrow(/conflicting/);
+  });
+});
+
+describe('parseEndpoint', () => {
+  it('takes unix:///path as a socket, anything else as parseAddress does', () => {
+    expect(parseEndpoint('unix:///run/bao/proxy.sock', origin)).toEqual({ socket: '/run/bao/proxy.sock' });
+    expect(parseEndpoint('unix:///a b/proxy.sock', origin)).toEqual({ socket: '/a b/proxy.sock' });
+    expect(parseEndpoint('http://127.0.0.1:8100', origin)).toEqual({ host: '127.0.0.1', port: 8100, tls: false });
+  });
+
+  it.each([
+    ['unix://proxy.sock', 'The socket path must be absolute (three slashes after unix:). Write a unix socket as unix:///ABSOLUTE/PATH'],
+    ['unix://', 'The socket path must be absolute (three slashes after unix:). Write a unix socket as unix:///ABSOLUTE/PATH'],
+    ['unix:///run/bao/', 'The socket path names a directory. Write a unix socket as unix:///ABSOLUTE/PATH'],
+    ['unix:///run/\nbao.sock', 'The socket path may not contain control characters. Write a unix socket as unix:///ABSOLUTE/PATH'],
+    [`unix:///${'s'.repeat(107)}`, 'The socket path is longer than the 107 bytes Linux allows. Write a unix socket as unix:///ABSOLUTE/PATH'],
+    ['ftp://vault', 'The scheme must be http or https (or unix). Write it as https://HOST[:PORT] or http://HOST[:PORT], or a unix socket as unix:///PATH'],
+  ])('%j is rejected', (text, hint) => {
+    const error = thrown(() => parseEndpoint(text, origin));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe('invalid value for environment variable VAULT_ADDR');
+    expect((error as ConfigError).hint).toBe(hint);
+  });
+
+  it('a 106-byte path is fine; parseAddress (a token file vaultAddr) takes no socket', () => {
+    expect(parseEndpoint(`unix:///${'s'.repeat(105)}`, origin)).toEqual({ socket: `/${'s'.repeat(105)}` });
+    expect((thrown(() => parseAddress('unix:///run/bao.sock', origin)) as ConfigError).hint).toBe(
+      'The scheme must be http or https. Write it as https://HOST[:PORT] or http://HOST[:PORT]',
+    );
+  });
+});
+
+describe('resolveAddress: sockets and agent addresses', () => {
+  const names = { addr: 'VAULT_ADDR', agentAddr: 'VAULT_AGENT_ADDR', host: 'VAULT_HOST', port: 'VAULT_PORT', tls: 'VAULTENV_CONNECT_TLS' };
+
+  it('a unix socket becomes the endpoint, with no host, port or TLS', () => {
+    const resolved = resolveAddress(source({ addr: 'unix:///run/proxy.sock', tls: true, retryAttempts: 1 }, names));
+    expect(resolved.values).toEqual({ retryAttempts: 1 });
+    expect(resolved.endpoint).toEqual({ socket: '/run/proxy.sock', agent: false, name: 'VAULT_ADDR' });
+  });
+
+  it.each([
+    [{ host: 'vault' }, 'VAULT_ADDR, VAULT_HOST', 'VAULT_HOST sets'],
+    [{ port: 8200 }, 'VAULT_ADDR, VAULT_PORT', 'VAULT_PORT sets'],
+    [{ host: 'https://vault:1', port: 1 }, 'VAULT_ADDR, VAULT_HOST, VAULT_PORT', 'VAULT_HOST and VAULT_PORT set'],
+  ])('a socket with a host or port in the same source is a conflict: %j', (extra, input, says) => {
+    const error = thrown(() => resolveAddress(source({ addr: 'unix:///run/proxy.sock', ...extra }, names))) as ConfigError;
+    expect(error.message).toBe('conflicting Vault address settings in the environment');
+    expect(error.input).toBe(input);
+    expect(error.hint).toBe(`VAULT_ADDR is a unix socket, which has no host or port, but ${says} one. Give only the address`);
+  });
+
+  it('an agent address over TCP wins over the address, host, port and TLS of its source', () => {
+    const resolved = resolveAddress(source({ agentAddr: 'http://127.0.0.1:8100', addr: 'https://vault:8200', host: 'vault', tls: true }, names));
+    expect(resolved.values).toEqual({ host: '127.0.0.1', port: 8100, tls: false });
+    expect(resolved.origins.host?.name).toBe('VAULT_AGENT_ADDR');
+    expect(resolved.endpoint).toEqual({ socket: undefined, agent: true, name: 'VAULT_AGENT_ADDR' });
+  });
+
+  it('an agent address as a socket wins over a TCP address of its source', () => {
+    const resolved = resolveAddress(source({ agentAddr: 'unix:///run/agent.sock', addr: 'https://vault:8200', port: 8200 }, names));
+    expect(resolved.values).toEqual({});
+    expect(resolved.endpoint).toEqual({ socket: '/run/agent.sock', agent: true, name: 'VAULT_AGENT_ADDR' });
+  });
+
+  it('the address of the same source is still checked', () => {
+    expect(() => resolveAddress(source({ agentAddr: 'http://127.0.0.1:8100', addr: 'https://vault:8200', port: 1 }, names))).toThrow(/conflicting/);
+    expect(() => resolveAddress(source({ agentAddr: 'tcp://127.0.0.1:8100' }, names))).toThrow(/invalid value/);
   });
 });

@@ -242,6 +242,52 @@ const approle = (roleId: string, secretIdFile: string, secretIdWrapped = false):
   secretIdWrapped,
 });
 
+describe('loadConfig: unix sockets and agent addresses', () => {
+  it('VAULT_ADDR=unix:///path: the socket, no agent address', async () => {
+    const config = await load({ env: { VAULT_ADDR: 'unix:///run/bao/proxy.sock' } });
+    expect(config).toMatchObject({ socketPath: '/run/bao/proxy.sock', agentAddress: false, addressConfigured: true });
+  });
+
+  it('VAULT_AGENT_ADDR wins over VAULT_ADDR in the environment; a flag --addr wins over both, as in the Vault CLI', async () => {
+    const env = { VAULT_AGENT_ADDR: 'http://127.0.0.1:8100', VAULT_ADDR: 'https://vault.example:8200' };
+    expect(await load({ env })).toMatchObject({ host: '127.0.0.1', port: 8100, tls: false, socketPath: undefined, agentAddress: true });
+    expect(await load({ env, argv: argv('--addr', 'https://flag.example:8201') })).toMatchObject({
+      host: 'flag.example',
+      port: 8201,
+      tls: true,
+      agentAddress: false,
+    });
+    expect(await load({ env, argv: argv('--agent-addr', 'unix:///run/agent.sock') })).toMatchObject({ socketPath: '/run/agent.sock', agentAddress: true });
+  });
+
+  it('the highest source that sets the address says whether it is a socket; host and port still merge per field', async () => {
+    expect(await load({ system: 'VAULT_ADDR=unix:///run/proxy.sock\n', env: { VAULT_PORT: '8300' } })).toMatchObject({
+      socketPath: undefined,
+      host: 'localhost',
+      port: 8300,
+    });
+    expect(await load({ system: 'VAULT_ADDR=https://etc.example:8200\n', env: { VAULT_ADDR: 'unix:///run/proxy.sock' } })).toMatchObject({
+      socketPath: '/run/proxy.sock',
+    });
+  });
+
+  it('BAO_AGENT_ADDR is VAULT_AGENT_ADDR\'s alias: the same value or an error', async () => {
+    expect(await load({ env: { BAO_AGENT_ADDR: 'unix:///s', VAULT_AGENT_ADDR: 'unix:///s' } })).toMatchObject({ socketPath: '/s', agentAddress: true });
+    const error = await loadError({ env: { BAO_AGENT_ADDR: 'unix:///s', VAULT_AGENT_ADDR: 'unix:///t' } });
+    expect(error.message).toBe('conflicting values for VAULT_AGENT_ADDR and BAO_AGENT_ADDR');
+  });
+
+  it('an empty VAULT_AGENT_ADDR is unset, as in the Vault CLI', async () => {
+    expect(await load({ env: { VAULT_AGENT_ADDR: '', VAULT_ADDR: 'http://v:1' } })).toMatchObject({ host: 'v', agentAddress: false });
+  });
+
+  it('BAO_TOKEN_PATH is a token file, an alias of VAULTENV_TOKEN_FILE', async () => {
+    expect((await load({ env: { BAO_TOKEN_PATH: '/run/token' } })).auth).toEqual({ method: 'token-file', path: '/run/token' });
+    const error = await loadError({ env: { BAO_TOKEN_PATH: '/run/a', VAULTENV_TOKEN_FILE: '/run/b' } });
+    expect(error.message).toBe('conflicting values for VAULTENV_TOKEN_FILE and BAO_TOKEN_PATH');
+  });
+});
+
 describe('loadConfig: the credential rule (flags > environment > ./.env > user file > /etc)', () => {
   it.each<[string, Setup, AuthSetting]>([
     ['nothing anywhere', {}, none],

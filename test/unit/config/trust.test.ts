@@ -66,6 +66,9 @@ describe('an address from ./.env and a credential from elsewhere', () => {
       'VAULT_ADDR',
     ],
     ['TLS turned off by ./.env', { local: 'VAULTENV_CONNECT_TLS=false\n', env: { VAULT_TOKEN: TOKEN } }, 'a token from the environment', 'VAULTENV_CONNECT_TLS'],
+    ['a unix socket in ./.env', { local: 'VAULT_ADDR=unix:///tmp/evil.sock\n', env: { VAULT_TOKEN: TOKEN } }, 'a token from the environment', 'VAULT_ADDR'],
+    ['an agent address in ./.env', { local: 'VAULT_AGENT_ADDR=http://evil.example:8100\n', env: { VAULT_TOKEN: TOKEN } }, 'a token from the environment', 'VAULT_AGENT_ADDR'],
+    ['BAO_TOKEN_PATH in the environment', { local: 'BAO_AGENT_ADDR=unix:///tmp/evil.sock\n', env: { BAO_TOKEN_PATH: '/run/token' } }, 'the token of /run/token', 'BAO_AGENT_ADDR'],
   ])('%s: refused before anything is sent', async (_name, setup, credential, names) => {
     const error = await refusal(setup);
     expect(error.message).toBe(`the Vault address in ${files.local} would receive ${credential.replace('LOCAL', files.local)}`);
@@ -82,6 +85,13 @@ describe('an address from ./.env and a credential from elsewhere', () => {
     expect(load({ ...setup, env: { ...setup.env, VAULTENV_TRUST_DOTENV: 'true' } }).host).toBe('v.example');
     // ./.env's variable still reaches the program, as every variable of a config file does.
     expect(load({ ...setup, argv: ['--trust-dotenv'] }).configFileVariables).toContainEqual(['VAULTENV_TRUST_DOTENV', 'true']);
+  });
+
+  it('is not refused for an agent or socket address with no credential: no token file is read for it', async () => {
+    await write({ local: 'VAULT_ADDR=unix:///run/proxy.sock\n' });
+    expect(load({}).socketPath).toBe('/run/proxy.sock');
+    await write({ local: 'VAULT_AGENT_ADDR=http://127.0.0.1:8100\n' });
+    expect(load({})).toMatchObject({ host: '127.0.0.1', port: 8100, agentAddress: true, auth: { method: 'none' } });
   });
 
   it('is not refused when the token is in ./.env itself', async () => {
