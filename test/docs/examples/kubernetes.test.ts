@@ -1,7 +1,7 @@
 // The Kubernetes recipes in examples/kubernetes must hang together as a pod would need them to: every
 // mount names a volume and every volume is mounted; the paths vaultenv is given (its own executable,
-// the secrets file, the token file, the service account token) lie in the volumes where another
-// container or Kubernetes puts those files; vaultenv's command lines parse with vaultenv's own parser;
+// the secrets file, the token file, the service account token, the proxy's socket) lie in the volumes
+// where another container or Kubernetes puts those files; vaultenv's command lines parse with vaultenv's own parser;
 // no token is written into a manifest. Each check returns problems, and each is shown to fail on a
 // broken copy of a manifest.
 
@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { parseCommandLine, type Reading } from '../../../src/cli/command-line.ts';
 import type { FlagId } from '../../../src/config/options.ts';
-import { parseAddress, resolveAddress } from '../../../src/config/address.ts';
+import { parseEndpoint, resolveAddress } from '../../../src/config/address.ts';
 import { parseFlagSource } from '../../../src/config/sources.ts';
 import { parseSecretsFile } from '../../../src/secrets-file/parse.ts';
 
@@ -48,6 +48,9 @@ interface Container {
   volumeMounts?: VolumeMount[];
   securityContext?: SecurityContext;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  /** `Always` on an init container: a native sidecar, which starts (and passes its startup probe) before the app. */
+  restartPolicy?: string;
+  startupProbe?: { exec?: { command?: string[] } };
 }
 
 interface Volume {
@@ -197,12 +200,13 @@ function commonProblems(manifests: Manifest[]): { problems: string[]; app?: Invo
     for (const variable of container.env ?? []) {
       if (/^(?:VAULT|BAO)_TOKEN$|^VAULTENV_GITHUB_TOKEN$/.test(variable.name) && variable.value !== undefined) problems.push(`${container.name}: ${variable.name} has a literal value`);
     }
-    const address = envValue(container, 'VAULT_ADDR');
-    if (address !== undefined) {
+    for (const name of ['VAULT_ADDR', 'VAULT_AGENT_ADDR']) {
+      const address = envValue(container, name);
+      if (address === undefined) continue;
       try {
-        parseAddress(address, { what: 'VAULT_ADDR', input: `container ${container.name}` });
+        parseEndpoint(address, { what: name, input: `container ${container.name}` });
       } catch (error) {
-        problems.push(`${container.name}: VAULT_ADDR ${address}: ${(error as Error).message}`);
+        problems.push(`${container.name}: ${name} ${address}: ${(error as Error).message}`);
       }
     }
     for (const word of argvOf(container) ?? container.args ?? []) {
@@ -323,6 +327,64 @@ function kubernetesAuthProblems(manifests: Manifest[]): string[] {
   return problems;
 }
 
+const isBaoProxy = (container: Container): boolean => /openbao|vault/.test(container.image ?? '') && (argvOf(container) ?? []).includes('proxy');
+
+/** The settings vaultenv could take a credential from: the proxy recipe sets none of them. */
+const CREDENTIAL_FLAGS: FlagId[] = ['token', 'tokenFile', 'kubernetesRole', 'githubToken', 'approleRoleId', 'jwtRole'];
+const CREDENTIAL_VARIABLES = ['VAULT_TOKEN', 'BAO_TOKEN', 'VAULTENV_TOKEN_FILE', 'BAO_TOKEN_PATH', 'VAULTENV_KUBERNETES_ROLE', 'VAULTENV_GITHUB_TOKEN', 'VAULTENV_APPROLE_ROLE_ID', 'VAULTENV_JWT_ROLE'];
+
+/**
+ * The OpenBao Proxy recipe: a native sidecar logs in with Kubernetes auth, forces its token onto every
+ * request and listens on a unix socket in a volume the app shares; the app's vaultenv is given that
+ * socket and no credential.
+ */
+function openbaoProxyProblems(manifests: Manifest[]): string[] {
+  const { problems, app, pod, invocations } = commonProblems(manifests);
+  if (app === undefined) return problems;
+
+  const proxies = pod.all.filter(isBaoProxy);
+  if (proxies.length !== 1) return [...problems, `${proxies.length} OpenBao Proxy containers, not 1`];
+  const proxy = proxies[0] as Container;
+  if (!(pod.spec.initContainers ?? []).includes(proxy) || proxy.restartPolicy !== 'Always') {
+    problems.push(`${proxy.name}: not a native sidecar (an init container with restartPolicy: Always), so the app may start before the socket exists`);
+  }
+
+  // The proxy's configuration: a file of a ConfigMap mounted in the proxy.
+  const configPath = (argvOf(proxy) ?? []).find((word) => word.startsWith('-config='))?.slice('-config='.length);
+  const configAt = configPath === undefined ? undefined : locate(proxy, configPath);
+  const configMapName = configAt === undefined ? undefined : pod.volumes.get(configAt.volume)?.configMap?.name;
+  const hcl = configMapName === undefined || configAt === undefined ? undefined : pod.configMaps.get(configMapName)?.data?.[configAt.inside];
+  if (hcl === undefined) return [...problems, `${proxy.name}: its -config=${configPath ?? ''} is no key of a ConfigMap mounted in it`];
+  if (!/api_proxy\s*\{[^}]*use_auto_auth_token\s*=\s*"force"/.test(hcl)) problems.push(`${proxy.name}: api_proxy does not force its own token (use_auto_auth_token = "force")`);
+  const tokenPath = /method\s+"kubernetes"[\s\S]*?token_path\s*=\s*"([^"]+)"/.exec(hcl)?.[1];
+  const tokenAt = tokenPath === undefined ? undefined : locate(proxy, tokenPath);
+  const projected = tokenAt === undefined ? undefined : pod.volumes.get(tokenAt.volume)?.projected;
+  if (projected?.sources.find((source) => source.serviceAccountToken?.path === tokenAt?.inside) === undefined) {
+    problems.push(`${proxy.name}: no service account token at ${tokenPath ?? '(no token_path of a kubernetes auto-auth method)'} (${describeLocation(tokenAt)})`);
+  }
+  const socket = /listener\s+"unix"\s*\{[^}]*address\s*=\s*"([^"]+)"/.exec(hcl)?.[1];
+  if (socket === undefined) return [...problems, `${proxy.name}: no unix listener`];
+  const served = locate(proxy, socket);
+  if (served === undefined || pod.volumes.get(served.volume)?.emptyDir === undefined) problems.push(`${proxy.name}: the socket ${socket} lies in no emptyDir (${describeLocation(served)})`);
+  if (!(proxy.startupProbe?.exec?.command ?? []).includes(socket)) problems.push(`${proxy.name}: no startup probe on ${socket}, so the app may start before the socket exists`);
+
+  // The app's vaultenv: the socket as its address, seen through the same volume, and no credential.
+  const address = flag(app, 'agentAddr') ?? flag(app, 'addr') ?? envValue(app.container, 'VAULT_AGENT_ADDR') ?? envValue(app.container, 'VAULT_ADDR') ?? '';
+  const used = address.startsWith('unix://') ? locate(app.container, address.slice('unix://'.length)) : undefined;
+  if (!address.startsWith('unix://')) problems.push(`${app.container.name}: the address ${address || '(none)'} is not the proxy's socket`);
+  else if (served !== undefined && (used?.volume !== served.volume || used.inside !== served.inside)) {
+    problems.push(`${app.container.name}: connects to ${address} (${describeLocation(used)}), but ${proxy.name} listens on ${describeLocation(served)}`);
+  }
+  const credentials = [
+    ...CREDENTIAL_FLAGS.filter((id) => app.line.flags[id] !== undefined).map((id) => `flag ${id}`),
+    ...CREDENTIAL_VARIABLES.filter((name) => app.container.env?.some((variable) => variable.name === name) === true),
+  ];
+  if (credentials.length > 0) problems.push(`${app.container.name}: configures a credential (${credentials.join(', ')}), but the proxy adds the token`);
+  for (const container of pod.all.filter(isKubernetesVault)) problems.push(`${container.name}: kubernetes-vault in the proxy recipe`);
+  if (invocations.some((invocation) => invocation.line.kind === 'renew')) problems.push('a renewer, which the proxy makes needless');
+  return problems;
+}
+
 // --- the tests ---
 
 type Mutation = (manifests: Manifest[]) => void;
@@ -420,5 +482,32 @@ describe('examples/kubernetes/deployment-kubernetes-auth.yaml', () => {
     { what: 'a renewer', change: (m) => podSpec(m).containers.push({ ...container(m, 'install-vaultenv'), name: 'renewer', command: ['/usr/local/bin/vaultenv', 'renew', '--token-file', '/x'] }), problem: /a renewer/ },
     { what: 'a service account token in another place', change: (m) => setFlag(m, 'logstash', '--kubernetes-jwt-file', '/var/run/secrets/vault/jwt'), problem: /no service account token at \/var\/run\/secrets\/vault\/jwt/ },
     { what: 'the default token path without automount', change: (m) => container(m, 'logstash').command?.splice(container(m, 'logstash').command?.indexOf('--kubernetes-jwt-file') ?? 0, 2), problem: /no service account token at \/var\/run\/secrets\/kubernetes\.io/ },
+  ]);
+});
+
+describe('examples/kubernetes/deployment-openbao-proxy.yaml', () => {
+  const file = 'deployment-openbao-proxy.yaml';
+  const proxyConfig = (m: Manifest[]): Record<string, string> => m.find((x) => x.metadata.name === 'openbao-proxy')!.data!;
+
+  it('hangs together: a native proxy sidecar with Kubernetes auto-auth, its socket shared with the app, vaultenv with no credential', () => {
+    expect(openbaoProxyProblems(load(file))).toEqual([]);
+  });
+
+  breaksFail(file, openbaoProxyProblems, [
+    ...commonBreaks,
+    { what: 'another socket in the app', change: (m) => (container(m, 'logstash').env = [{ name: 'VAULT_AGENT_ADDR', value: 'unix:///run/openbao/agent.sock' }]), problem: /connects to unix:\/\/\/run\/openbao\/agent\.sock/ },
+    { what: 'a TCP address in the app', change: (m) => (container(m, 'logstash').env = [{ name: 'VAULT_ADDR', value: 'https://vault.example.com:8200' }]), problem: /is not the proxy's socket/ },
+    { what: 'a socket path vaultenv refuses', change: (m) => (container(m, 'logstash').env = [{ name: 'VAULT_AGENT_ADDR', value: 'unix://proxy.sock' }]), problem: /VAULT_AGENT_ADDR unix:\/\/proxy\.sock: invalid value/ },
+    { what: 'the socket volume not mounted in the app', change: (m) => (container(m, 'logstash').volumeMounts = container(m, 'logstash').volumeMounts?.filter((v) => v.name !== 'bao-socket')), problem: /connects to .* \(no volume\)/ },
+    { what: 'a token file for the app', change: (m) => container(m, 'logstash').command?.splice(1, 0, '--token-file', '/run/openbao/token'), problem: /configures a credential \(flag tokenFile\)/ },
+    { what: 'BAO_TOKEN_PATH for the app', change: (m) => container(m, 'logstash').env?.push({ name: 'BAO_TOKEN_PATH', value: '/run/openbao/token' }), problem: /configures a credential \(BAO_TOKEN_PATH\)/ },
+    { what: 'a proxy that does not force its token', change: (m) => (proxyConfig(m)['proxy.hcl'] = proxyConfig(m)['proxy.hcl']!.replace('"force"', 'true')), problem: /does not force its own token/ },
+    { what: 'a service account token elsewhere', change: (m) => (proxyConfig(m)['proxy.hcl'] = proxyConfig(m)['proxy.hcl']!.replace('/var/run/secrets/vault/token', '/var/run/secrets/kubernetes.io/serviceaccount/token')), problem: /no service account token at \/var\/run\/secrets\/kubernetes\.io/ },
+    { what: 'no unix listener', change: (m) => (proxyConfig(m)['proxy.hcl'] = proxyConfig(m)['proxy.hcl']!.replace('listener "unix"', 'listener "tcp"')), problem: /no unix listener/ },
+    { what: 'a plain init container', change: (m) => delete container(m, 'openbao-proxy').restartPolicy, problem: /not a native sidecar/ },
+    { what: 'no startup probe', change: (m) => delete container(m, 'openbao-proxy').startupProbe, problem: /no startup probe on \/run\/openbao\/proxy\.sock/ },
+    { what: 'a socket on the root file system', change: (m) => (container(m, 'openbao-proxy').volumeMounts = container(m, 'openbao-proxy').volumeMounts?.filter((v) => v.name !== 'bao-socket')), problem: /the socket \/run\/openbao\/proxy\.sock lies in no emptyDir/ },
+    { what: 'no proxy', change: (m) => podSpec(m).initContainers?.splice(1, 1), problem: /0 OpenBao Proxy containers/ },
+    { what: 'a renewer', change: (m) => podSpec(m).containers.push({ ...container(m, 'install-vaultenv'), name: 'renewer', command: ['/usr/local/bin/vaultenv', 'renew', '--token-file', '/x'] }), problem: /a renewer/ },
   ]);
 });
