@@ -99,6 +99,7 @@ describe('flags in examples/', () => {
       'kubernetes/README.md',
       'kubernetes/deployment-kubernetes-auth.yaml',
       'kubernetes/deployment-kubernetes-vault.yaml',
+      'kubernetes/deployment-openbao-proxy.yaml',
     ]);
     for (const file of files) expect(unknownFlags(readFileSync(file, 'utf8'), known), relative(examples, file)).toEqual([]);
   });
@@ -132,7 +133,9 @@ describe('vaultenv command lines in the READMEs and Dockerfiles of examples/', (
     expect(checked.sort(), 'the command lines found').toEqual([
       'ci/README.md: vaultenv --jwt-role deploy',
       'docker/Dockerfile.logstash: /usr/local/bin/vaultenv --secrets-file /etc/secrets.d/logstash.secrets',
+      'kubernetes/README.md: vaultenv --secrets-file /etc/secrets.d/logstash.secrets',
       'kubernetes/README.md: vaultenv --token-file /var/run/secrets/boostport.com/vault-token',
+      'kubernetes/README.md: vaultenv renew',
       'kubernetes/README.md: vaultenv renew --token-file',
     ]);
   });
