@@ -164,7 +164,7 @@ async function prepareEnvironment(
     baseDelayMs: config.retryBaseDelayMs,
     retries: config.retryAttempts,
     deadline: createDeadline(config.deadlineSeconds * 1000),
-    gate: new ThrottleGate(clock),
+    gate: new ThrottleGate({ sleep: (ms, signal) => clock.sleep(ms, signal), now: () => performance.now() }),
   };
   try {
     const { client, prepared, loginToken } = await connect(config, {
