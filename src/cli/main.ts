@@ -175,6 +175,8 @@ async function prepareEnvironment(
       redactor,
       maxSockets: config.maxConcurrentRequests,
       retry,
+      // Bun's fetch is its fastest client; its node:http is a layer over the same one.
+      transport: deps.runtime === 'bun' ? 'fetch' : 'node',
     });
     try {
       if (loginToken !== undefined && config.exportToken) extra.push(exportedToken(loginToken));
