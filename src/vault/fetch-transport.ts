@@ -10,6 +10,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { errorCode } from '../errors.ts';
+import type { VaultFailure } from './failure.ts';
 import { MAX_BODY_BYTES, tooLarge, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
 
 export interface FetchTransportOptions extends WireEndpoint {
@@ -42,8 +43,8 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   async function send({ method, path, headers, payload, limitMs, timedOut, signal }: WireRequest): Promise<WireAnswer> {
     const controller = new AbortController();
     open.add(controller);
-    let failure: unknown;
-    const abort = (reason: unknown) => {
+    let failure: VaultFailure | undefined;
+    const abort = (reason: VaultFailure) => {
       failure ??= reason;
       controller.abort();
     };
@@ -117,9 +118,9 @@ function handshakeError(options: FetchTransportOptions, settings: BunRequestInit
 }
 
 /** The body as text, at most MAX_BODY_BYTES: a larger one is cut off and reported. */
-async function readBody(response: Response, abort: (reason: unknown) => void): Promise<string> {
+async function readBody(response: Response, abort: (reason: VaultFailure) => void): Promise<string> {
   if (response.body === null) return '';
-  const reader = response.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
