@@ -15,6 +15,7 @@ import type { FlagId } from '../../../src/config/options.ts';
 import { parseAddress, resolveAddress } from '../../../src/config/address.ts';
 import { parseFlagSource } from '../../../src/config/sources.ts';
 import { parseSecretsFile } from '../../../src/secrets-file/parse.ts';
+import { keyRefs } from '../../helpers/key-refs.ts';
 
 const dir = fileURLToPath(new URL('../../../examples/kubernetes/', import.meta.url));
 
@@ -383,7 +384,7 @@ describe('examples/kubernetes/deployment-kubernetes-vault.yaml', () => {
 
   it('has the ConfigMap with the Logstash secrets file', () => {
     const configMap = load(file).find((manifest) => manifest.kind === 'ConfigMap' && manifest.metadata.name === 'logstash-secrets');
-    const refs = parseSecretsFile(configMap?.data?.['logstash.secrets'] ?? '', 'logstash.secrets');
+    const refs = keyRefs(parseSecretsFile(configMap?.data?.['logstash.secrets'] ?? '', 'logstash.secrets'));
     expect(refs.map((ref) => `${ref.variable}=${ref.path}#${ref.key}`)).toEqual([
       'ELASTICSEARCH_USERNAME=elasticsearch/production#username',
       'ELASTICSEARCH_PASSWORD=elasticsearch/production#password',

@@ -103,6 +103,7 @@ describe('loadConfig: defaults', () => {
       deadlineSeconds: 60,
       execMode: 'auto',
       exportToken: false,
+      secretsDir: undefined,
       configFileVariables: [],
     } satisfies Config);
   });

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SecretsFileError } from '../../../src/errors.ts';
 import { parseSecretsFile } from '../../../src/secrets-file/parse.ts';
+import { keyRefs } from '../../helpers/key-refs.ts';
 
 const PIECES = [
   'VERSION 2', 'VERSION', 'VERSION 1', 'MOUNT ', 'MOUNT', 'secret', 'kv/team', 'NAME=', 'A_1=', '1A=', '=', '#', '##', '/', '//',
@@ -41,7 +42,7 @@ describe('parseSecretsFile on any text', () => {
       fc.property(secretsText, (text) => {
         let refs;
         try {
-          refs = parseSecretsFile(text, 'f.secrets');
+          refs = keyRefs(parseSecretsFile(text, 'f.secrets'));
         } catch (error) {
           expect(error).toBeInstanceOf(SecretsFileError);
           const failure = error as SecretsFileError;
@@ -70,7 +71,7 @@ describe('parseSecretsFile on any text', () => {
     fc.assert(
       fc.property(fc.array(line, { maxLength: 10 }), (lines) => {
         const text = lines.map(({ name, path: p, key }) => `${name === undefined ? '' : `${name}=`}${p}#${key}\n`).join('');
-        const refs = parseSecretsFile(text, 'f');
+        const refs = keyRefs(parseSecretsFile(text, 'f'));
         expect(refs.map((ref) => [ref.path, ref.key, ref.position.line])).toEqual(lines.map((l, i) => [l.path, l.key, i + 1]));
       }),
     );

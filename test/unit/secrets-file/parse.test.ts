@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { SecretsFileError } from '../../../src/errors.ts';
 import { parseSecretsFile } from '../../../src/secrets-file/parse.ts';
+import { keyRefs } from '../../helpers/key-refs.ts';
 import { thrownAs } from '../../helpers/thrown.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/secrets/', import.meta.url));
@@ -47,7 +48,7 @@ describe('valid fixtures', () => {
 
   it.each(names)('%s parses to its JSON', (name) => {
     const { text, expected } = readFixture('valid', name);
-    const refs = parseSecretsFile(text, `${name}.secrets`);
+    const refs = keyRefs(parseSecretsFile(text, `${name}.secrets`));
     expect(refs.map(({ variable, mount, path, key, position }) => ({ variable, mount, path, key, line: position.line }))).toEqual(
       expected as ExpectedRef[],
     );
@@ -158,7 +159,7 @@ describe('parseSecretsFile', () => {
   });
 
   it('ignores a BOM only at the start of the file', () => {
-    expect(parseSecretsFile('\uFEFFfoo#bar\n', 'f')[0]?.variable).toBe('FOO_BAR');
+    expect(keyRefs(parseSecretsFile('\uFEFFfoo#bar\n', 'f'))[0]?.variable).toBe('FOO_BAR');
     // Elsewhere U+FEFF is neither whitespace nor a control character: part of the path, as in vaultenv.
     expect(parseSecretsFile('a#b\n\uFEFFfoo#bar\n', 'f')[1]?.path).toBe('\uFEFFfoo');
   });

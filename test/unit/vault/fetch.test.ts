@@ -118,7 +118,7 @@ describe('createLimiter', () => {
 });
 
 function ref(line: number, mount: string, path: string, key = 'k'): SecretRef {
-  return { variable: `V${line}`, mount, path, key, position: { file: 'app.secrets', line, column: 1 } };
+  return { kind: 'key', variable: `V${line}`, mount, path, key, nonString: 'error', position: { file: 'app.secrets', line, column: 1 } };
 }
 
 type Handler = (path: string, signal: AbortSignal | undefined) => Promise<VaultResponse>;
