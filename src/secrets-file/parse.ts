@@ -148,7 +148,7 @@ function parseSecretLine(line: Line, start: number, v3: VariableScope | undefine
       optionalAt = i;
       i++;
       after = "'?'";
-      if (line.at(i) === '@') throw line.error(i, "the version goes before '?'", `Write path#key@N? (${KEY_SPEC_HINT})`);
+      if (line.at(i) === '@') throw line.error(i, "the version goes before '?'", `Write the version first, path#key@3?. ${KEY_SPEC_HINT}`);
       if (line.at(i) === '=') {
         let end = line.length;
         while (end > i + 1 && isWhitespace(line.at(end - 1) ?? '')) end--;

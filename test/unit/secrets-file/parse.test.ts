@@ -3,25 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { SecretsFileError } from '../../../src/errors.ts';
 import { parseSecretsFile } from '../../../src/secrets-file/parse.ts';
+import { FIXTURE_SCOPE, projectRef } from '../../fixtures/secrets/scope.ts';
 import { keyRefs } from '../../helpers/key-refs.ts';
 import { thrownAs } from '../../helpers/thrown.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/secrets/', import.meta.url));
-
-interface ExpectedRef {
-  variable: string;
-  mount: string;
-  path: string;
-  key: string;
-  line: number;
-}
-
-interface ExpectedError {
-  line: number;
-  column: number;
-  message: string;
-  hint: string;
-}
 
 function fixtureNames(kind: 'valid' | 'invalid'): string[] {
   return readdirSync(`${FIXTURES}${kind}`)
@@ -37,21 +23,20 @@ function readFixture(kind: 'valid' | 'invalid', name: string): { text: string; e
   };
 }
 
-const parseError = (text: string, fileName = 'test.secrets'): SecretsFileError => thrownAs(SecretsFileError, () => parseSecretsFile(text, fileName));
+const parseError = (text: string, fileName = 'test.secrets'): SecretsFileError =>
+  thrownAs(SecretsFileError, () => parseSecretsFile(text, fileName, FIXTURE_SCOPE));
 
 describe('valid fixtures', () => {
   const names = fixtureNames('valid');
 
   it('exist', () => {
-    expect(names).toHaveLength(41);
+    expect(names).toHaveLength(47);
   });
 
   it.each(names)('%s parses to its JSON', (name) => {
     const { text, expected } = readFixture('valid', name);
-    const refs = keyRefs(parseSecretsFile(text, `${name}.secrets`));
-    expect(refs.map(({ variable, mount, path, key, position }) => ({ variable, mount, path, key, line: position.line }))).toEqual(
-      expected as ExpectedRef[],
-    );
+    const refs = parseSecretsFile(text, `${name}.secrets`, FIXTURE_SCOPE);
+    expect(refs.map(projectRef)).toEqual(expected);
     for (const ref of refs) expect(ref.position.file).toBe(`${name}.secrets`);
   });
 });
@@ -60,7 +45,7 @@ describe('invalid fixtures', () => {
   const names = fixtureNames('invalid');
 
   it('exist', () => {
-    expect(names).toHaveLength(57);
+    expect(names).toHaveLength(92);
   });
 
   it.each(names)('%s fails at its line and column', (name) => {
