@@ -9,6 +9,13 @@ import { thrownAs } from '../../helpers/thrown.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/secrets/', import.meta.url));
 
+interface ExpectedError {
+  line: number;
+  column: number;
+  message: string;
+  hint: string;
+}
+
 function fixtureNames(kind: 'valid' | 'invalid'): string[] {
   return readdirSync(`${FIXTURES}${kind}`)
     .filter((file) => file.endsWith('.secrets'))
