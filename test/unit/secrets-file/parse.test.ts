@@ -172,3 +172,43 @@ describe('parseSecretsFile', () => {
     expect(parseSecretsFile('# only a comment', 'f')).toEqual([]);
   });
 });
+
+describe('version 3: ${NAME}', () => {
+  const parse = (text: string, env: Record<string, string | undefined>) =>
+    keyRefs(parseSecretsFile(`VERSION 3\nMOUNT kv-\${ENV:-dev}\n${text}\n`, 'f', { env, withheld: new Set(['VAULT_TOKEN']) }));
+
+  it('takes a set variable over its default, and the default when it is unset or empty', () => {
+    expect(parse('A=${R:-x}/db#k', { ENV: 'prod', R: 'eu' })[0]).toMatchObject({ mount: 'kv-prod', path: 'eu/db' });
+    expect(parse('A=${R:-x}/db#k', {})[0]).toMatchObject({ mount: 'kv-dev', path: 'x/db' });
+    expect(parse('A=${R:-x}/db#k', { ENV: '', R: '' })[0]).toMatchObject({ mount: 'kv-dev', path: 'x/db' });
+  });
+
+  it('takes an empty variable without a default as empty, as a shell does', () => {
+    expect(parse('A=db${R}#k', { R: '' })[0]?.path).toBe('db');
+  });
+
+  it('reads no variable without a scope: every reference is unset', () => {
+    const error = thrownAs(SecretsFileError, () => parseSecretsFile('VERSION 3\nMOUNT kv\nA=${R}#k\n', 'f'));
+    expect(error.message).toBe('secrets file: variable R is not set');
+    expect(error.input).toBe('f:3:3');
+  });
+
+  it("never quotes a variable's value in an error", () => {
+    const value = 'hvs.CAESIFAKE value';
+    const error = thrownAs(SecretsFileError, () => parse('A=${R}/db#k', { R: value }));
+    expect(error.message).toBe('secrets file: the value of R holds whitespace');
+    expect([error.message, error.hint, ...error.context].join('\n')).not.toContain('CAESIFAKE');
+  });
+
+  it('refuses a withheld credential even with a default', () => {
+    expect(thrownAs(SecretsFileError, () => parse('A=${VAULT_TOKEN:-x}#k', {})).message).toBe('secrets file: ${VAULT_TOKEN} names a credential');
+  });
+
+  it('is no variable in a version 1 or 2 file', () => {
+    expect(keyRefs(parseSecretsFile('VERSION 2\nMOUNT kv-${ENV}\nA=${R}#k@3?\n', 'f', { env: { ENV: 'x', R: 'y' }, withheld: new Set() }))[0]).toMatchObject({
+      mount: 'kv-${ENV}',
+      path: '${R}',
+      key: 'k@3?',
+    });
+  });
+});
