@@ -138,8 +138,11 @@ async function prepareEnvironment(
   redactor: Redactor,
   log: Logger,
 ): Promise<Record<string, string>> {
-  // `${NAME}` in version 3 files reads vaultenv's own environment, never a credential.
-  const refs = readSecretsFiles(config.secretsFiles, deps.cwd, { env, withheld: new Set(CREDENTIAL_VARIABLES) });
+  // `${NAME}` in version 3 files reads vaultenv's own environment, never a credential (a JWT
+  // named by --jwt-env is one).
+  const withheld = new Set(CREDENTIAL_VARIABLES);
+  if (config.auth.method === 'jwt' && 'env' in config.auth.jwt) withheld.add(config.auth.jwt.env);
+  const refs = readSecretsFiles(config.secretsFiles, deps.cwd, { env, withheld });
   log.info(`${refs.length} secret${refs.length === 1 ? '' : 's'} named in ${config.secretsFiles.join(', ')}`);
 
   let secrets: EnvEntry[] = [];
