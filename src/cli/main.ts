@@ -175,7 +175,7 @@ async function prepareEnvironment(
     baseDelayMs: config.retryBaseDelayMs,
     retries: config.retryAttempts,
     deadline: createDeadline(config.deadlineSeconds * 1000),
-    gate: new ThrottleGate(clock),
+    gate: new ThrottleGate({ sleep: (ms, signal) => clock.sleep(ms, signal), now: () => performance.now() }),
   };
   try {
     const { client, prepared, loginToken } = await connect(config, {
@@ -186,6 +186,8 @@ async function prepareEnvironment(
       redactor,
       maxSockets: config.maxConcurrentRequests,
       retry,
+      // Bun's fetch is its fastest client; its node:http is a layer over the same one.
+      transport: deps.runtime === 'bun' ? 'fetch' : 'node',
     });
     try {
       if (loginToken !== undefined && config.exportToken) extra.push(exportedToken(loginToken));
