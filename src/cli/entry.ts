@@ -11,6 +11,7 @@ process.exitCode = await main(process.argv.slice(2), process.env, {
   cwd: process.cwd(),
   run: (request) => runCommand(request, nodeExecDeps(process)),
   runtime: process.versions.bun === undefined ? 'node' : 'bun',
+  uid: process.getuid?.(),
   onTerminate: (handler) => {
     process.once('SIGTERM', handler);
     process.once('SIGINT', handler);

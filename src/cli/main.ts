@@ -37,6 +37,8 @@ export interface MainDeps {
   configFiles?: ReturnType<typeof defaultConfigFiles>;
   /** The JavaScript runtime vaultenv runs on: the single executable is Bun's, the npm package Node's. */
   runtime?: 'node' | 'bun';
+  /** The user running vaultenv, who owns the folder of FILE secrets; undefined where there are no user ids. */
+  uid?: number | undefined;
 }
 
 /**
@@ -137,7 +139,11 @@ async function prepareEnvironment(
   redactor: Redactor,
   log: Logger,
 ): Promise<Record<string, string>> {
-  const refs = readSecretsFiles(config.secretsFiles, deps.cwd);
+  // `${NAME}` in version 3 files reads vaultenv's own environment, never a credential (a JWT
+  // named by --jwt-env is one).
+  const withheld = new Set(CREDENTIAL_VARIABLES);
+  if (config.auth.method === 'jwt' && 'env' in config.auth.jwt) withheld.add(config.auth.jwt.env);
+  const refs = readSecretsFiles(config.secretsFiles, deps.cwd, { env, withheld });
   log.info(`${refs.length} secret${refs.length === 1 ? '' : 's'} named in ${config.secretsFiles.join(', ')}`);
 
   let secrets: EnvEntry[] = [];
@@ -148,8 +154,13 @@ async function prepareEnvironment(
   // The names are known before any value: a duplicate fails here, before the first request (only
   // the error behaviour can fail; keep and overwrite take any names).
   if (config.duplicateVariableBehavior === 'error') {
-    assemble(config, env, isLogin && config.exportToken ? [exportedToken('')] : [], refs.map((ref) => secretEntry(ref, '')));
+    const named = refs.flatMap((ref) => (ref.kind === 'key' ? [secretEntry(ref, ref.variable, '')] : []));
+    assemble(config, env, isLogin && config.exportToken ? [exportedToken('')] : [], named);
   }
+  // FILE lines: their folder is made and checked before the first request.
+  const filesStage = refs.some(isFileRef) ? await import('../files/secrets-dir.ts') : undefined;
+  const secretsDir = filesStage?.prepareSecretsDir({ configured: config.secretsDir, runtimeDir: env.XDG_RUNTIME_DIR, uid: deps.uid, cwd: deps.cwd });
+  const files: Array<{ name: string; value: string }> = [];
   const [{ connect }, { fetchSecrets }, { realClock }, { defaultWellKnownTokenFiles }, { createDeadline }, { ThrottleGate }] = await Promise.all([
     import('./connect.ts'),
     import('../vault/fetch.ts'),
@@ -192,7 +203,11 @@ async function prepareEnvironment(
       });
       for (const { value } of fetched) redactor.add(value);
       log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);
-      secrets = fetched.map(({ ref, value }) => secretEntry(ref, value));
+      secrets = fetched.map(({ ref, variable, value }) => {
+        if (!isFileRef(ref) || filesStage === undefined || secretsDir === undefined) return secretEntry(ref, variable, value);
+        files.push({ name: variable, value });
+        return secretEntry(ref, variable, filesStage.secretFilePath(secretsDir, variable));
+      });
     } finally {
       client.close();
     }
@@ -200,11 +215,18 @@ async function prepareEnvironment(
     // A rate limit's wait that is still running (the run failed meanwhile) must not hold the process.
     retry.gate.dispose();
   }
-  return assemble(config, env, extra, secrets);
+  const childEnv = assemble(config, env, extra, secrets);
+  // Written last, once the environment is sure to be built: a run that fails leaves no new file.
+  if (filesStage !== undefined && secretsDir !== undefined && files.length > 0) filesStage.writeSecretFiles(secretsDir, files);
+  return childEnv;
 }
 
-function secretEntry(ref: SecretRef, value: string): EnvEntry {
-  return { name: ref.variable, value, origin: `the secret at ${ref.position.file}:${ref.position.line}` };
+function isFileRef(ref: SecretRef): boolean {
+  return ref.kind === 'key' && ref.asFile === true;
+}
+
+function secretEntry(ref: SecretRef, variable: string, value: string): EnvEntry {
+  return { name: variable, value, origin: `the secret at ${ref.position.file}:${ref.position.line}` };
 }
 
 function exportedToken(value: string): EnvEntry {

@@ -402,7 +402,18 @@ const TABLE = [
     env: ['VAULTENV_SECRETS_FILE'],
     kind: 'string',
     repeatable: true,
-    description: 'File naming the secrets to fetch (required). The flag may be repeated.',
+    description: 'File naming the secrets to fetch (required), or a directory whose *.secrets files are read in name order. The flag may be repeated.',
+  },
+  {
+    id: 'secretsDir',
+    commands: RUN,
+    flags: ['secrets-dir'],
+    metavar: 'DIR',
+    env: ['VAULTENV_SECRETS_DIR'],
+    kind: 'string',
+    emptyIsUnset: true,
+    description:
+      'Folder for the files of FILE lines (version 3 secrets files), mode 0700, created when missing. Default: vaultenv-<uid> in $XDG_RUNTIME_DIR, else in /dev/shm.',
   },
   {
     id: 'command',

@@ -1,6 +1,7 @@
 // The environment variable name vaultenv derives for a secret line without `NAME=`, exactly as
 // vaultenv 0.19 derives it: `MOUNT_PATH_KEY` in a version 2 file, `PATH_KEY` in a version 1 file,
-// `/` and `-` turned into `_`, upper-cased per code point, everything else kept.
+// `/` and `-` turned into `_`, upper-cased per code point, everything else kept. Also the names of
+// a version 3 `#*` line: its prefix, then each key turned the same way, which must be a valid name.
 
 /**
  * Lower-case letters whose full upper-case form (what JS `toUpperCase` gives) is two code points but
@@ -35,10 +36,31 @@ function toUpperSimple(char: string): string {
 
 /** `mount` is undefined for a version 1 file, whose names carry no mount prefix. */
 export function deriveVariableName(mount: string | undefined, path: string, key: string): string {
-  const joined = mount === undefined ? `${path}_${key}` : `${mount}_${path}_${key}`;
+  return nameCharacters(mount === undefined ? `${path}_${key}` : `${mount}_${path}_${key}`);
+}
+
+function nameCharacters(text: string): string {
   let name = '';
-  for (const char of joined) {
+  for (const char of text) {
     name += char === '/' || char === '-' ? '_' : toUpperSimple(char);
   }
   return name;
+}
+
+/**
+ * The prefix of a `path#*` line without `NAME=`: each key's name is then what deriveVariableName
+ * gives for that key (`MOUNT_PATH_KEY`), since the derivation goes character by character.
+ */
+export function derivedPrefix(mount: string, path: string): string {
+  return deriveVariableName(mount, path, '');
+}
+
+/** The variable a key of a `#*` line sets: the prefix, then the key upper-cased with `/` and `-` as `_`. */
+export function keyVariableName(prefix: string, key: string): string {
+  return prefix + nameCharacters(key);
+}
+
+/** `[A-Za-z_][A-Za-z0-9_]*`: a name a shell and every program can use. */
+export function isValidVariableName(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
 }

@@ -1,5 +1,7 @@
 // Parses a secrets file (text → SecretRef[]), pure. The grammar is vaultenv 0.19's version 1 and
-// version 2 format (README.md, section "The secrets file"), read by a small line-oriented scanner.
+// version 2 format and vaultenv's own version 3 (README.md, section "The secrets file"), read by a
+// small line-oriented scanner; line.ts holds the line and its errors, place.ts the checks of a mount
+// or path, variables.ts the `${NAME}` references of version 3.
 // The first problem throws a SecretsFileError with `file:line:col`, a hint, and the offending line
 // with a caret under the column. The file is long because every way a line can be wrong gets its own
 // message and hint at its own column, and the grammar stays in one place.
@@ -22,156 +24,57 @@
 // before `=` or `#`, a variable name starting with a digit, `MOUNT` without a name, a split header, a
 // line without `#`.
 
-import { SecretsFileError } from '../errors.ts';
-import { deriveVariableName } from './names.ts';
-import type { SecretRef, SourcePosition } from './secret-ref.ts';
+import type { SecretsFileError } from '../errors.ts';
+import { Line, SYNTAX_HINT, controlCharacterError, describeChar, excerpt, isComponentChar, isControl, isVarnameChar, isVarnameStart, isWhitespace } from './line.ts';
+import { derivedPrefix, deriveVariableName, isValidVariableName } from './names.ts';
+import { checkSegments, placeChars, placeText, type PlaceChar, type PlaceKind } from './place.ts';
+import type { SecretRef } from './secret-ref.ts';
+import { expandPlace, type VariableScope } from './variables.ts';
+
+export type { VariableScope } from './variables.ts';
 
 /** The mount of every secret in a version 1 file. */
 const V1_MOUNT = 'secret';
 
 const BOM = '\uFEFF';
 
-const SYNTAX_HINT = 'A secret line is path#key or NAME=path#key';
+/** The largest version `@N` takes: nine digits, far above any secret's history, and an exact number. */
+const MAX_VERSION_DIGITS = 9;
 
-/**
- * Haskell's `isSpace`: ASCII space, \t \n \v \f \r (a line holds no `\n`), and the Unicode space
- * separators (Zs), which include the no-break space. Not JS `\s`: that also matches U+FEFF and
- * U+2028/U+2029.
- */
-function isWhitespace(char: string): boolean {
-  const cp = char.codePointAt(0) ?? 0;
-  if (cp <= 0x377) return cp === 0x20 || (cp >= 0x09 && cp <= 0x0d) || cp === 0xa0;
-  return /^\p{Zs}$/u.test(char);
-}
+const KEY_SPEC_HINT = 'After the key come, in this order and each optional: @N (a KV v2 version), then ? or ?=default';
 
-/** Haskell's `isControl`: general category Cc. */
-function isControl(char: string): boolean {
-  return /^\p{Cc}$/u.test(char);
-}
+/** A version 3 file reads `${NAME}` from here; without one, every reference is an unset variable. */
+const NO_VARIABLES: VariableScope = { env: {}, withheld: new Set() };
 
-/** A character of a path, key or mount name (a path component in vaultenv 0.19's grammar). */
-function isComponentChar(char: string): boolean {
-  return char !== '#' && char !== '=' && !isWhitespace(char) && !isControl(char);
-}
-
-function isVarnameStart(char: string | undefined): boolean {
-  return char !== undefined && /^[A-Za-z_]$/.test(char);
-}
-
-function isVarnameChar(char: string | undefined): boolean {
-  return char !== undefined && /^[A-Za-z0-9_]$/.test(char);
-}
-
-/** One line of the file, split into code points so that columns count code points. */
-class Line {
-  readonly fileName: string;
-  readonly number: number;
-  readonly chars: readonly string[];
-
-  constructor(fileName: string, number: number, text: string) {
-    this.fileName = fileName;
-    this.number = number;
-    this.chars = Array.from(text);
-  }
-
-  get length(): number {
-    return this.chars.length;
-  }
-
-  at(index: number): string | undefined {
-    return this.chars[index];
-  }
-
-  slice(start: number, end: number): string {
-    return this.chars.slice(start, end).join('');
-  }
-
-  skipWhitespace(index: number): number {
-    let i = index;
-    while (i < this.chars.length && isWhitespace(this.chars[i] ?? '')) i++;
-    return i;
-  }
-
-  /** The index after the path component starting at `index` (equal to `index` if there is none). */
-  skipComponent(index: number): number {
-    let i = index;
-    while (i < this.chars.length && isComponentChar(this.chars[i] ?? '')) i++;
-    return i;
-  }
-
-  startsWith(word: string, index: number): boolean {
-    return this.slice(index, index + word.length) === word;
-  }
-
-  position(index: number): SourcePosition {
-    return { file: this.fileName, line: this.number, column: index + 1 };
-  }
-
-  /**
-   * A SecretsFileError pointing at the code point `index` (which may be the end of the line). The
-   * line is shown as a window of CONTEXT_WIDTH code points around the column, with … where it is cut.
-   */
-  error(index: number, message: string, hint: string): SecretsFileError {
-    const { file, line, column } = this.position(index);
-    const gutter = ' '.repeat(String(line).length);
-    const from = Math.max(0, Math.min(index - CONTEXT_WIDTH / 2, this.chars.length - CONTEXT_WIDTH));
-    const to = Math.min(this.chars.length, from + CONTEXT_WIDTH);
-    const cutBefore = from > 0 ? '…' : '';
-    const cutAfter = to < this.chars.length ? '…' : '';
-    // Keep tabs in the caret line so the caret stays under the column in a terminal.
-    const pad = this.chars
-      .slice(from, index)
-      .map((char) => (char === '\t' ? '\t' : ' '))
-      .join('');
-    return new SecretsFileError(`secrets file: ${message}`, {
-      input: `${file}:${line}:${column}`,
-      hint,
-      context: [`  ${line} | ${cutBefore}${printable(this.chars.slice(from, to))}${cutAfter}`, `  ${gutter} | ${cutBefore === '' ? '' : ' '}${pad}^`],
-    });
-  }
-}
-
-/** Code points of a line an error shows around the column: a long line is never echoed whole. */
-const CONTEXT_WIDTH = 80;
-
-/** Code points of the file's text a message quotes (a name, a version) before it is cut with …. */
-const QUOTE_WIDTH = 40;
-
-/** `text` as a message quotes it: at most QUOTE_WIDTH code points. */
-function excerpt(text: string): string {
-  const chars = Array.from(text);
-  return chars.length <= QUOTE_WIDTH ? text : `${chars.slice(0, QUOTE_WIDTH).join('')}…`;
-}
-
-/** The line as shown in an error: control and bidi characters become U+FFFD, one for one. */
-function printable(chars: readonly string[]): string {
-  return chars.map((char) => (char !== '\t' && /^[\p{Cc}\u202A-\u202E\u2066-\u2069]$/u.test(char) ? '\uFFFD' : char)).join('');
-}
-
-function describeChar(char: string | undefined): string {
-  if (char === undefined) return 'the end of the line';
-  if (isControl(char)) return `control character U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-  if (isWhitespace(char)) return 'whitespace';
-  return `'${char}'`;
-}
-
-function controlCharacterError(line: Line, index: number): SecretsFileError {
-  return line.error(
-    index,
-    `${describeChar(line.at(index))} is not allowed`,
-    'Remove it: names, paths, keys and mounts cannot contain control characters',
-  );
-}
+type Version = 1 | 2 | 3;
 
 interface SecretLine {
   name: string | undefined;
-  path: string;
+  path: PlaceChar[];
   key: string;
+  /** `#*` (version 3). */
+  allKeys: boolean;
+  version: number | undefined;
+  optional: boolean;
+  fallback: string | undefined;
+  asFile: boolean;
+  /** The index of the `?`, for errors about the optional part. */
+  optionalAt: number;
 }
 
-/** `[NAME "=" ws] path "#" ws key ws`, from the first non-whitespace character `start` to the end. */
-function parseSecretLine(line: Line, start: number): SecretLine {
+/**
+ * `[FILE ws] [NAME "=" ws] path "#" ws key [@N] [? [=default]] ws`, from the first non-whitespace
+ * character `start` to the end. `v3` is the scope of `${NAME}` in a version 3 file, undefined in
+ * version 1 and 2, where only `[NAME "=" ws] path "#" ws key ws` is a secret line.
+ */
+function parseSecretLine(line: Line, start: number, v3: VariableScope | undefined): SecretLine {
   let i = start;
+  let asFile = false;
+  if (v3 !== undefined && line.startsWith('FILE', i) && (i + 4 === line.length || isWhitespace(line.at(i + 4) ?? ''))) {
+    asFile = true;
+    i = line.skipWhitespace(i + 4);
+    if (i === line.length) throw line.error(i, 'FILE needs a secret line after it', 'Write FILE NAME=path#key: the value goes into a file, and NAME holds its path');
+  }
   let name: string | undefined;
   if (isVarnameStart(line.at(i))) {
     let end = i + 1;
@@ -218,13 +121,43 @@ function parseSecretLine(line: Line, start: number): SecretLine {
 
   i = line.skipWhitespace(i + 1);
   const keyStart = i;
-  i = line.skipComponent(i);
+  // In version 3, `@` and `?` end the key; in version 1 and 2 they are part of it.
+  while (i < line.length && isComponentChar(line.at(i) ?? '') && (v3 === undefined || (line.at(i) !== '@' && line.at(i) !== '?'))) i++;
   if (i === keyStart) {
     const found = line.at(i);
     if (found !== undefined && isControl(found)) throw controlCharacterError(line, i);
     throw line.error(i, `expected a key after '#', found ${describeChar(found)}`, `${SYNTAX_HINT}; the key names a field of the secret`);
   }
   const key = line.slice(keyStart, i);
+  const allKeys = v3 !== undefined && key === '*';
+  if (v3 !== undefined && !allKeys) checkV3Key(line, keyStart, i);
+
+  let version: number | undefined;
+  let optional = false;
+  let fallback: string | undefined;
+  let optionalAt = -1;
+  /** What the line's last part was, for the error about text after it. */
+  let after = 'the key';
+  if (v3 !== undefined) {
+    if (line.at(i) === '@') {
+      ({ version, end: i } = parseVersion(line, i));
+      after = 'the version';
+    }
+    if (line.at(i) === '?') {
+      optional = true;
+      optionalAt = i;
+      i++;
+      after = "'?'";
+      if (line.at(i) === '@') throw line.error(i, "the version goes before '?'", `Write the version first, path#key@3?. ${KEY_SPEC_HINT}`);
+      if (line.at(i) === '=') {
+        let end = line.length;
+        while (end > i + 1 && isWhitespace(line.at(end - 1) ?? '')) end--;
+        for (let j = i + 1; j < end; j++) if (isControl(line.at(j) ?? '')) throw controlCharacterError(line, j);
+        fallback = line.slice(i + 1, end);
+        i = line.length;
+      }
+    }
+  }
 
   const afterKey = line.at(i);
   if (afterKey !== undefined) {
@@ -232,7 +165,10 @@ function parseSecretLine(line: Line, start: number): SecretLine {
       throw line.error(i, "unexpected second '#'", `A secret line has one '#', between the path and the key; keys cannot contain '#'`);
     }
     if (afterKey === '=') {
-      throw line.error(i, "'=' is not allowed in a key", SYNTAX_HINT);
+      throw line.error(i, "'=' is not allowed in a key", v3 === undefined ? SYNTAX_HINT : 'A default follows ?= after the key: path#key?=default');
+    }
+    if (v3 !== undefined && isComponentChar(afterKey)) {
+      throw line.error(i, `unexpected ${describeChar(afterKey)} after ${after}`, KEY_SPEC_HINT);
     }
     if (!isWhitespace(afterKey)) throw controlCharacterError(line, i);
     const rest = line.skipWhitespace(i);
@@ -244,8 +180,42 @@ function parseSecretLine(line: Line, start: number): SecretLine {
       );
     }
   }
-  checkSegments(line, pathStart, pathEnd, 'secret path');
-  return { name, path, key };
+  const pathChars = v3 === undefined ? placeChars(line, pathStart, pathEnd) : expandPlace(line, pathStart, pathEnd, v3, 'secret path');
+  checkPlace(line, pathChars, pathStart, 'secret path');
+  return { name, path: pathChars, key, allKeys, version, optional, fallback, asFile, optionalAt };
+}
+
+/** A version 3 key: `*` only alone, `$` never (`${NAME}` is for mounts and paths). */
+function checkV3Key(line: Line, start: number, end: number): void {
+  for (let j = start; j < end; j++) {
+    const char = line.at(j);
+    if (char === '*') {
+      throw line.error(j, "'*' is not allowed in a version 3 key", '#* alone takes every key of the secret. A key holding * can be read from a VERSION 2 file');
+    }
+    if (char === '$') {
+      throw line.error(j, "'$' is not allowed in a version 3 key", '${NAME} is expanded in mounts and paths only. A key holding $ can be read from a VERSION 2 file');
+    }
+  }
+}
+
+/** `@N` at `at`: N from 1, without leading zeros. */
+function parseVersion(line: Line, at: number): { version: number; end: number } {
+  let end = at + 1;
+  while (/^[0-9]$/.test(line.at(end) ?? '')) end++;
+  const digits = line.slice(at + 1, end);
+  const hint = 'Write @N with N a KV v2 version, counted from 1: path#key@3';
+  if (digits === '') throw line.error(at + 1, `expected a version number after '@', found ${describeChar(line.at(at + 1))}`, hint);
+  if (digits.startsWith('0')) throw line.error(at + 1, `invalid version '${excerpt(digits)}'`, hint);
+  if (digits.length > MAX_VERSION_DIGITS) throw line.error(at + 1, `version '${excerpt(digits)}' is too large`, hint);
+  return { version: Number(digits), end };
+}
+
+/** A mount or path after expansion: not empty, and naming one place (place.ts). */
+function checkPlace(line: Line, chars: PlaceChar[], start: number, what: PlaceKind): void {
+  if (chars.length === 0) {
+    throw line.error(start, `the ${what} is empty`, `Check the variables it is made of: a ${what} names a place`);
+  }
+  checkSegments(line, chars, what);
 }
 
 function missingPathError(line: Line, index: number, afterName: boolean): SecretsFileError {
@@ -258,8 +228,14 @@ function missingPathError(line: Line, index: number, afterName: boolean): Secret
   return line.error(index, `expected a secret path after '=', found ${describeChar(found)}`, SYNTAX_HINT);
 }
 
+/** A MOUNT block's mount, with the variables it was made of (version 3). */
+interface Mount {
+  name: string;
+  variables: string[];
+}
+
 /** `MOUNT ws name ws`, from the first non-whitespace character `start` (which begins `MOUNT`). */
-function parseMountLine(line: Line, start: number): string {
+function parseMountLine(line: Line, start: number, v3: VariableScope | undefined): Mount {
   const nameStart = line.skipWhitespace(start + 'MOUNT'.length);
   const nameEnd = line.skipComponent(nameStart);
   if (nameEnd === nameStart) {
@@ -275,55 +251,14 @@ function parseMountLine(line: Line, start: number): string {
     const rest = line.skipWhitespace(nameEnd);
     if (rest < line.length) throw line.error(rest, 'unexpected text after the mount name', 'Write MOUNT <name> on a line of its own; names cannot contain whitespace');
   }
-  checkSegments(line, nameStart, nameEnd, 'mount name');
-  return line.slice(nameStart, nameEnd);
+  const chars = v3 === undefined ? placeChars(line, nameStart, nameEnd) : expandPlace(line, nameStart, nameEnd, v3, 'mount name');
+  checkPlace(line, chars, nameStart, 'mount name');
+  return { name: placeText(chars), variables: variablesOf(chars) };
 }
 
-const HEX = /^[0-9A-Fa-f]$/;
-
-/**
- * Refuses a mount or path (the code points `start` to `end` of the line) that would read another
- * place than it names: Vault resolves `.` and `..` segments and empty ones (`secret/../kv1/app`
- * reads `kv1/app`, `a//b` reads `a/b`), and vaultenv 0.19 sends `%2e%2e` as written, for the server
- * to decode into `..` (vaultenv sends `%` as `%25`). A mount may end in one `/`, as Vault writes
- * mounts (`secret/`): it names the same mount, in vaultenv 0.19 too.
- */
-function checkSegments(line: Line, start: number, end: number, what: 'secret path' | 'mount name'): void {
-  const last = what === 'mount name' && end - start > 1 && line.at(end - 1) === '/' ? end - 1 : end;
-  let segmentStart = start;
-  for (let i = start; i <= last; i++) {
-    const char = line.at(i);
-    if (i < last && char !== '/') {
-      if (char === '%' && i + 2 < last && HEX.test(line.at(i + 1) ?? '') && HEX.test(line.at(i + 2) ?? '')) {
-        throw line.error(
-          i,
-          `percent-escape '${line.slice(i, i + 3)}' in the ${what}`,
-          'Write the character itself: vaultenv sends % as %25, where vaultenv 0.19 sends it as written for Vault to decode, so the line would name two places',
-        );
-      }
-      continue;
-    }
-    const segment = line.slice(segmentStart, i);
-    if (segment === '') {
-      if (segmentStart === start) throw line.error(start, `the ${what} starts with '/'`, `Remove the leading /: ${START_HINT[what]}`);
-      if (i === end) throw line.error(i - 1, `the ${what} ends with '/'`, 'Remove the trailing /: a path names one secret, and Vault would read another place');
-      throw line.error(segmentStart, `empty segment ('//') in the ${what}`, 'Write one / between two names: Vault would drop the empty segment and read another place than written');
-    }
-    if (segment === '.' || segment === '..') {
-      throw line.error(
-        segmentStart,
-        `'${segment}' segment in the ${what}`,
-        `Write the ${what} without . and .. segments: Vault resolves them, so the line would read another place than it names (a/../b reads b)`,
-      );
-    }
-    segmentStart = i + 1;
-  }
+function variablesOf(chars: readonly PlaceChar[]): string[] {
+  return [...new Set(chars.flatMap((c) => (c.variable === undefined ? [] : [c.variable])))];
 }
-
-const START_HINT = {
-  'secret path': 'a path is relative to its mount',
-  'mount name': "a mount is named from Vault's root, as MOUNT secret",
-} as const;
 
 /**
  * A line that can only be meant as a MOUNT line: `MOUNT` followed by whitespace or the end, or
@@ -368,12 +303,16 @@ function splitLines(text: string): string[] {
   return body.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
 }
 
-export function parseSecretsFile(text: string, fileName: string): SecretRef[] {
+/**
+ * The refs of a file. `variables` is what `${NAME}` reads in a version 3 file (vaultenv's own
+ * environment); version 1 and 2 files read no variables.
+ */
+export function parseSecretsFile(text: string, fileName: string, variables: VariableScope = NO_VARIABLES): SecretRef[] {
   const refs: SecretRef[] = [];
   /** undefined until the first line that is neither blank nor a comment decides the version. */
-  let version: 1 | 2 | undefined;
-  /** The current MOUNT block in a version 2 file. */
-  let mount: string | undefined;
+  let version: Version | undefined;
+  /** The current MOUNT block in a version 2 or 3 file. */
+  let mount: Mount | undefined;
 
   for (const [index, lineText] of splitLines(text).entries()) {
     const line = new Line(fileName, index + 1, lineText);
@@ -383,8 +322,8 @@ export function parseSecretsFile(text: string, fileName: string): SecretRef[] {
     const header = headerVersion(line, start);
     if (version === undefined) {
       if (header !== undefined) {
-        if (header.version !== '2') throw badFirstHeaderError(line, header);
-        version = 2;
+        if (header.version !== '2' && header.version !== '3') throw badFirstHeaderError(line, header);
+        version = header.version === '2' ? 2 : 3;
         continue;
       }
       version = 1;
@@ -392,31 +331,79 @@ export function parseSecretsFile(text: string, fileName: string): SecretRef[] {
       throw line.error(
         start,
         'a VERSION header is only allowed at the top of the file',
-        'Keep one VERSION 2 line, before everything but blank lines and comments. A version 1 file has no header',
+        `Keep one VERSION ${version === 3 ? 3 : 2} line, before everything but blank lines and comments. A version 1 file has no header`,
       );
     }
+    const v3 = version === 3 ? variables : undefined;
 
     if (isMountLine(line, start)) {
       if (version === 1) {
         throw line.error(start, 'MOUNT line in a version 1 file', 'MOUNT blocks need VERSION 2 as the first line of the file');
       }
-      mount = parseMountLine(line, start);
+      mount = parseMountLine(line, start, v3);
       continue;
     }
 
-    const secret = parseSecretLine(line, start);
-    if (version === 2 && mount === undefined) {
-      throw line.error(start, 'secret before the first MOUNT line', 'In a version 2 file every secret belongs to a block: add a MOUNT <name> line above it');
+    const secret = parseSecretLine(line, start, v3);
+    if (version !== 1 && mount === undefined) {
+      throw line.error(start, 'secret before the first MOUNT line', `In a version ${version} file every secret belongs to a block: add a MOUNT <name> line above it`);
     }
-    // A version 1 file names its variables without a mount prefix but reads from mount `secret`.
-    const nameMount = version === 2 ? mount : undefined;
-    refs.push({
-      variable: secret.name ?? deriveVariableName(nameMount, secret.path, secret.key),
-      mount: nameMount ?? V1_MOUNT,
-      path: secret.path,
-      key: secret.key,
-      position: line.position(start),
-    });
+    refs.push(version === 3 && mount !== undefined ? v3Ref(line, start, mount, secret) : v1v2Ref(line, start, version === 2 ? mount?.name : undefined, secret));
   }
   return refs;
+}
+
+/** `nameMount` is the MOUNT of a version 2 line, undefined in version 1 (no mount prefix, mount `secret`). */
+function v1v2Ref(line: Line, start: number, nameMount: string | undefined, secret: SecretLine): SecretRef {
+  const path = placeText(secret.path);
+  return {
+    kind: 'key',
+    variable: secret.name ?? deriveVariableName(nameMount, path, secret.key),
+    mount: nameMount ?? V1_MOUNT,
+    path,
+    key: secret.key,
+    nonString: 'error',
+    position: line.position(start),
+  };
+}
+
+function v3Ref(line: Line, start: number, mount: Mount, secret: SecretLine): SecretRef {
+  const path = placeText(secret.path);
+  const variables = [...mount.variables, ...variablesOf(secret.path)];
+  if (secret.name === undefined && variables.length > 0) {
+    throw line.error(
+      start,
+      `the derived name of this line would change with \${${variables[0] ?? ''}}`,
+      secret.allKeys ? 'Give the keys a prefix of their own: PREFIX_=path#*' : 'Give the secret a name of its own: NAME=path#key',
+    );
+  }
+  const common = {
+    mount: mount.name,
+    path,
+    version: secret.version,
+    optional: secret.optional,
+    fallback: secret.fallback,
+    nonString: 'json' as const,
+    position: line.position(start),
+  };
+  if (secret.allKeys) {
+    if (secret.fallback !== undefined) {
+      throw line.error(
+        secret.optionalAt,
+        'a #* line takes no default',
+        'Write #*? to leave every key unset when the secret is missing, or give a key its own line with ?=default',
+      );
+    }
+    if (secret.asFile) throw line.error(start, 'FILE takes one key, not #*', 'Write one FILE line per key: FILE NAME=path#key');
+    return { kind: 'all-keys', prefix: secret.name ?? derivedPrefix(mount.name, path), ...common };
+  }
+  const variable = secret.name ?? deriveVariableName(mount.name, path, secret.key);
+  if (secret.asFile && !isValidVariableName(variable)) {
+    throw line.error(
+      start,
+      `FILE needs a variable name of ASCII letters, digits and _, which also names the file; the derived name '${excerpt(variable)}' is not one`,
+      'Give the secret a name of its own: FILE NAME=path#key',
+    );
+  }
+  return { kind: 'key', variable, key: secret.key, asFile: secret.asFile, ...common };
 }

@@ -1,14 +1,15 @@
-// Reads the secrets files named by `--secrets-file` (repeatable) and parses them, in order. The only
-// I/O of the secrets-file stage: read errors, a file over the size limit and invalid UTF-8 become
-// SecretsFileErrors naming the path.
+// Reads the secrets files named by `--secrets-file` (repeatable) and parses them, in order; a
+// directory stands for its `*.secrets` files in name order. The only I/O of the secrets-file stage:
+// read errors, a file over the size limit and invalid UTF-8 become SecretsFileErrors naming the path.
 
 import { isUtf8 } from 'node:buffer';
-import { isAbsolute, resolve } from 'node:path';
+import { opendirSync, statSync, type Dir } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { SecretsFileError, describeFileError, errorCode } from '../errors.ts';
 // Synchronous reads: small files at start-up do not need node:fs/promises, which would cost start-up
 // time to load (docs/bench.md).
 import { formatSize, readLimitedSync, type LimitedRead } from '../limited-read.ts';
-import { parseSecretsFile } from './parse.ts';
+import { parseSecretsFile, type VariableScope } from './parse.ts';
 import type { SecretRef } from './secret-ref.ts';
 
 /**
@@ -18,14 +19,70 @@ import type { SecretRef } from './secret-ref.ts';
  */
 const MAX_SECRETS_FILE_BYTES = 1024 * 1024;
 
-/** Relative paths are resolved against `cwd`. The refs of all files, in the order given. */
-export function readSecretsFiles(paths: readonly string[], cwd: string): SecretRef[] {
+/**
+ * The entries of a secrets directory looked at: a Kubernetes ConfigMap holds a few files (and its
+ * own `..data` links), so a directory with more is another one given by mistake.
+ */
+const MAX_DIRECTORY_ENTRIES = 10_000;
+
+/**
+ * Relative paths are resolved against `cwd`. The refs of all files, in the order given; each file
+ * has its own version. `variables` is what `${NAME}` reads in version 3 files.
+ */
+export function readSecretsFiles(paths: readonly string[], cwd: string, variables?: VariableScope): SecretRef[] {
   const refs: SecretRef[] = [];
   for (const path of paths) {
-    const text = readSecretsText(path, cwd);
-    refs.push(...parseSecretsFile(text, path));
+    for (const file of isDirectory(resolve(cwd, path)) ? directoryFiles(path, cwd) : [path]) {
+      const text = readSecretsText(file, cwd);
+      refs.push(...parseSecretsFile(text, file, variables));
+    }
   }
   return refs;
+}
+
+/** Whether `path` is a directory (after symlinks); anything else, a missing path included, is read as a file. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The `*.secrets` files of a directory, in name order (by code unit, the same in every locale),
+ * skipping names that start with `.`, as a shell's `*.secrets` does (and so a ConfigMap's `..data`).
+ */
+function directoryFiles(path: string, cwd: string): string[] {
+  const names: string[] = [];
+  let dir: Dir;
+  try {
+    dir = opendirSync(resolve(cwd, path));
+  } catch (error) {
+    throw readError(path, resolve(cwd, path), error);
+  }
+  try {
+    for (let seen = 0; ; seen++) {
+      const entry = dir.readSync();
+      if (entry === null) break;
+      if (seen === MAX_DIRECTORY_ENTRIES) {
+        throw new SecretsFileError(`secrets directory has more than ${MAX_DIRECTORY_ENTRIES} entries`, {
+          input: path,
+          hint: 'Pass a directory that holds only the secrets files, or the files themselves with --secrets-file',
+        });
+      }
+      if (entry.name.endsWith('.secrets') && !entry.name.startsWith('.')) names.push(entry.name);
+    }
+  } finally {
+    dir.closeSync();
+  }
+  if (names.length === 0) {
+    throw new SecretsFileError('secrets directory holds no *.secrets file', {
+      input: path,
+      hint: 'A directory given to --secrets-file is read for its files named *.secrets: add one, or pass a file',
+    });
+  }
+  return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((name) => join(path, name));
 }
 
 function readSecretsText(path: string, cwd: string): string {

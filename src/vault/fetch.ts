@@ -1,8 +1,9 @@
 // Fetches every secret a secrets file names, all or nothing: one mount lookup per mount (skipped when
 // the KV version is given), then one GET per distinct request path, at most `concurrency` in flight,
 // each retried on its own. The first definite failure cancels the rest. Values come back in file
-// order; any missing path, key or non-string value is an error, so the command never starts with a
-// partial environment.
+// order (pick.ts picks each line's); a missing path or key fails the run unless its line is optional,
+// so the command never starts with a partial environment. A KV v2 version pin is part of the request
+// path, so one request serves each distinct (mount, path, version).
 
 import { AuthError, SecretMissingError, type VaultenvError } from '../errors.ts';
 import type { KvVersionSetting } from '../config/types.ts';
@@ -10,6 +11,7 @@ import type { SecretRef } from '../secrets-file/secret-ref.ts';
 import { VaultFailure, describeVaultErrors, unavailableError } from './failure.ts';
 import type { VaultHttp } from './http.ts';
 import { mountLookupPath, normalizeMount, parseMountAnswer, parseSecretAnswer, secretRequestPath, type MountInfo } from './kv.ts';
+import { pickSecret, displayPath, where, type PickedSecret } from './pick.ts';
 import { withRetries, type RetryClock, type RetryPolicy } from './retry.ts';
 
 export interface FetchOptions {
@@ -24,10 +26,8 @@ export interface FetchOptions {
   hasToken: boolean;
 }
 
-export interface FetchedSecret {
-  ref: SecretRef;
-  value: string;
-}
+/** One variable: a line's, or one of a `#*` line's. */
+export type FetchedSecret = PickedSecret;
 
 export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp, options: FetchOptions): Promise<FetchedSecret[]> {
   if (refs.length === 0) return [];
@@ -69,12 +69,18 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
     refs.find((ref) => mountFailureOf(ref) !== undefined && mountFailureOf(ref)?.kind !== 'cancelled') ?? refs.find((ref) => mountFailureOf(ref) !== undefined);
   if (firstMountFailure) throw mountError(firstMountFailure, mountFailureOf(firstMountFailure)!, options.hasToken);
 
+  // A version pin needs a KV v2 mount: refused before any secret is read.
+  const pinnedOnV1 = refs.find((ref) => ref.version !== undefined && mountInfo.get(normalizeMount(ref.mount))!.version !== 2);
+  if (pinnedOnV1) throw versionWithoutKv2Error(pinnedOnV1, options.kvVersion);
+
   // 2. One request per distinct path.
   // Each line's request path, computed once: requests, failure reports and key picking all use it.
-  const paths = new Map(refs.map((ref) => [ref, secretRequestPath(ref.mount, ref.path, mountInfo.get(normalizeMount(ref.mount))!)]));
+  const paths = new Map(refs.map((ref) => [ref, secretRequestPath(ref.mount, ref.path, mountInfo.get(normalizeMount(ref.mount))!, ref.version)]));
   const pathOf = (ref: SecretRef) => paths.get(ref)!;
   const versionOf = (ref: SecretRef) => mountInfo.get(normalizeMount(ref.mount))!.version;
-  const requests = new Map<string, Promise<Record<string, unknown>>>();
+  // A secret that is missing stops the run unless every line reading it is optional.
+  const required = new Set(refs.filter((ref) => ref.optional !== true).map(pathOf));
+  const requests = new Map<string, Promise<Record<string, unknown> | undefined>>();
   const failures = new Map<string, VaultFailure>();
   for (const ref of refs) {
     const path = pathOf(ref);
@@ -87,6 +93,7 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
         options.log(`getting ${path}`);
         return parseSecretAnswer((await client.request('GET', path, { signal: cancel.signal })).body, version);
       }, path).catch((error: unknown) => {
+        if (error instanceof VaultFailure && error.kind === 'not-found' && !required.has(path)) return undefined;
         cancel.abort();
         const failure = asFailure(error);
         if (!failures.has(path)) failures.set(path, failure);
@@ -94,7 +101,7 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
       }),
     );
   }
-  const data = new Map<string, Record<string, unknown>>();
+  const data = new Map<string, Record<string, unknown> | undefined>();
   await Promise.all([...requests].map(async ([path, pending]) => data.set(path, await pending)));
 
   // 3. Report the failure of the earliest line, not whichever request failed first: cancelled
@@ -106,38 +113,18 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
   if (definite) throw secretError(definite.ref, pathOf(definite.ref), definite.failure);
 
   // 4. Pick the keys, in file order.
-  return refs.map((ref) => {
-    const path = pathOf(ref);
-    const secret = data.get(path) ?? {};
-    if (!Object.hasOwn(secret, ref.key)) {
-      throw new SecretMissingError(`key "${ref.key}" not found in secret ${displayPath(ref)}`, {
-        input: where(ref),
-        hint: 'check the key name after # (keys are case-sensitive) or add the key to the secret',
-      });
-    }
-    const value = secret[ref.key];
-    if (typeof value !== 'string') {
-      throw new SecretMissingError(`value of key "${ref.key}" in secret ${displayPath(ref)} is ${describeType(value)}, not a string`, {
-        input: where(ref),
-        hint: 'store the value as a string in Vault; environment variables can only hold strings',
-      });
-    }
-    return { ref, value };
+  return refs.flatMap((ref) => pickSecret(ref, data.get(pathOf(ref)), options.log));
+}
+
+function versionWithoutKv2Error(ref: SecretRef, kvVersion: KvVersionSetting): VaultenvError {
+  const mount = normalizeMount(ref.mount);
+  return new SecretMissingError(`version ${ref.version ?? ''} of ${mount}/${ref.path} asked for, but the mount "${mount}" is not KV v2 and keeps no versions`, {
+    input: where(ref),
+    hint:
+      kvVersion === '1'
+        ? 'remove @N from the line, or drop --kv-version 1 if the mount is KV v2'
+        : 'remove @N from the line, or read the secret from a KV v2 mount',
   });
-}
-
-function where(ref: SecretRef): string {
-  return `${ref.position.file}:${ref.position.line}`;
-}
-
-function displayPath(ref: SecretRef): string {
-  return `${normalizeMount(ref.mount)}/${ref.path}`;
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** A VaultFailure as it is; anything else (a bug) is thrown on, after the caller cancelled the other requests. */

@@ -31,15 +31,17 @@ export function mountLookupPath(mount: string): string {
 /**
  * The request path of a secret. `mount` is the mount as written in the secrets file; `info.path` is
  * the mount Vault reported for it, which may be shorter (a file may name `secret/team` where
- * `secret` is the mount), so KV v2's `data/` goes right after the real mount.
+ * `secret` is the mount), so KV v2's `data/` goes right after the real mount. `version` pins a KV v2
+ * version (`?version=N`); the caller refuses it on any other mount, which keeps no versions.
  */
-export function secretRequestPath(mount: string, path: string, info: MountInfo): string {
+export function secretRequestPath(mount: string, path: string, info: MountInfo, version?: number): string {
   const full = joinPath(normalizeMount(mount), path);
   if (info.version === 1) return `/v1/${encodeSegments(full)}`;
   const prefix = info.path === '' ? '' : `${info.path}/`;
   const inside = full.startsWith(prefix) ? full.slice(prefix.length) : path;
   const realMount = full.startsWith(prefix) ? info.path : normalizeMount(mount);
-  return `/v1/${encodeSegments(realMount)}/data/${encodeSegments(inside)}`;
+  const query = version === undefined ? '' : `?version=${version}`;
+  return `/v1/${encodeSegments(realMount)}/data/${encodeSegments(inside)}${query}`;
 }
 
 function joinPath(mount: string, path: string): string {

@@ -1,6 +1,7 @@
 // The README is checked against the code it documents: its option reference must be what
 // scripts/options-table.mjs generates from src/config/options.ts, its exit-code table must list every
-// EXIT code, and every vaultenv flag and npm script it names must exist.
+// EXIT code, every vaultenv flag and npm script it names must exist, and its version 3 secrets-file
+// example and table of line forms must parse to what they say.
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import packageJson from '../../package.json' with { type: 'json' };
 import { OPTIONS } from '../../src/config/options.ts';
 import { EXIT } from '../../src/errors.ts';
+import { parseSecretsFile } from '../../src/secrets-file/parse.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const script = join(root, 'scripts', 'options-table.mjs');
@@ -104,5 +106,38 @@ describe('README commands', () => {
     for (const [, name] of readme.matchAll(/npm run ([a-z][a-z0-9:-]*)/g)) expect(scripts, `npm run ${name}`).toContain(name);
     expect(readme).toContain('npm test');
     expect(scripts).toContain('test');
+  });
+});
+
+describe('README version 3 secrets file', () => {
+  const text = section('The secrets file');
+  const scope = { env: { DEPLOY_ENV: 'prod' }, withheld: new Set<string>() };
+
+  it('has an example that parses to the lines it shows', () => {
+    const example = /```\n(VERSION 3\n[^`]*)```/.exec(text)?.[1] ?? '';
+    const refs = parseSecretsFile(example, 'README.md', scope);
+    expect(refs.map((ref) => [ref.kind === 'key' ? ref.variable : `${ref.prefix}*`, ref.mount, ref.path, ref.version, ref.optional, ref.fallback, ref.kind === 'key' && ref.asFile === true])).toEqual([
+      ['DB_PASSWORD', 'secret', 'app/db', undefined, false, undefined, false],
+      ['DB_*', 'secret', 'app/db', undefined, false, undefined, false],
+      ['API_KEY', 'secret', 'app/api', 3, false, undefined, false],
+      ['SENTRY_DSN', 'secret', 'app/sentry', undefined, true, undefined, false],
+      ['LOG_LEVEL', 'secret', 'app/cfg', undefined, true, 'info', false],
+      ['TLS_KEY', 'secret', 'app/tls', undefined, false, undefined, true],
+      ['REGION_DB', 'kv-prod', 'app/eu/db', undefined, false, undefined, false],
+    ]);
+  });
+
+  it('has a table whose every line form parses in a version 3 file, with the names it gives', () => {
+    const rows = [...text.matchAll(/^\| `([^`]+)` \| [^|]+ \| ([^|]+) \|$/gm)].map((match) => [match[1] ?? '', match[2] ?? ''] as const);
+    expect(rows).toHaveLength(10);
+    for (const [line, variables] of rows) {
+      const file = line.startsWith('MOUNT ') ? `VERSION 3\n${line}\n` : `VERSION 3\nMOUNT secret\n${line}\n`;
+      const [ref] = parseSecretsFile(file, 'README.md', scope);
+      if (ref === undefined) continue;
+      // The first variable the row names is the line's, or (for #*) starts with its prefix.
+      const first = /`([A-Z_]+)/.exec(variables)?.[1] ?? '';
+      if (ref.kind === 'key') expect(first, line).toBe(ref.variable);
+      else expect(first.startsWith(ref.prefix), line).toBe(true);
+    }
   });
 });

@@ -17,8 +17,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   auth: ['auth', 'vault', 'config'],
   env: ['env', 'config'],
   exec: ['exec', 'config'],
+  files: ['files', 'config'],
   renew: ['renew', 'vault', 'config'],
-  cli: ['cli', 'config', 'secrets-file', 'vault', 'auth', 'env', 'exec', 'renew'],
+  cli: ['cli', 'config', 'secrets-file', 'vault', 'auth', 'env', 'files', 'exec', 'renew'],
 };
 const LEAVES = new Set(['errors.ts', 'limited-read.ts', 'log.ts', 'redact.ts']);
 

@@ -15,6 +15,8 @@ import type { FlagId } from '../../../src/config/options.ts';
 import { parseEndpoint, resolveAddress } from '../../../src/config/address.ts';
 import { parseFlagSource } from '../../../src/config/sources.ts';
 import { parseSecretsFile } from '../../../src/secrets-file/parse.ts';
+import type { SecretRef } from '../../../src/secrets-file/secret-ref.ts';
+import { keyRefs } from '../../helpers/key-refs.ts';
 
 const dir = fileURLToPath(new URL('../../../examples/kubernetes/', import.meta.url));
 
@@ -250,16 +252,34 @@ function commonProblems(manifests: Manifest[]): { problems: string[]; app?: Invo
     problems.push(`${appContainer.name}: runs ${argv[0] ?? ''} (${describeLocation(binary)}), but no init container copies vaultenv there (${installed.map(describeLocation).join(', ') || 'none'})`);
   }
 
-  // Each secrets file is a key of a ConfigMap mounted at its directory, and parses.
+  // Each secrets file is a key of a ConfigMap mounted at its directory, and parses; a directory is
+  // the mount of a ConfigMap, whose *.secrets keys are read.
   const secretsFiles = app.line.flags.secretsFiles;
   if (!Array.isArray(secretsFiles) || secretsFiles.length === 0) problems.push(`${appContainer.name}: no --secrets-file`);
+  const refs: SecretRef[] = [];
   for (const file of Array.isArray(secretsFiles) ? secretsFiles : []) {
     const where = locate(appContainer, file);
     const configMapName = where === undefined ? undefined : pod.volumes.get(where.volume)?.configMap?.name;
-    const content = configMapName === undefined || where === undefined ? undefined : pod.configMaps.get(configMapName)?.data?.[where.inside];
+    const data = configMapName === undefined ? {} : (pod.configMaps.get(configMapName)?.data ?? {});
+    const keys = where?.inside === '' ? Object.keys(data).filter((key) => key.endsWith('.secrets')).sort() : [where?.inside ?? ''];
     if (configMapName === undefined) problems.push(`${appContainer.name}: the secrets file ${file} lies in no ConfigMap mount`);
-    else if (content === undefined) problems.push(`${appContainer.name}: the secrets file ${file} is not a key of ConfigMap ${configMapName}`);
-    else parseSecretsFile(content, `${configMapName}/${where?.inside ?? ''}`);
+    else if (keys.length === 0) problems.push(`${appContainer.name}: the secrets directory ${file} holds no *.secrets key of ConfigMap ${configMapName}`);
+    for (const key of configMapName === undefined ? [] : keys) {
+      const content = data[key];
+      if (content === undefined) problems.push(`${appContainer.name}: the secrets file ${file} is not a key of ConfigMap ${configMapName ?? ''}`);
+      else refs.push(...parseSecretsFile(content, `${configMapName ?? ''}/${key}`));
+    }
+  }
+
+  // FILE secrets go into a folder of their own in an in-memory emptyDir (vaultenv refuses the
+  // mount point itself, which belongs to root and is open to all).
+  if (refs.some((ref) => ref.kind === 'key' && ref.asFile === true)) {
+    const secretsDir = flag(app, 'secretsDir') ?? envValue(appContainer, 'VAULTENV_SECRETS_DIR');
+    const where = secretsDir === undefined ? undefined : locate(appContainer, secretsDir);
+    const volume = where === undefined ? undefined : pod.volumes.get(where.volume);
+    if (secretsDir === undefined) problems.push(`${appContainer.name}: FILE secrets but no --secrets-dir`);
+    else if (volume?.emptyDir?.medium !== 'Memory') problems.push(`${appContainer.name}: --secrets-dir ${secretsDir} (${describeLocation(where)}) is not in an in-memory emptyDir`);
+    else if (where?.inside === '') problems.push(`${appContainer.name}: --secrets-dir ${secretsDir} is the mount point itself, not a folder in it`);
   }
   return { problems, app, pod, invocations };
 }
@@ -445,7 +465,7 @@ describe('examples/kubernetes/deployment-kubernetes-vault.yaml', () => {
 
   it('has the ConfigMap with the Logstash secrets file', () => {
     const configMap = load(file).find((manifest) => manifest.kind === 'ConfigMap' && manifest.metadata.name === 'logstash-secrets');
-    const refs = parseSecretsFile(configMap?.data?.['logstash.secrets'] ?? '', 'logstash.secrets');
+    const refs = keyRefs(parseSecretsFile(configMap?.data?.['logstash.secrets'] ?? '', 'logstash.secrets'));
     expect(refs.map((ref) => `${ref.variable}=${ref.path}#${ref.key}`)).toEqual([
       'ELASTICSEARCH_USERNAME=elasticsearch/production#username',
       'ELASTICSEARCH_PASSWORD=elasticsearch/production#password',
@@ -481,6 +501,10 @@ describe('examples/kubernetes/deployment-kubernetes-auth.yaml', () => {
     { what: 'a kubernetes-vault init container', change: (m) => podSpec(m).initContainers?.push({ name: 'kv', image: 'boostport/kubernetes-vault-init', resources: { requests: { cpu: '1m', memory: '1Mi' } } }), problem: /kv: kubernetes-vault/ },
     { what: 'a renewer', change: (m) => podSpec(m).containers.push({ ...container(m, 'install-vaultenv'), name: 'renewer', command: ['/usr/local/bin/vaultenv', 'renew', '--token-file', '/x'] }), problem: /a renewer/ },
     { what: 'a service account token in another place', change: (m) => setFlag(m, 'logstash', '--kubernetes-jwt-file', '/var/run/secrets/vault/jwt'), problem: /no service account token at \/var\/run\/secrets\/vault\/jwt/ },
+    { what: 'FILE secrets on disk', change: (m) => delete podSpec(m).volumes?.find((v) => v.name === 'secret-files')?.emptyDir?.medium, problem: /--secrets-dir .* is not in an in-memory emptyDir/ },
+    { what: 'FILE secrets without --secrets-dir', change: (m) => container(m, 'logstash').command?.splice(container(m, 'logstash').command?.indexOf('--secrets-dir') ?? 0, 2), problem: /FILE secrets but no --secrets-dir/ },
+    { what: 'the emptyDir itself as --secrets-dir', change: (m) => setFlag(m, 'logstash', '--secrets-dir', '/var/run/vaultenv'), problem: /is the mount point itself/ },
+    { what: 'a secrets directory without *.secrets keys', change: (m) => (m.find((x) => x.metadata.name === 'logstash-secrets')!.data = { 'README': 'x' }), problem: /holds no \*\.secrets key/ },
     { what: 'the default token path without automount', change: (m) => container(m, 'logstash').command?.splice(container(m, 'logstash').command?.indexOf('--kubernetes-jwt-file') ?? 0, 2), problem: /no service account token at \/var\/run\/secrets\/kubernetes\.io/ },
   ]);
 });

@@ -105,6 +105,7 @@ describe('loadConfig: defaults', () => {
       deadlineSeconds: 60,
       execMode: 'auto',
       exportToken: false,
+      secretsDir: undefined,
       configFileVariables: [],
     } satisfies Config);
   });

@@ -1,18 +1,27 @@
 // Properties of the secrets-file parser over generated files: any text gives refs or the project's
 // own positioned SecretsFileError, never another exception, and every position (a ref's, an
-// error's) lies inside the text. The files are built from the grammar's pieces (headers, MOUNT,
-// names, `=`, `#`, slashes, dots, escapes, blanks, line ends, a BOM, control and wide characters),
-// so that most of them get deep into a line, and from arbitrary code points.
+// error's) lies inside the text; and every file that is not a version 3 file parses exactly as the
+// parser before version 3 parsed it (test/fixtures/secrets/reference/parse-v2.ts), to the same refs
+// or the same error. The files are built from the grammar's pieces (headers, MOUNT, FILE, names,
+// `=`, `#`, slashes, dots, escapes, version 3's `*`, `?`, `@` and `${…}`, blanks, line ends, a BOM,
+// control and wide characters), so that most of them get deep into a line, and from arbitrary code
+// points.
 
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SecretsFileError } from '../../../src/errors.ts';
 import { parseSecretsFile } from '../../../src/secrets-file/parse.ts';
+import { parseSecretsFileV2 } from '../../fixtures/secrets/reference/parse-v2.ts';
+import { FIXTURE_SCOPE, projectRef } from '../../fixtures/secrets/scope.ts';
 
 const PIECES = [
   'VERSION 2', 'VERSION', 'VERSION 1', 'MOUNT ', 'MOUNT', 'secret', 'kv/team', 'NAME=', 'A_1=', '1A=', '=', '#', '##', '/', '//',
   '.', '..', '%2e', '%', 'db', 'pass.word', 'x-y', ' ', '\t', '\u00a0', '\u3000', '\n', '\r\n', '\r', '\uFEFF', '\u0000', '\u0001',
-  '\u007f', '\u202e', 'é', '🔑', '# comment',
+  '\u007f', '\u202e', 'é', '🔑', '# comment', 'VERSION 3', 'FILE ', 'FILE', '*', '?', '@', '@3', '@0', '?=', '$', '${', '}', ':-',
+  '${REGION}', '${DOTS}', '${UNSET}', '${UNSET:-x}', '${EMPTY}', '${VAULT_TOKEN}', '${SPACED}',
 ];
 
 /** Text made of the grammar's pieces, or of any code points. */
@@ -41,7 +50,7 @@ describe('parseSecretsFile on any text', () => {
       fc.property(secretsText, (text) => {
         let refs;
         try {
-          refs = parseSecretsFile(text, 'f.secrets');
+          refs = parseSecretsFile(text, 'f.secrets', FIXTURE_SCOPE);
         } catch (error) {
           expect(error).toBeInstanceOf(SecretsFileError);
           const failure = error as SecretsFileError;
@@ -56,7 +65,8 @@ describe('parseSecretsFile on any text', () => {
         for (const ref of refs) {
           expect(ref.position.file).toBe('f.secrets');
           expectInside(text, ref.position.line, ref.position.column);
-          for (const part of [ref.variable, ref.mount, ref.path, ref.key]) expect(part).not.toBe('');
+          const parts = ref.kind === 'key' ? [ref.variable, ref.key] : [ref.prefix];
+          for (const part of [...parts, ref.mount, ref.path]) expect(part).not.toBe('');
         }
       }),
       { numRuns: 2000 },
@@ -71,8 +81,51 @@ describe('parseSecretsFile on any text', () => {
       fc.property(fc.array(line, { maxLength: 10 }), (lines) => {
         const text = lines.map(({ name, path: p, key }) => `${name === undefined ? '' : `${name}=`}${p}#${key}\n`).join('');
         const refs = parseSecretsFile(text, 'f');
-        expect(refs.map((ref) => [ref.path, ref.key, ref.position.line])).toEqual(lines.map((l, i) => [l.path, l.key, i + 1]));
+        expect(refs.map((ref) => [ref.path, ref.kind === 'key' ? ref.key : '*', ref.position.line])).toEqual(lines.map((l, i) => [l.path, l.key, i + 1]));
       }),
     );
   });
+
+  it('parses every file that is not a version 3 file as the parser before version 3 did', () => {
+    fc.assert(
+      fc.property(secretsText, (text) => {
+        const before = outcome(() => parseSecretsFileV2(text, 'f.secrets').map(({ variable, mount, path, key, position }) => ({ variable, mount, path, key, position })));
+        if (before.kind === 'error' && before.message === "secrets file: unsupported secrets file version '3'") return;
+        const now = outcome(() =>
+          parseSecretsFile(text, 'f.secrets', FIXTURE_SCOPE).map((ref) => {
+            // Version 1 and 2 refs: one key, read as vaultenv 0.19 reads it, none of version 3's fields.
+            expect(projectRef(ref)).not.toHaveProperty('values');
+            expect([ref.kind, ref.version, ref.optional, ref.fallback, ref.kind === 'key' ? ref.asFile : true]).toEqual(['key', undefined, undefined, undefined, undefined]);
+            const { mount, path, position } = ref;
+            return ref.kind === 'key' ? { variable: ref.variable, mount, path, key: ref.key, position } : {};
+          }),
+        );
+        expect(now).toEqual(before);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('parses every valid version 1 and 2 fixture as the parser before version 3 did', () => {
+    const dir = fileURLToPath(new URL('../../fixtures/secrets/valid/', import.meta.url));
+    const names = readdirSync(dir).filter((name) => name.endsWith('.secrets') && !readFileSync(join(dir, name), 'utf8').includes('VERSION 3'));
+    expect(names).toHaveLength(43);
+    for (const name of names) {
+      const text = readFileSync(join(dir, name), 'utf8');
+      expect(parseSecretsFile(text, name, FIXTURE_SCOPE), name).toEqual(
+        parseSecretsFileV2(text, name).map((ref) => ({ kind: 'key', ...ref, nonString: 'error' })),
+      );
+    }
+  });
 });
+
+type Outcome = { kind: 'refs'; refs: unknown } | { kind: 'error'; message: string; input: string | undefined; hint: string | undefined; context: readonly string[] };
+
+function outcome(parse: () => unknown): Outcome {
+  try {
+    return { kind: 'refs', refs: parse() };
+  } catch (error) {
+    if (!(error instanceof SecretsFileError)) throw error;
+    return { kind: 'error', message: error.message, input: error.input, hint: error.hint, context: error.context };
+  }
+}

@@ -3,17 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { SecretsFileError } from '../../../src/errors.ts';
 import { parseSecretsFile } from '../../../src/secrets-file/parse.ts';
+import { FIXTURE_SCOPE, projectRef } from '../../fixtures/secrets/scope.ts';
+import { keyRefs } from '../../helpers/key-refs.ts';
 import { thrownAs } from '../../helpers/thrown.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/secrets/', import.meta.url));
-
-interface ExpectedRef {
-  variable: string;
-  mount: string;
-  path: string;
-  key: string;
-  line: number;
-}
 
 interface ExpectedError {
   line: number;
@@ -36,21 +30,20 @@ function readFixture(kind: 'valid' | 'invalid', name: string): { text: string; e
   };
 }
 
-const parseError = (text: string, fileName = 'test.secrets'): SecretsFileError => thrownAs(SecretsFileError, () => parseSecretsFile(text, fileName));
+const parseError = (text: string, fileName = 'test.secrets'): SecretsFileError =>
+  thrownAs(SecretsFileError, () => parseSecretsFile(text, fileName, FIXTURE_SCOPE));
 
 describe('valid fixtures', () => {
   const names = fixtureNames('valid');
 
   it('exist', () => {
-    expect(names).toHaveLength(41);
+    expect(names).toHaveLength(47);
   });
 
   it.each(names)('%s parses to its JSON', (name) => {
     const { text, expected } = readFixture('valid', name);
-    const refs = parseSecretsFile(text, `${name}.secrets`);
-    expect(refs.map(({ variable, mount, path, key, position }) => ({ variable, mount, path, key, line: position.line }))).toEqual(
-      expected as ExpectedRef[],
-    );
+    const refs = parseSecretsFile(text, `${name}.secrets`, FIXTURE_SCOPE);
+    expect(refs.map(projectRef)).toEqual(expected);
     for (const ref of refs) expect(ref.position.file).toBe(`${name}.secrets`);
   });
 });
@@ -59,7 +52,7 @@ describe('invalid fixtures', () => {
   const names = fixtureNames('invalid');
 
   it('exist', () => {
-    expect(names).toHaveLength(57);
+    expect(names).toHaveLength(92);
   });
 
   it.each(names)('%s fails at its line and column', (name) => {
@@ -158,7 +151,7 @@ describe('parseSecretsFile', () => {
   });
 
   it('ignores a BOM only at the start of the file', () => {
-    expect(parseSecretsFile('\uFEFFfoo#bar\n', 'f')[0]?.variable).toBe('FOO_BAR');
+    expect(keyRefs(parseSecretsFile('\uFEFFfoo#bar\n', 'f'))[0]?.variable).toBe('FOO_BAR');
     // Elsewhere U+FEFF is neither whitespace nor a control character: part of the path, as in vaultenv.
     expect(parseSecretsFile('a#b\n\uFEFFfoo#bar\n', 'f')[1]?.path).toBe('\uFEFFfoo');
   });
@@ -177,5 +170,45 @@ describe('parseSecretsFile', () => {
     expect(parseSecretsFile('', 'f')).toEqual([]);
     expect(parseSecretsFile('\n\n', 'f')).toEqual([]);
     expect(parseSecretsFile('# only a comment', 'f')).toEqual([]);
+  });
+});
+
+describe('version 3: ${NAME}', () => {
+  const parse = (text: string, env: Record<string, string | undefined>) =>
+    keyRefs(parseSecretsFile(`VERSION 3\nMOUNT kv-\${ENV:-dev}\n${text}\n`, 'f', { env, withheld: new Set(['VAULT_TOKEN']) }));
+
+  it('takes a set variable over its default, and the default when it is unset or empty', () => {
+    expect(parse('A=${R:-x}/db#k', { ENV: 'prod', R: 'eu' })[0]).toMatchObject({ mount: 'kv-prod', path: 'eu/db' });
+    expect(parse('A=${R:-x}/db#k', {})[0]).toMatchObject({ mount: 'kv-dev', path: 'x/db' });
+    expect(parse('A=${R:-x}/db#k', { ENV: '', R: '' })[0]).toMatchObject({ mount: 'kv-dev', path: 'x/db' });
+  });
+
+  it('takes an empty variable without a default as empty, as a shell does', () => {
+    expect(parse('A=db${R}#k', { R: '' })[0]?.path).toBe('db');
+  });
+
+  it('reads no variable without a scope: every reference is unset', () => {
+    const error = thrownAs(SecretsFileError, () => parseSecretsFile('VERSION 3\nMOUNT kv\nA=${R}#k\n', 'f'));
+    expect(error.message).toBe('secrets file: variable R is not set');
+    expect(error.input).toBe('f:3:3');
+  });
+
+  it("never quotes a variable's value in an error", () => {
+    const value = 'hvs.CAESIFAKE value';
+    const error = thrownAs(SecretsFileError, () => parse('A=${R}/db#k', { R: value }));
+    expect(error.message).toBe('secrets file: the value of R holds whitespace');
+    expect([error.message, error.hint, ...error.context].join('\n')).not.toContain('CAESIFAKE');
+  });
+
+  it('refuses a withheld credential even with a default', () => {
+    expect(thrownAs(SecretsFileError, () => parse('A=${VAULT_TOKEN:-x}#k', {})).message).toBe('secrets file: ${VAULT_TOKEN} names a credential');
+  });
+
+  it('is no variable in a version 1 or 2 file', () => {
+    expect(keyRefs(parseSecretsFile('VERSION 2\nMOUNT kv-${ENV}\nA=${R}#k@3?\n', 'f', { env: { ENV: 'x', R: 'y' }, withheld: new Set() }))[0]).toMatchObject({
+      mount: 'kv-${ENV}',
+      path: '${R}',
+      key: 'k@3?',
+    });
   });
 });

@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { SecretsFileError } from '../../../src/errors.ts';
 import { readSecretsFiles } from '../../../src/secrets-file/read.ts';
+import { keyRefs } from '../../helpers/key-refs.ts';
 import { thrownAs } from '../../helpers/thrown.ts';
 
 let dir: string;
@@ -39,7 +40,7 @@ const readError = (paths: string[], cwd = dir): SecretsFileError => thrownAs(Sec
 
 describe('readSecretsFiles', () => {
   it('concatenates the refs of several files in the order given', () => {
-    const refs = readSecretsFiles(['two.secrets', 'one.secrets', 'sub/three.secrets'], dir);
+    const refs = keyRefs(readSecretsFiles(['two.secrets', 'one.secrets', 'sub/three.secrets'], dir));
     expect(refs.map((ref) => [ref.variable, ref.position.file, ref.position.line])).toEqual([
       ['KV_BAZ_QUX', 'two.secrets', 3],
       ['FOO_BAR', 'one.secrets', 1],
@@ -49,8 +50,8 @@ describe('readSecretsFiles', () => {
   });
 
   it('resolves relative paths against cwd and accepts absolute ones', () => {
-    const relative = readSecretsFiles(['three.secrets'], join(dir, 'sub'));
-    const absolute = readSecretsFiles([join(dir, 'sub', 'three.secrets')], '/');
+    const relative = keyRefs(readSecretsFiles(['three.secrets'], join(dir, 'sub')));
+    const absolute = keyRefs(readSecretsFiles([join(dir, 'sub', 'three.secrets')], '/'));
     expect(relative.map((ref) => ref.variable)).toEqual(['THREE_X']);
     expect(absolute.map((ref) => ref.variable)).toEqual(['THREE_X']);
   });
@@ -60,7 +61,7 @@ describe('readSecretsFiles', () => {
   });
 
   it('ignores a BOM', () => {
-    expect((readSecretsFiles(['bom.secrets'], dir))[0]?.variable).toBe('FOO_BAR');
+    expect(keyRefs(readSecretsFiles(['bom.secrets'], dir))[0]?.variable).toBe('FOO_BAR');
   });
 
   it('reports a missing file with its path and where it was looked for', () => {
@@ -70,11 +71,35 @@ describe('readSecretsFiles', () => {
     expect(error.hint).toContain(join(dir, 'missing.secrets'));
   });
 
-  it('reports a directory', () => {
-    const error = readError(['sub']);
+  it('reads a directory: its *.secrets files in name order, each with its own version, not hidden files or others', async () => {
+    const folder = join(dir, 'secrets.d');
+    await mkdir(folder);
+    await writeFile(join(folder, 'b.secrets'), 'VERSION 3\nMOUNT kv-${ENV}\nB=b#*\n');
+    await writeFile(join(folder, 'a.secrets'), 'VERSION 2\nMOUNT kv\nA=a#x\n');
+    await writeFile(join(folder, 'C.secrets'), 'c#x\n');
+    await writeFile(join(folder, '.hidden.secrets'), 'not a secret\n');
+    await writeFile(join(folder, 'notes.txt'), 'not a secret\n');
+    const refs = readSecretsFiles(['secrets.d'], dir, { env: { ENV: 'prod' }, withheld: new Set() });
+    expect(refs.map((ref) => [ref.kind, ref.mount, ref.position.file, ref.nonString])).toEqual([
+      ['key', 'secret', join('secrets.d', 'C.secrets'), 'error'],
+      ['key', 'kv', join('secrets.d', 'a.secrets'), 'error'],
+      ['all-keys', 'kv-prod', join('secrets.d', 'b.secrets'), 'json'],
+    ]);
+  });
+
+  it('reports a directory without *.secrets files', async () => {
+    await mkdir(join(dir, 'empty.d'));
+    const error = readError(['empty.d']);
+    expect(error.message).toBe('secrets directory holds no *.secrets file');
+    expect(error.input).toBe('empty.d');
+    expect(error.hint).toBe('A directory given to --secrets-file is read for its files named *.secrets: add one, or pass a file');
+  });
+
+  it('reports a directory named *.secrets inside a secrets directory', async () => {
+    await mkdir(join(dir, 'nested.d', 'inner.secrets'), { recursive: true });
+    const error = readError(['nested.d']);
     expect(error.message).toBe('secrets file is a directory');
-    expect(error.input).toBe('sub');
-    expect(error.hint).toBe('Pass the path of a file to --secrets-file');
+    expect(error.input).toBe(join('nested.d', 'inner.secrets'));
   });
 
   it('reports a file it may not read', async () => {
@@ -119,7 +144,7 @@ describe('readSecretsFiles', () => {
   it('reads a file of exactly 1 MiB', async () => {
     const line = '# a comment line of 32 bytes....\n';
     await writeFile(join(dir, 'full.secrets'), `${line.repeat(1024 * 1024 / line.length - 1)}${'x'.repeat(line.length - 5)}#key\n`);
-    expect(readSecretsFiles(['full.secrets'], dir).map((ref) => ref.key)).toEqual(['key']);
+    expect(keyRefs(readSecretsFiles(['full.secrets'], dir)).map((ref) => ref.key)).toEqual(['key']);
   });
 
   it.each([
@@ -140,7 +165,7 @@ describe('readSecretsFiles', () => {
     execFileSync('mkfifo', [fifo]);
     // A writer in another process, which blocks until the read opens the FIFO, and writes in two parts.
     const writer = spawn('sh', ['-c', `{ printf 'A=a#b\\n'; sleep 0.1; printf 'B=c#d\\n'; } > '${fifo}'`]);
-    const refs = readSecretsFiles([fifo], dir);
+    const refs = keyRefs(readSecretsFiles([fifo], dir));
     await new Promise((resolve) => writer.on('close', resolve));
     expect(refs.map((ref) => ref.variable)).toEqual(['A', 'B']);
   });

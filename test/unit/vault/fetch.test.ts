@@ -3,7 +3,7 @@
 // test/integration/wrapper.test.ts.
 import { describe, expect, it } from 'vitest';
 import { SecretMissingError } from '../../../src/errors.ts';
-import type { SecretRef } from '../../../src/secrets-file/secret-ref.ts';
+import type { KeyRef, SecretRef } from '../../../src/secrets-file/secret-ref.ts';
 import { VaultFailure, failureForStatus } from '../../../src/vault/failure.ts';
 import { createLimiter, fetchSecrets, type FetchOptions } from '../../../src/vault/fetch.ts';
 import type { VaultHttp, VaultResponse } from '../../../src/vault/http.ts';
@@ -118,7 +118,11 @@ describe('createLimiter', () => {
 });
 
 function ref(line: number, mount: string, path: string, key = 'k'): SecretRef {
-  return { variable: `V${line}`, mount, path, key, position: { file: 'app.secrets', line, column: 1 } };
+  return keyRef(line, mount, path, key);
+}
+
+function keyRef(line: number, mount: string, path: string, key = 'k'): KeyRef {
+  return { kind: 'key', variable: `V${line}`, mount, path, key, nonString: 'error', position: { file: 'app.secrets', line, column: 1 } };
 }
 
 type Handler = (path: string, signal: AbortSignal | undefined) => Promise<VaultResponse>;
@@ -184,5 +188,67 @@ describe('fetchSecrets when a request fails', () => {
     const error = await rejected(fetchSecrets([ref(1, 'secret', 'one'), ref(2, 'secret', 'two')], client, options()));
     expect(error).toBeInstanceOf(SecretMissingError);
     expect((error as SecretMissingError).message).toBe('secret not found: secret/two');
+  });
+});
+
+describe('fetchSecrets and version 3 lines', () => {
+  const v3 = (line: number, path: string, extra: Partial<Omit<KeyRef, 'kind'>> = {}): KeyRef => ({ ...keyRef(line, 'secret', path), nonString: 'json', ...extra });
+  const answer = (data: Record<string, unknown>): Promise<VaultResponse> =>
+    Promise.resolve({ status: 200, headers: {}, body: JSON.stringify({ data: { data, metadata: {} } }) } as unknown as VaultResponse);
+
+  it('sends one request per distinct (path, version), the version as ?version=N', async () => {
+    const paths: string[] = [];
+    const client = stubClient((path) => {
+      paths.push(path);
+      return answer({ k: path });
+    });
+    const refs = [v3(1, 'a', { version: 1 }), v3(2, 'a', { version: 1 }), v3(3, 'a', { version: 2 }), v3(4, 'a'), v3(5, 'a')];
+    const fetched = await fetchSecrets(refs, client, options());
+    expect(paths.sort()).toEqual(['/v1/secret/data/a', '/v1/secret/data/a?version=1', '/v1/secret/data/a?version=2']);
+    expect(fetched.map((f) => f.value)).toEqual([
+      '/v1/secret/data/a?version=1',
+      '/v1/secret/data/a?version=1',
+      '/v1/secret/data/a?version=2',
+      '/v1/secret/data/a',
+      '/v1/secret/data/a',
+    ]);
+  });
+
+  it('refuses a version on a KV v1 mount before reading any secret', async () => {
+    const client = stubClient(() => answer({}));
+    const error = await rejected(fetchSecrets([v3(1, 'a'), v3(2, 'b', { version: 3 })], client, options({ kvVersion: '1' })));
+    expect(error).toBeInstanceOf(SecretMissingError);
+    expect((error as SecretMissingError).message).toBe('version 3 of secret/b asked for, but the mount "secret" is not KV v2 and keeps no versions');
+    expect((error as SecretMissingError).input).toBe('app.secrets:2');
+    expect((error as SecretMissingError).hint).toBe('remove @N from the line, or drop --kv-version 1 if the mount is KV v2');
+    expect(client.signals).toHaveLength(0);
+  });
+
+  it('leaves an optional line of a missing secret unset without cancelling the other requests', async () => {
+    const logged: string[] = [];
+    const client = stubClient((path) => (path.endsWith('/gone') ? Promise.reject(failureForStatus(404, [])) : answer({ k: 'v' })));
+    const fetched = await fetchSecrets([v3(1, 'gone', { optional: true }), v3(2, 'here'), v3(3, 'gone', { optional: true, fallback: 'd' })], client, options({ log: (m) => logged.push(m) }));
+    expect(fetched.map((f) => [f.variable, f.value])).toEqual([
+      ['V2', 'v'],
+      ['V3', 'd'],
+    ]);
+    expect(client.signals.every((s) => !s.aborted)).toBe(true);
+    expect(logged.filter((m) => m.startsWith('app.secrets'))).toEqual([
+      'app.secrets:1: secret secret/gone not found; V1 is left unset (optional)',
+      "app.secrets:3: secret secret/gone not found; V3 is set to the line's default",
+    ]);
+  });
+
+  it('fails a missing secret that a required line also reads', async () => {
+    const client = stubClient(() => Promise.reject(failureForStatus(404, [])));
+    const error = await rejected(fetchSecrets([v3(1, 'gone', { optional: true }), v3(2, 'gone')], client, options()));
+    expect((error as SecretMissingError).message).toBe('secret not found: secret/gone');
+    expect((error as SecretMissingError).input).toBe('/v1/secret/data/gone, app.secrets:1');
+  });
+
+  it('fails an optional line on a refusal (403): optional means missing, not forbidden', async () => {
+    const client = stubClient(() => Promise.reject(failureForStatus(403, ['permission denied'])));
+    const error = await rejected(fetchSecrets([v3(1, 'a', { optional: true })], client, options()));
+    expect((error as Error).message).toBe('permission denied reading secret secret/a: Vault says "permission denied"');
   });
 });
