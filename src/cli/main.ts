@@ -254,6 +254,6 @@ function describeAuth(auth: AuthSetting): string {
     case 'approle':
       return `approle login, secret ID from ${auth.secretIdFile}`;
     case 'jwt':
-      return `jwt login, role ${auth.role}, JWT from ${'file' in auth.jwt ? auth.jwt.file : `$${auth.jwt.env}`}`;
+      return `jwt login, role ${auth.role}, JWT from ${'file' in auth.jwt ? auth.jwt.file : 'env' in auth.jwt ? `$${auth.jwt.env}` : 'GitHub Actions'}`;
   }
 }

@@ -32,6 +32,8 @@ export interface VaultHttpOptions {
   namespace?: string | undefined;
   /** Every request ends by it: its time limit is capped by the time left, and none is sent once it passed. */
   deadline?: Deadline | undefined;
+  /** Sent on every request besides Vault's own (the Authorization of GitHub's ID-token endpoint). */
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface VaultResponse {
@@ -92,7 +94,7 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
         limitMs < options.timeoutMs
           ? new VaultFailure('deadline', `no answer within ${options.deadline?.label}`)
           : new VaultFailure('timeout', `no answer within ${options.timeoutMs} ms`);
-      const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
+      const headers: Record<string, string> = { ...options.headers, 'X-Vault-Request': 'true' };
       if (token !== undefined) headers['X-Vault-Token'] = token;
       if (options.namespace !== undefined && options.namespace !== '') headers['X-Vault-Namespace'] = options.namespace;
       if (payload !== undefined) {

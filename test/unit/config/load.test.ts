@@ -103,6 +103,9 @@ describe('loadConfig: defaults', () => {
       deadlineSeconds: 60,
       execMode: 'auto',
       exportToken: false,
+      revokeToken: true,
+      mask: false,
+      githubMask: true,
       configFileVariables: [],
     } satisfies Config);
   });
