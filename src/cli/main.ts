@@ -16,6 +16,7 @@ import type { RetryClock } from '../vault/retry.ts';
 import { OPTIONS } from '../config/options.ts';
 import type { RenewArguments } from '../config/sources.ts';
 import { readCommandLine } from './command-line.ts';
+import { addMaskCommands } from '../export/github.ts';
 
 /** The options that hold a credential: their environment names and flags. */
 const SECRET_ROWS = OPTIONS.filter((row) => row.secret === true);
@@ -34,6 +35,8 @@ export interface MainDeps {
   wellKnownTokenFiles?: readonly string[];
   /** Config file locations; defaults to /etc/vaultenv.conf, the XDG user file and ./.env. */
   configFiles?: ReturnType<typeof defaultConfigFiles>;
+  /** Whether a file descriptor is a terminal: vaultenv export refuses to print secrets to one. */
+  isTerminal?: (fd: number) => boolean;
   /** The JavaScript runtime vaultenv runs on: the single executable is Bun's, the npm package Node's. */
   runtime?: 'node' | 'bun';
 }
@@ -65,6 +68,11 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     if (commandLine.kind === 'allow' || commandLine.kind === 'deny') {
       return (await import('./trust-command.ts')).runTrustCommand(commandLine, env, deps.cwd, deps.output);
     }
+    if (commandLine.kind === 'check' || commandLine.kind === 'export') {
+      const commandDeps = { ...deps, configFiles: deps.configFiles ?? defaultConfigFiles(env, deps.cwd) };
+      if (commandLine.kind === 'check') return await (await import('./check-command.ts')).runCheck(commandLine, env, commandDeps, redactor);
+      return await (await import('./export-command.ts')).runExport(commandLine, env, commandDeps, redactor);
+    }
     const config = loadConfig({
       commandLine,
       env,
@@ -75,7 +83,9 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     const log = new Logger(deps.output, config.logLevel, redactor);
     log.info(describeConfig(config));
 
-    const childEnv = await prepareEnvironment(config, env, deps, redactor, log);
+    const { childEnv, values } = await prepareEnvironment(config, env, deps, redactor, log);
+    // Inside GitHub Actions the job log hides what it was told to mask: tell it every value first.
+    if (config.githubMask && env.GITHUB_ACTIONS === 'true' && values.length > 0) deps.output.stdout(addMaskCommands(values));
     log.info(`executing ${config.command}${config.usePath && !config.command.includes('/') ? ' (searching PATH)' : ''}`);
     return await deps.run({
       command: config.command,
@@ -85,6 +95,7 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
       searchPath: env.PATH,
       cwd: deps.cwd,
       mode: config.execMode,
+      ...(config.mask ? { mask: values } : {}),
     });
   } catch (error) {
     const { text, exitCode } = renderError(error);
@@ -128,14 +139,17 @@ function refuseBunRuntimeVariables(env: Readonly<Record<string, string | undefin
   });
 }
 
-/** Secrets file → Vault → environment: everything that must succeed before the command may start. */
+/**
+ * Secrets file → Vault → environment: everything that must succeed before the command may start.
+ * Also answers the values the program gets from Vault (the secrets, an exported token), for masking.
+ */
 async function prepareEnvironment(
   config: Config,
   env: Readonly<Record<string, string | undefined>>,
   deps: MainDeps,
   redactor: Redactor,
   log: Logger,
-): Promise<Record<string, string>> {
+): Promise<{ childEnv: Record<string, string>; values: string[] }> {
   const refs = readSecretsFiles(config.secretsFiles, deps.cwd);
   log.info(`${refs.length} secret${refs.length === 1 ? '' : 's'} named in ${config.secretsFiles.join(', ')}`);
 
@@ -143,61 +157,23 @@ async function prepareEnvironment(
   const extra: EnvEntry[] = [];
   const isLogin = !['none', 'token', 'token-file'].includes(config.auth.method);
   // Nothing to fetch and no token to export: no connection at all (and no node:http to load).
-  if (refs.length === 0 && !(isLogin && config.exportToken)) return assemble(config, env, [], []);
+  if (refs.length === 0 && !(isLogin && config.exportToken)) return { childEnv: assemble(config, env, [], []), values: [] };
   // The names are known before any value: a duplicate fails here, before the first request (only
   // the error behaviour can fail; keep and overwrite take any names).
   if (config.duplicateVariableBehavior === 'error') {
     assemble(config, env, isLogin && config.exportToken ? [exportedToken('')] : [], refs.map((ref) => secretEntry(ref, '')));
   }
-  const [{ connect }, { fetchSecrets }, { realClock }, { defaultWellKnownTokenFiles }, { createDeadline }, { ThrottleGate }] = await Promise.all([
-    import('./connect.ts'),
-    import('../vault/fetch.ts'),
-    import('../vault/retry.ts'),
-    import('../auth/prepare.ts'),
-    import('../vault/deadline.ts'),
-    import('../vault/throttle.ts'),
-  ]);
-  const clock = deps.clock ?? realClock;
-  // From here on, everything asked of Vault ends by one deadline (login, mount lookups, reads,
-  // retries), and waits out a rate limit together.
-  const retry = {
-    baseDelayMs: config.retryBaseDelayMs,
-    retries: config.retryAttempts,
-    deadline: createDeadline(config.deadlineSeconds * 1000),
-    gate: new ThrottleGate(clock),
-  };
-  try {
-    const { client, prepared, loginToken } = await connect(config, {
-      env,
-      wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),
-      clock,
-      log,
-      redactor,
-      maxSockets: config.maxConcurrentRequests,
-      retry,
-    });
-    try {
-      if (loginToken !== undefined && config.exportToken) extra.push(exportedToken(loginToken));
-      const started = Date.now();
-      const fetched = await fetchSecrets(refs, client, {
-        kvVersion: config.kvVersion,
-        concurrency: config.maxConcurrentRequests,
-        retry,
-        clock,
-        log: (message) => log.info(message),
-        hasToken: prepared.kind === 'login' || prepared.token !== undefined,
-      });
-      for (const { value } of fetched) redactor.add(value);
-      log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);
-      secrets = fetched.map(({ ref, value }) => secretEntry(ref, value));
-    } finally {
-      client.close();
-    }
-  } finally {
-    // A rate limit's wait that is still running (the run failed meanwhile) must not hold the process.
-    retry.gate.dispose();
-  }
-  return assemble(config, env, extra, secrets);
+  const [{ withVaultSession }, { fetchSecrets }] = await Promise.all([import('./vault-session.ts'), import('../vault/fetch.ts')]);
+  const sessionDeps = { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor };
+  await withVaultSession(config, sessionDeps, config.exportToken, async ({ client, loginToken, fetchOptions }) => {
+    if (loginToken !== undefined && config.exportToken) extra.push(exportedToken(loginToken));
+    const started = Date.now();
+    const fetched = await fetchSecrets(refs, client, fetchOptions);
+    for (const { value } of fetched) redactor.add(value);
+    log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);
+    secrets = fetched.map(({ ref, value }) => secretEntry(ref, value));
+  });
+  return { childEnv: assemble(config, env, extra, secrets), values: [...secrets, ...extra].map(({ value }) => value) };
 }
 
 function secretEntry(ref: SecretRef, value: string): EnvEntry {

@@ -2,7 +2,8 @@
 // the KV version is given), then one GET per distinct request path, at most `concurrency` in flight,
 // each retried on its own. The first definite failure cancels the rest. Values come back in file
 // order; any missing path, key or non-string value is an error, so the command never starts with a
-// partial environment.
+// partial environment. `vaultenv check` asks the same requests through checkSecrets, which cancels
+// nothing and reports every line's outcome instead of the first failure.
 
 import { AuthError, SecretMissingError, type VaultenvError } from '../errors.ts';
 import type { KvVersionSetting } from '../config/types.ts';
@@ -29,7 +30,23 @@ export interface FetchedSecret {
   value: string;
 }
 
+/** What stops one line in checkSecrets, in the words of `vaultenv check`. */
+export type SecretProblem = 'missing-key' | 'not-a-string' | 'missing-secret' | 'no-engine' | 'denied' | 'unavailable';
+
+/** One line's outcome in checkSecrets: its value, or the problem and the error a run would stop with. */
+export type SecretOutcome = FetchedSecret | { ref: SecretRef; problem: SecretProblem; error: VaultenvError };
+
 export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp, options: FetchOptions): Promise<FetchedSecret[]> {
+  // All or nothing: any failure is thrown, so every outcome holds a value.
+  return (await fetchEach(refs, client, options, true)).filter((outcome): outcome is FetchedSecret => 'value' in outcome);
+}
+
+/** Every line's outcome, in file order: the same requests, none cancelled, no failure thrown but a bug. */
+export function checkSecrets(refs: readonly SecretRef[], client: VaultHttp, options: FetchOptions): Promise<SecretOutcome[]> {
+  return fetchEach(refs, client, options, false);
+}
+
+async function fetchEach(refs: readonly SecretRef[], client: VaultHttp, options: FetchOptions, allOrNothing: boolean): Promise<SecretOutcome[]> {
   if (refs.length === 0) return [];
   const cancel = new AbortController();
   const limit = createLimiter(options.concurrency);
@@ -59,7 +76,7 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
         options.log(`mount ${mount}: ${info.version === 2 ? 'KV v2' : 'KV v1 (or another engine read like it)'}`);
         mountInfo.set(mount, info);
       } catch (error) {
-        cancel.abort();
+        if (allOrNothing) cancel.abort();
         mountFailures.set(mount, asFailure(error));
       }
     }),
@@ -67,16 +84,18 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
   const mountFailureOf = (ref: SecretRef) => mountFailures.get(normalizeMount(ref.mount));
   const firstMountFailure =
     refs.find((ref) => mountFailureOf(ref) !== undefined && mountFailureOf(ref)?.kind !== 'cancelled') ?? refs.find((ref) => mountFailureOf(ref) !== undefined);
-  if (firstMountFailure) throw mountError(firstMountFailure, mountFailureOf(firstMountFailure)!, options.hasToken);
+  if (firstMountFailure && allOrNothing) throw mountError(firstMountFailure, mountFailureOf(firstMountFailure)!, options.hasToken);
+  // Checking: the lines of a failed mount get its failure; the others go on.
+  const readable = refs.filter((ref) => mountFailureOf(ref) === undefined);
 
   // 2. One request per distinct path.
   // Each line's request path, computed once: requests, failure reports and key picking all use it.
-  const paths = new Map(refs.map((ref) => [ref, secretRequestPath(ref.mount, ref.path, mountInfo.get(normalizeMount(ref.mount))!)]));
+  const paths = new Map(readable.map((ref) => [ref, secretRequestPath(ref.mount, ref.path, mountInfo.get(normalizeMount(ref.mount))!)]));
   const pathOf = (ref: SecretRef) => paths.get(ref)!;
   const versionOf = (ref: SecretRef) => mountInfo.get(normalizeMount(ref.mount))!.version;
   const requests = new Map<string, Promise<Record<string, unknown>>>();
   const failures = new Map<string, VaultFailure>();
-  for (const ref of refs) {
+  for (const ref of readable) {
     const path = pathOf(ref);
     if (requests.has(path)) continue;
     const version = versionOf(ref);
@@ -87,7 +106,7 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
         options.log(`getting ${path}`);
         return parseSecretAnswer((await client.request('GET', path, { signal: cancel.signal })).body, version);
       }, path).catch((error: unknown) => {
-        cancel.abort();
+        if (allOrNothing) cancel.abort();
         const failure = asFailure(error);
         if (!failures.has(path)) failures.set(path, failure);
         return {};
@@ -99,31 +118,54 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
 
   // 3. Report the failure of the earliest line, not whichever request failed first: cancelled
   // requests fail too, and the earliest real failure is the one worth reading.
-  const failed = refs
+  const failed = readable
     .map((ref) => ({ ref, failure: failures.get(pathOf(ref)) }))
     .filter((entry): entry is { ref: SecretRef; failure: VaultFailure } => entry.failure !== undefined);
   const definite = failed.find((entry) => entry.failure.kind !== 'cancelled') ?? failed[0];
-  if (definite) throw secretError(definite.ref, pathOf(definite.ref), definite.failure);
+  if (definite && allOrNothing) throw secretError(definite.ref, pathOf(definite.ref), definite.failure);
 
-  // 4. Pick the keys, in file order.
+  // 4. Pick the keys, in file order. All or nothing throws the first problem; checking records each.
+  const problem = (ref: SecretRef, kind: SecretProblem, error: VaultenvError): SecretOutcome => {
+    if (allOrNothing) throw error;
+    return { ref, problem: kind, error };
+  };
   return refs.map((ref) => {
+    const mountFailure = mountFailureOf(ref);
+    if (mountFailure !== undefined) return problem(ref, problemOf(mountFailure, 'no-engine'), mountError(ref, mountFailure, options.hasToken));
     const path = pathOf(ref);
+    const failure = failures.get(path);
+    if (failure !== undefined) return problem(ref, problemOf(failure, 'missing-secret'), secretError(ref, path, failure));
     const secret = data.get(path) ?? {};
     if (!Object.hasOwn(secret, ref.key)) {
-      throw new SecretMissingError(`key "${ref.key}" not found in secret ${displayPath(ref)}`, {
+      return problem(ref, 'missing-key', new SecretMissingError(`key "${ref.key}" not found in secret ${displayPath(ref)}`, {
         input: where(ref),
         hint: 'check the key name after # (keys are case-sensitive) or add the key to the secret',
-      });
+      }));
     }
     const value = secret[ref.key];
     if (typeof value !== 'string') {
-      throw new SecretMissingError(`value of key "${ref.key}" in secret ${displayPath(ref)} is ${describeType(value)}, not a string`, {
+      return problem(ref, 'not-a-string', new SecretMissingError(`value of key "${ref.key}" in secret ${displayPath(ref)} is ${describeType(value)}, not a string`, {
         input: where(ref),
         hint: 'store the value as a string in Vault; environment variables can only hold strings',
-      });
+      }));
     }
     return { ref, value };
   });
+}
+
+/** The problem a failed request is: `notFound` for 400/404 (a mount with no engine, a path with no secret). */
+function problemOf(failure: VaultFailure, notFound: SecretProblem): SecretProblem {
+  switch (failure.kind) {
+    case 'forbidden':
+    case 'unauthorized':
+      return 'denied';
+    case 'not-found':
+      return notFound;
+    case 'bad-request':
+      return notFound === 'no-engine' ? notFound : 'unavailable';
+    default:
+      return 'unavailable';
+  }
 }
 
 function where(ref: SecretRef): string {
