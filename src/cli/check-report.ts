@@ -74,7 +74,7 @@ export function renderCheckText(report: CheckReport): string {
   const out = report.lines.map(({ ref, status, error }) =>
     status === 'ok' || error === undefined
       ? `${ref.variable} ← ${target(ref)}: ok\n`
-      : `${ref.variable} ← ${target(ref)}: ${WORDS[status]} (${where(ref)})${hintOf(error)}\n`,
+      : `${ref.variable} ← ${target(ref)}: ${WORDS[status]} (${error.input ?? where(ref)})${hintOf(error)}\n`,
   );
   for (const { what, error } of report.others) {
     out.push(`${what}: ${error.message}${error.input === undefined ? '' : ` (${error.input})`}${hintOf(error)}\n`);

@@ -3,7 +3,7 @@
 // the multi-line form with a random delimiter that the value cannot end early. Pure text: the
 // caller writes it.
 
-import { randomBytes } from 'node:crypto';
+import crypto from 'node:crypto';
 
 /**
  * `::add-mask::` for each value and for each line of a multi-line value (the runner masks line by
@@ -25,7 +25,7 @@ function escapeCommandData(text: string): string {
 
 /** A random delimiter; `random` is injectable so the tests can force a collision. */
 export type DelimiterSource = () => string;
-const randomDelimiter: DelimiterSource = () => `ghadelimiter_${randomBytes(16).toString('hex')}`;
+const randomDelimiter: DelimiterSource = () => `ghadelimiter_${crypto.randomBytes(16).toString('hex')}`;
 
 /**
  * One $GITHUB_ENV entry: `NAME<<DELIMITER`, the value, the delimiter, each on its own line. The

@@ -3,7 +3,7 @@
 // one, never a part, and no other user can read it at any moment. A symbolic link at FILE is refused
 // (it would let whoever placed it choose where the secrets go); so is anything but a regular file.
 
-import { randomBytes } from 'node:crypto';
+import crypto from 'node:crypto';
 import { closeSync, constants, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError, describeFileError, errorCode } from '../errors.ts';
@@ -18,7 +18,7 @@ export function writeOutputFile(path: string, text: string): void {
   if (existing !== undefined && !existing.isFile()) {
     throw new ConfigError(`the output file ${path} is not a regular file`, { input: INPUT, hint: 'give the path of a regular file, or of one to create' });
   }
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temporary = join(dirname(path), `.${basename(path)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
   let fd: number;
   try {
     // wx: O_CREAT | O_EXCL, which also refuses a link planted at the temporary name.
