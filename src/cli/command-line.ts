@@ -237,8 +237,8 @@ function unknownOption(command: CommandName, arg: string): Reading {
   const known = table.has(name) || name === '--help' || name === '-h';
   const other = COMMANDS.find((candidate) => candidate !== command && flagTable(candidate).has(name));
   if (!known && other !== undefined) {
-    // The help of the command that has it says what it takes.
-    return mistake(command, `unknown option '${name}' (an option of ${commandTitle(other)}, not of ${commandTitle(command)})`, usageHint(other));
+    // The renew help lists what renew takes, so it says what belongs where between run and renew.
+    return mistake(command, `unknown option '${name}' (an option of ${commandTitle(other)}, not of ${commandTitle(command)})`, usageHint(command === 'run' ? 'renew' : command));
   }
   if (known && rest.startsWith('=')) {
     const positive = name.replace(/^--no-/, '--');

@@ -77,12 +77,7 @@ export function defaultConfigFiles(env: Readonly<Record<string, string | undefin
 /** The run command's configuration: the connection plus the secrets files, CMD and the child's environment. */
 export function loadConfig(inputs: ConfigInputs): Config {
   const { command, format: _format, ...config } = loadRunLike('run', inputs, inputs.commandLine);
-  if (command === undefined || command === '') {
-    throw new ConfigError('no command given', {
-      hint: `Usage: ${USAGE} (or set CMD); run vaultenv --help for the options`,
-    });
-  }
-  return { ...config, command };
+  return { ...config, command: command ?? '' };
 }
 
 /** `vaultenv check`: the run's configuration, with CMD optional, and the report's format. */
@@ -119,6 +114,11 @@ function loadRunLike(command: 'run' | 'check', inputs: LoadInputs, commandLine: 
   const loaded = loadSources(command, inputs, commandLine);
   const { merged, fileSources } = loaded;
   const { secretsFiles, command: program, args, ...options } = withoutFolded(settle(merged, 'check'));
+  if (command === 'run' && (program === undefined || program === '')) {
+    throw new ConfigError('no command given', {
+      hint: `Usage: ${USAGE} (or set CMD); run vaultenv --help for the options`,
+    });
+  }
   if (secretsFiles === undefined || secretsFiles.length === 0) throw noSecretsFile();
 
   // ./.env first, then the user config, then /etc: a name keeps the value of the first file setting it.

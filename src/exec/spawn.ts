@@ -119,7 +119,7 @@ export function spawnAndRelay(
     // Later 'error' events must not crash us, however many come: Node emits one for each signal that
     // could not be delivered (EPERM for a setuid child). The child's 'exit' decides the outcome.
     child.on('error', () => undefined);
-    const drained = mask === undefined ? Promise.resolve() : pipeMasked(child, mask, deps);
+    const drained = mask === undefined ? undefined : pipeMasked(child, mask, deps);
 
     const onTerminal = deps.isatty(0);
     const relays = new Map<NodeJS.Signals, SignalListener>();
@@ -134,7 +134,8 @@ export function spawnAndRelay(
     child.once('exit', (code, signal) => {
       for (const [name, relay] of relays) deps.signals.off(name, relay);
       // With --mask, what the child wrote is passed on before vaultenv ends with its status.
-      void drained.then(() => finish(code, signal));
+      if (drained === undefined) finish(code, signal);
+      else void drained.then(() => finish(code, signal));
     });
 
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
