@@ -17,9 +17,9 @@ Precedence, highest first: flags, environment, ./.env, $XDG_CONFIG_HOME/vaultenv
 const RUN_FOOTER = `${PRECEDENCE} The variables of these files
 are also passed to CMD.
 
-vaultenv renew [options] keeps a token alive (a sidecar); vaultenv check [options] [CMD] checks everything
-a run needs without starting anything; vaultenv export [options] writes the secrets for other tools.
-Each has --help.`;
+vaultenv renew [options] keeps a token alive (a sidecar): vaultenv renew --help lists its options.
+vaultenv check [options] [CMD] checks everything a run needs without starting anything, and
+vaultenv export [options] writes the secrets for other tools: each has --help.`;
 
 const CHECK_FOOTER = `${PRECEDENCE}
 

@@ -99,7 +99,7 @@ export function loadExportConfig(inputs: ExportConfigInputs): ExportConfig {
 }
 
 function formatError(format: string, command: string, accepted: string): ConfigError {
-  return new ConfigError(`vaultenv ${command} has no format "${format}"`, { input: '--format / VAULTENV_FORMAT', hint: `vaultenv ${command} writes ${accepted}` });
+  return new ConfigError(`vaultenv ${command} has no format "${format}"`, { input: '--format / VAULTENV_FORMAT', hint: `the formats of vaultenv ${command} are ${accepted}` });
 }
 
 function noSecretsFile(): ConfigError {

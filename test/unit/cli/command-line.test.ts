@@ -404,3 +404,51 @@ describe('readCommandLine: vaultenv allow and deny', () => {
     expect(await run(['--', 'allow'])).toMatchObject({ command: 'allow', args: [] });
   });
 });
+
+describe('readCommandLine: vaultenv check and export', () => {
+  it('check takes the run options and an optional CMD [ARGS...]', async () => {
+    expect(await readCommandLine(['check', '--secrets-file', 'f', '--format', 'json'])).toEqual({
+      kind: 'check',
+      flags: { secretsFiles: ['f'], format: 'json' },
+      command: undefined,
+      args: [],
+    });
+    expect(await readCommandLine(['check', '--mask', '--secrets-file', 'f', '--', 'app', '--port', '1'])).toEqual({
+      kind: 'check',
+      flags: { mask: true, secretsFiles: ['f'] },
+      command: 'app',
+      args: ['--port', '1'],
+    });
+  });
+
+  it('export takes options only, and no run option about the program', async () => {
+    expect(await readCommandLine(['export', '--secrets-file', 'f', '--format', 'shell', '--output', 'o', '--force'])).toEqual({
+      kind: 'export',
+      flags: { secretsFiles: ['f'], format: 'shell', output: 'o', force: true },
+    });
+    const stray = await syntaxError(['export', '--secrets-file', 'f', 'hunter2']);
+    expect(renderError(stray).text).toBe('vaultenv: vaultenv export takes no arguments, only options (command line). Run vaultenv export --help for usage\n');
+    const runOption = await syntaxError(['export', '--exec-mode', 'spawn']);
+    expect(runOption.message).toBe("unknown option '--exec-mode' (an option of the run command, not of vaultenv export)");
+    expect(runOption.hint).toBe('run vaultenv export --help for usage');
+  });
+
+  it('--output and --force belong to export, not to the run', async () => {
+    const error = await syntaxError(['--force', '--', 'ls']);
+    expect(error.message).toBe("unknown option '--force' (an option of vaultenv export, not of the run command)");
+  });
+
+  it('shows the help of each', async () => {
+    const check = await readCommandLine(['check', '--help']);
+    const exported = await readCommandLine(['export', '-h']);
+    expect(check.kind === 'help' ? check.text : '').toMatch(/^Usage: vaultenv check \[options\] \[--\] \[CMD \[ARGS\.\.\.\]\]\n/);
+    expect(exported.kind === 'help' ? exported.text : '').toMatch(/^Usage: vaultenv export \[options\]\n/);
+    expect(exported.kind === 'help' ? exported.text : '').toContain('--output <FILE>');
+    expect(exported.kind === 'help' ? exported.text : '').not.toContain('--exec-mode');
+  });
+
+  it('only as the first argument: `vaultenv -- check` runs a program named check', async () => {
+    expect((await run(['--', 'check'])).command).toBe('check');
+    expect((await run(['--secrets-file', 'f', 'export'])).command).toBe('export');
+  });
+});
