@@ -76,7 +76,9 @@ export function defaultConfigFiles(env: Readonly<Record<string, string | undefin
 
 /** The run command's configuration: the connection plus the secrets files, CMD and the child's environment. */
 export function loadConfig(inputs: ConfigInputs): Config {
-  const { command, format: _format, ...config } = loadRunLike('run', inputs, inputs.commandLine);
+  // The run's sources set no format (check's option): it is left out.
+  const { command, format, ...config } = loadRunLike('run', inputs, inputs.commandLine);
+  void format;
   return { ...config, command: command ?? '' };
 }
 

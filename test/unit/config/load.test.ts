@@ -750,7 +750,7 @@ describe('defaultConfigFiles', () => {
 });
 
 describe('loadCheckConfig and loadExportConfig', () => {
-  it('check: CMD is optional, the format text by default; a format of export is refused', async () => {
+  it('check: CMD is optional, the format text by default; a format of export is refused', () => {
     const check = (argv: string[], env: Record<string, string> = {}) => {
       const commandLine = parseCommandLine(['check', ...argv]);
       if (commandLine.kind !== 'check') throw new Error('expected check');
