@@ -24,6 +24,7 @@ export interface CommandDeps {
   clock?: RetryClock | undefined;
   wellKnownTokenFiles?: readonly string[] | undefined;
   configFiles: ConfigFiles;
+  runtime?: 'node' | 'bun' | undefined;
   /** Whether a file descriptor is a terminal (export refuses to print secrets to one). */
   isTerminal?: ((fd: number) => boolean) | undefined;
 }
@@ -40,7 +41,7 @@ export async function runCheck(commandLine: CheckArguments, env: Readonly<Record
   let outcomes: SecretOutcome[] = [];
   // A login is checked even when no secret is named: a run that exports its token needs it.
   if (refs.length > 0 || LOGINS.includes(config.auth.method)) {
-    outcomes = await withVaultSession(config, { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor }, false, ({ client, fetchOptions }) =>
+    outcomes = await withVaultSession(config, { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime }, false, ({ client, fetchOptions }) =>
       checkSecrets(refs, client, fetchOptions),
     );
   }

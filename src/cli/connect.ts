@@ -26,6 +26,8 @@ export interface ConnectDeps {
    * `vaultenv renew` has neither, and retries in its own loop.
    */
   retry?: RetryPolicy;
+  /** How requests are sent (vault/http.ts): Node's http modules unless told otherwise. */
+  transport?: 'node' | 'fetch';
 }
 
 export interface Connection {
@@ -74,6 +76,7 @@ export async function prepareConnection(config: ConnectionConfig, deps: ConnectD
     serverName: config.tlsServerName,
     namespace: config.namespace,
     deadline: deps.retry?.deadline,
+    transport: deps.transport,
   });
   return { client, prepared };
 }

@@ -164,7 +164,7 @@ async function prepareEnvironment(
     assemble(config, env, isLogin && config.exportToken ? [exportedToken('')] : [], refs.map((ref) => secretEntry(ref, '')));
   }
   const [{ withVaultSession }, { fetchSecrets }] = await Promise.all([import('./vault-session.ts'), import('../vault/fetch.ts')]);
-  const sessionDeps = { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor };
+  const sessionDeps = { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime };
   await withVaultSession(config, sessionDeps, config.exportToken, async ({ client, loginToken, fetchOptions }) => {
     if (loginToken !== undefined && config.exportToken) extra.push(exportedToken(loginToken));
     const started = Date.now();

@@ -21,6 +21,8 @@ export interface SessionDeps {
   clock?: RetryClock | undefined;
   log: Logger;
   redactor: Redactor;
+  /** The JavaScript runtime: on Bun, requests go through its fetch, its fastest client. */
+  runtime?: 'node' | 'bun' | undefined;
 }
 
 export interface Session {
@@ -48,7 +50,7 @@ export async function withVaultSession<T>(
     baseDelayMs: config.retryBaseDelayMs,
     retries: config.retryAttempts,
     deadline: createDeadline(config.deadlineSeconds * 1000),
-    gate: new ThrottleGate(clock),
+    gate: new ThrottleGate({ sleep: (ms, signal) => clock.sleep(ms, signal), now: () => performance.now() }),
   };
   try {
     const { client, prepared, loginToken } = await connect(config, {
@@ -59,6 +61,8 @@ export async function withVaultSession<T>(
       redactor: deps.redactor,
       maxSockets: config.maxConcurrentRequests,
       retry,
+      // Bun's fetch is its fastest client; its node:http is a layer over the same one.
+      transport: deps.runtime === 'bun' ? 'fetch' : 'node',
     });
     let succeeded = false;
     try {

@@ -77,7 +77,7 @@ export async function withRetries<T>(
       outcome = { error };
     }
     if ('value' in outcome) {
-      leave();
+      if (gate !== undefined && ticket !== undefined) gate.leave(ticket, undefined, true);
       return outcome.value;
     }
     const next = nextAttempt(outcome.error, retryNumber, policy, () => clock.random(), signal);
@@ -108,7 +108,9 @@ function nextAttempt(
   // must not be reported in its place (the caller reports the failure that is not 'cancelled').
   if (signal?.aborted === true) return { error: new VaultFailure('cancelled', 'cancelled after another failure') };
   if (retryNumber >= policy.retries) return { error };
-  const delay = retryDelayMs(error, policy, retryNumber, random);
+  const spread = retryDelayMs(error, policy, retryNumber, random);
+  // A run that waits at its gate comes back when the server's next window opens, once it knows when.
+  const delay = policy.gate !== undefined && closesGate(error) ? policy.gate.waitMs(error.retryAfterMs ?? 0, spread) : spread;
   const { deadline } = policy;
   if (deadline !== undefined && delay >= deadline.remainingMs()) {
     const asked = error.retryAfterMs === undefined ? '' : ` (Retry-After: ${error.retryAfterMs / 1000} s)`;

@@ -5,6 +5,9 @@
 // it. So a run that meets a rate limit costs it one request per wait, not one per request in flight,
 // and a fleet of runs, each waiting its own random part of the server's interval, spreads itself
 // over the quota's windows instead of hammering them together.
+// Rate-limit quotas count in fixed windows of whole seconds. The first attempt answered after a wait
+// shows an instant at which a window was open; later waits end at that same phase of a second, so
+// the run comes back just after a window opens instead of at a random point of it.
 
 import type { RetryClock } from './retry.ts';
 
@@ -16,6 +19,14 @@ export interface GateTicket {
   readonly first: boolean;
 }
 
+/** The length that every rate-limit window is a whole multiple of: quotas count in whole seconds. */
+const WINDOW_UNIT_MS = 1000;
+
+/** Where the gate reads the time from: a monotonic clock in milliseconds. */
+export interface GateClock extends Pick<RetryClock, 'sleep'> {
+  now(): number;
+}
+
 export class ThrottleGate {
   /** Pending while the server's wait runs. */
   #closed: Promise<void> | undefined;
@@ -24,11 +35,25 @@ export class ThrottleGate {
   #endFirst: () => void = () => {};
   #firstDue = false;
   #closings = 0;
-  readonly #clock: Pick<RetryClock, 'sleep'>;
+  /** When the first attempt after a wait was answered without a 429: a window was open then. */
+  #openAt: number | undefined;
+  readonly #clock: GateClock;
   readonly #stop = new AbortController();
 
-  constructor(clock: Pick<RetryClock, 'sleep'>) {
+  constructor(clock: GateClock) {
     this.#clock = clock;
+  }
+
+  /**
+   * How long to wait after a throttle that asked for `retryAfterMs`: until the first instant at least
+   * that far ahead that falls at the phase of a second where an attempt got through after an earlier
+   * wait. Before any attempt has, `fallbackMs` (a random spread).
+   */
+  waitMs(retryAfterMs: number, fallbackMs: number): number {
+    if (this.#openAt === undefined) return fallbackMs;
+    const now = this.#clock.now();
+    const units = Math.ceil((now + retryAfterMs - this.#openAt) / WINDOW_UNIT_MS);
+    return Math.max(0, this.#openAt + units * WINDOW_UNIT_MS - now);
   }
 
   /** Ends a wait still running when the run is over, so that its timer does not hold the process. */
@@ -53,9 +78,11 @@ export class ThrottleGate {
   /**
    * The attempt of `ticket` is over. `throttledMs` is the wait the server asked for when it throttled
    * the attempt and it will be retried: the gate closes for it, unless it closed since the attempt
-   * started (a 429 to a request sent before the last wait says nothing new).
+   * started (a 429 to a request sent before the last wait says nothing new). `answered` says the
+   * server answered it without a throttle.
    */
-  leave(ticket: GateTicket, throttledMs?: number): void {
+  leave(ticket: GateTicket, throttledMs?: number, answered = false): void {
+    if (ticket.first && answered) this.#openAt = this.#clock.now();
     if (throttledMs !== undefined && ticket.closings === this.#closings && this.#closed === undefined) {
       this.#closings++;
       this.#firstDue = true;

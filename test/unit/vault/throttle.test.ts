@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { failureForStatus } from '../../../src/vault/failure.ts';
 import { withRetries, type RetryClock } from '../../../src/vault/retry.ts';
-import { ThrottleGate, type GateTicket } from '../../../src/vault/throttle.ts';
+import { ThrottleGate, type GateClock, type GateTicket } from '../../../src/vault/throttle.ts';
 
-/** A clock whose sleeps end when the test says so. */
-function manualClock(): RetryClock & { waits: Array<{ ms: number; end: () => void }> } {
+/** A clock whose sleeps end when the test says so, and whose time is what the test sets. */
+function manualClock(): RetryClock & GateClock & { waits: Array<{ ms: number; end: () => void }>; time: number } {
   const waits: Array<{ ms: number; end: () => void }> = [];
   return {
     waits,
+    time: 0,
+    now() {
+      return this.time;
+    },
     random: () => 0.5,
     sleep: (ms, signal) =>
       new Promise((resolve) => {
@@ -89,6 +93,37 @@ describe('the throttle gate', () => {
     expect(await gate.enter()).toEqual({ closings: 1, first: false });
   });
 
+  it('waits the fallback until an attempt got through after a wait; then until that phase of a second', async () => {
+    const clock = manualClock();
+    const gate = new ThrottleGate(clock);
+    expect(gate.waitMs(0, 640)).toBe(640);
+    clock.time = 10_000;
+    gate.leave(await gate.enter(), 640);
+    clock.waits[0]!.end();
+    await settle();
+    clock.time = 10_640;
+    const first = await gate.enter();
+    expect(gate.waitMs(0, 777)).toBe(777); // not answered yet: nothing known
+    gate.leave(first, undefined, true); // a window was open at 10 640
+    clock.time = 11_200;
+    expect(gate.waitMs(0, 777)).toBe(440); // the next window opens at 11 640 at the latest
+    expect(gate.waitMs(2000, 777)).toBe(2440); // Retry-After 2 s: 13 200, and the phase after it is 13 640
+    clock.time = 11_640;
+    expect(gate.waitMs(0, 777)).toBe(0);
+  });
+
+  it('learns no phase from an attempt that was not the first after a wait, or that failed', async () => {
+    const clock = manualClock();
+    const gate = new ThrottleGate(clock);
+    gate.leave(await gate.enter(), undefined, true); // the gate never closed: no window seen opening
+    expect(gate.waitMs(0, 640)).toBe(640);
+    gate.leave(await gate.enter(), 640);
+    clock.waits[0]!.end();
+    await settle();
+    gate.leave(await gate.enter()); // the first after the wait failed another way (a 500, a reset)
+    expect(gate.waitMs(0, 640)).toBe(640);
+  });
+
   it('lets a waiting attempt go when its signal aborts, and ends a running wait on dispose', async () => {
     const clock = manualClock();
     const gate = new ThrottleGate(clock);
@@ -148,8 +183,37 @@ describe('withRetries with a throttle gate', () => {
     expect(sent).toEqual(['a', 'b', 'c', 'a', 'a', 'b', 'c']); // a goes first again: it was the first to wait
   });
 
+  it('comes back at the phase where the first request after the last wait got through', async () => {
+    const clock = manualClock();
+    const gate = new ThrottleGate(clock);
+    let limited = true;
+    const sent: Array<[string, number]> = [];
+    const read = (name: string) =>
+      withRetries(() => {
+        sent.push([name, clock.time]);
+        return limited ? Promise.reject(failureForStatus(429, [], '0')) : Promise.resolve(name);
+      }, { baseDelayMs: 40, retries: 9, gate }, clock);
+    const first = read('a');
+    await settle();
+    expect(clock.waits.map((w) => w.ms)).toEqual([500]); // nothing known yet: half the spread
+    clock.time = 500;
+    limited = false;
+    clock.waits[0]!.end();
+    expect(await first).toBe('a'); // got through at 500: a window was open then
+    clock.time = 1_300;
+    limited = true;
+    const second = read('b');
+    await settle();
+    expect(clock.waits.map((w) => w.ms)).toEqual([500, 200]); // to 1 500, not 1 800
+    clock.time = 1_500;
+    limited = false;
+    clock.waits[1]!.end();
+    expect(await second).toBe('b');
+    expect(sent).toEqual([['a', 0], ['a', 500], ['b', 1_300], ['b', 1_500]]);
+  });
+
   it('leaves the gate open for failures that are not throttling: a 503 without Retry-After is the request\'s own backoff', async () => {
-    const clock: RetryClock = { sleep: () => Promise.resolve(), random: () => 0.5 };
+    const clock: RetryClock & GateClock = { sleep: () => Promise.resolve(), random: () => 0.5, now: () => 0 };
     const gate = new ThrottleGate(clock);
     let attempts = 0;
     const result = await withRetries(

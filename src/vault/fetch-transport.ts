@@ -1,0 +1,138 @@
+// Requests over Bun's fetch, which the single executable uses: Bun's own HTTP client, where its
+// node:http is a layer over it. Bun-only options: `tls` (CA, client certificate, server name,
+// verification) and `proxy: false`, which switches off Bun's reading of HTTP_PROXY and HTTPS_PROXY
+// from the environment. Redirects are returned, not followed (http.ts decides); time limits and
+// size limits are the same as Node's transport. Bun's fetch reports every failed TLS handshake alike
+// (EPROTO); the reason is then asked of a node:tls handshake with the same settings.
+
+// Default imports only: the bundle loads them on first use (scripts/bundle-options.mjs), here only
+// to explain a failed handshake.
+import net from 'node:net';
+import tls from 'node:tls';
+import { errorCode } from '../errors.ts';
+import type { VaultFailure } from './failure.ts';
+import { MAX_BODY_BYTES, tooLarge, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+
+export interface FetchTransportOptions extends WireEndpoint {
+  validateCerts: boolean;
+  ca?: string | undefined;
+  clientCert?: string | undefined;
+  clientKey?: string | undefined;
+  serverName?: string | undefined;
+}
+
+/** Bun's additions to RequestInit. */
+interface BunRequestInit extends RequestInit {
+  tls?: { rejectUnauthorized: boolean; ca?: string; cert?: string; key?: string; serverName?: string };
+  proxy?: false;
+}
+
+export function createFetchTransport(options: FetchTransportOptions): Transport {
+  const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
+  const origin = `${options.tls ? 'https' : 'http'}://${host}:${options.port}`;
+  const tlsSettings: BunRequestInit['tls'] = options.tls
+    ? {
+        rejectUnauthorized: options.validateCerts,
+        ...(options.ca !== undefined ? { ca: options.ca } : {}),
+        ...(options.clientCert !== undefined && options.clientKey !== undefined ? { cert: options.clientCert, key: options.clientKey } : {}),
+        ...(options.serverName !== undefined ? { serverName: options.serverName } : {}),
+      }
+    : undefined;
+  const open = new Set<AbortController>();
+
+  async function send({ method, path, headers, payload, limitMs, timedOut, signal }: WireRequest): Promise<WireAnswer> {
+    const controller = new AbortController();
+    open.add(controller);
+    let failure: VaultFailure | undefined;
+    const abort = (reason: VaultFailure) => {
+      failure ??= reason;
+      controller.abort();
+    };
+    const timer = setTimeout(() => abort(timedOut()), limitMs);
+    const onCancel = () => abort(transportFailure(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' }), options));
+    if (signal?.aborted === true) onCancel();
+    signal?.addEventListener('abort', onCancel, { once: true });
+    try {
+      const init: BunRequestInit = { method, headers, redirect: 'manual', signal: controller.signal, proxy: false, ...(tlsSettings ? { tls: tlsSettings } : {}) };
+      if (payload !== undefined) init.body = payload;
+      const response = await fetch(origin + path, init);
+      const body = await readBody(response, abort);
+      return {
+        status: response.status,
+        body,
+        location: response.headers.get('location') ?? undefined,
+        retryAfter: response.headers.get('retry-after') ?? undefined,
+      };
+    } catch (error) {
+      if (failure !== undefined) throw failure;
+      if (options.tls && errorCode(error) === 'EPROTO') throw transportFailure(await handshakeError(options, tlsSettings, limitMs), options);
+      throw transportFailure(error, options);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onCancel);
+      open.delete(controller);
+    }
+  }
+
+  return {
+    send,
+    close() {
+      for (const controller of open) controller.abort();
+    },
+  };
+}
+
+/** How long the handshake that explains a failed one may take. */
+const DIAGNOSIS_TIMEOUT_MS = 5000;
+
+/**
+ * Why a TLS handshake fails, as node:tls reports it (with OpenSSL's reason as its code): the server
+ * answered in plain HTTP, wants a client certificate, sent an untrusted one. The original error when
+ * this handshake succeeds or says nothing more.
+ */
+function handshakeError(options: FetchTransportOptions, settings: BunRequestInit['tls'], limitMs: number): Promise<unknown> {
+  const host = options.host.replace(/^\[(.*)\]$/, '$1');
+  const servername = settings?.serverName ?? (net.isIP(host) === 0 ? host : undefined);
+  const fallback = Object.assign(new Error('TLS handshake failed'), { code: 'ERR_SSL_HANDSHAKE_FAILURE' });
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      host,
+      port: options.port,
+      ...(servername !== undefined ? { servername } : {}),
+      rejectUnauthorized: settings?.rejectUnauthorized ?? true,
+      ...(settings?.ca !== undefined ? { ca: settings.ca } : {}),
+      ...(settings?.cert !== undefined ? { cert: settings.cert, key: settings.key } : {}),
+    });
+    const done = (error: unknown) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(error);
+    };
+    const timer = setTimeout(() => done(fallback), Math.min(limitMs, DIAGNOSIS_TIMEOUT_MS));
+    socket.on('error', done);
+    // With TLS 1.3 a refused client certificate arrives as an alert after the handshake: wait for it.
+    socket.on('secureConnect', () => socket.write('HEAD / HTTP/1.1\r\nHost: vaultenv\r\nConnection: close\r\n\r\n'));
+    socket.on('data', () => done(fallback));
+    socket.on('close', () => done(fallback));
+  });
+}
+
+/** The body as text, at most MAX_BODY_BYTES: a larger one is cut off and reported. */
+async function readBody(response: Response, abort: (reason: VaultFailure) => void): Promise<string> {
+  if (response.body === null) return '';
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      abort(tooLarge());
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,98 @@
+// The contract between the Vault client (http.ts) and its transports (Node's http modules there, Bun's
+// fetch in fetch-transport.ts): one request on the wire and its whole answer, and how a transport's
+// error becomes a VaultFailure, from error codes only (an error object can carry request headers).
+
+import { errorCode } from '../errors.ts';
+import { VaultFailure } from './failure.ts';
+
+/** Where a transport connects, and how it names the address in a failure. */
+export interface WireEndpoint {
+  host: string;
+  port: number;
+  tls: boolean;
+}
+
+/** One request as a transport sends it: headers complete, time limit set. */
+export interface WireRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  payload: string | undefined;
+  limitMs: number;
+  /** The failure to report when `limitMs` passes without a whole answer. */
+  timedOut: () => VaultFailure;
+  signal: AbortSignal | undefined;
+}
+
+/** A whole answer, before its status is judged. */
+export interface WireAnswer {
+  status: number;
+  body: string;
+  location: string | undefined;
+  retryAfter: string | undefined;
+}
+
+/** Sends requests over one kind of connection: Node's http/https modules, or the runtime's fetch. */
+export interface Transport {
+  send(request: WireRequest): Promise<WireAnswer>;
+  close(): void;
+}
+
+/** The largest answer read: a KV secret is at most a few MB; anything larger is not Vault. */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+export function tooLarge(): VaultFailure {
+  return new VaultFailure('too-large', `the answer is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
+}
+
+// Node and OpenSSL error codes of a certificate or TLS handshake problem (not retried), as opposed to
+// a connection that never got an answer (refused, reset, timed out: retried).
+const TLS_ERROR_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|SSL_/;
+
+/** The address as the user writes it: the input of a failure that is about the address itself. */
+export function address(options: WireEndpoint): string {
+  return `${options.tls ? 'https' : 'http'}://${options.host}:${options.port}`;
+}
+
+export function transportFailure(error: unknown, options: WireEndpoint): VaultFailure {
+  const code = errorCode(error) ?? '';
+  if (code === 'ABORT_ERR') return new VaultFailure('cancelled', 'request cancelled');
+  if (options.tls && isPlainHttpAnswer(error, code)) return new VaultFailure('plain-http', 'the server speaks plain HTTP: use http://', [], { input: address(options) });
+  if (TLS_ERROR_CODE.test(code)) return new VaultFailure('tls', describeTlsError(code));
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new VaultFailure('unreachable', 'connection refused');
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new VaultFailure('unreachable', 'connection reset');
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new VaultFailure('unreachable', 'host name not found');
+    case 'ETIMEDOUT':
+      return new VaultFailure('timeout', 'connection timed out');
+    default:
+      return new VaultFailure('unreachable', code === '' ? 'network error' : `network error ${code}`);
+  }
+}
+
+/**
+ * Whether a TLS connection failed because the server answered in plain HTTP: OpenSSL reads the start
+ * of "HTTP/1.1 400" as a TLS record and reports "wrong version number", which reaches Node as the code
+ * EPROTO with the reason only in the message. The message is matched here, never shown.
+ */
+function isPlainHttpAnswer(error: unknown, code: string): boolean {
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') return true;
+  return code === 'EPROTO' && error instanceof Error && /wrong version number/i.test(error.message);
+}
+
+function describeTlsError(code: string): string {
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the TLS certificate does not match the host name (${code})`;
+  if (code === 'CERT_HAS_EXPIRED') return `the TLS certificate has expired (${code})`;
+  if (/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) return `the TLS certificate is not trusted (${code})`;
+  // The server's alerts: it wants a client certificate, or does not accept the one sent.
+  if (/ALERT_CERTIFICATE_REQUIRED|ALERT_BAD_CERTIFICATE|ALERT_UNKNOWN_CA|ALERT_CERTIFICATE_UNKNOWN/.test(code)) {
+    return `the server requires a client certificate it accepts (${code})`;
+  }
+  if (/ERR_SSL/.test(code)) return `the TLS handshake failed (${code})`;
+  return `TLS error (${code})`;
+}
