@@ -27,7 +27,11 @@ export const processOutput: Output = {
  * report, and failing to deliver it must not change the exit code the report is about.
  */
 function writeAll(fd: number, text: string): void {
-  const buffer = Buffer.from(text, 'utf8');
+  writeBytes(fd, Buffer.from(text, 'utf8'));
+}
+
+/** Writes all of `buffer` to `fd` as writeAll does: the program's masked output (exec/spawn.ts) too. */
+export function writeBytes(fd: number, buffer: Uint8Array): void {
   let offset = 0;
   while (offset < buffer.length) {
     try {

@@ -32,6 +32,11 @@ export interface LoginOptions {
    * messages quote, could echo it.
    */
   onCredential?: (value: string) => void;
+  /**
+   * Asks GitHub Actions for the job's ID token, for a JWT login whose source is `githubActions`
+   * (github-actions-token.ts, with the run's timeouts and retries).
+   */
+  githubActionsToken?: (audience: string | undefined) => Promise<string>;
 }
 
 export type SecretIdFile = { kind: 'secret-id'; secretId: string } | { kind: 'wrapped'; wrappingToken: string };
@@ -97,6 +102,12 @@ async function loginBody(setting: LoginSetting, client: VaultHttp, options: Logi
 
 async function jwtOf(source: Extract<LoginSetting, { method: 'jwt' }>['jwt'], options: LoginOptions): Promise<string> {
   if ('file' in source) return readJwtFile(source.file, 'JWT file', options);
+  if ('githubActions' in source) {
+    if (options.githubActionsToken === undefined) throw new Error('a GitHub Actions JWT source without a way to ask for the token');
+    const jwt = await options.githubActionsToken(source.githubActions.audience);
+    reportJwt(jwt, options);
+    return jwt;
+  }
   const value = options.env?.[source.env]?.trim();
   if (value === undefined || value === '') {
     throw new AuthError(`the JWT variable is ${value === undefined ? 'not set' : 'empty'}`, {

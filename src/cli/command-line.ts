@@ -1,10 +1,11 @@
-// Reads every command line: `vaultenv [options] [--] CMD [ARGS...]`, `vaultenv renew [options]` and
+// Reads every command line: `vaultenv [options] [--] CMD [ARGS...]`, `vaultenv renew [options]`,
+// `vaultenv check [options] [--] [CMD [ARGS...]]`, `vaultenv export [options]` and
 // `vaultenv allow|deny [FILE]`, by the rows of the options table each command reads. The grammar is commander's, so that what help
 // (help.ts, commander) shows is what is read: long options only (`--name VALUE`, `--name=VALUE`,
 // `--flag`, `--no-flag`), an option's value is the next argument whatever it looks like, `--help`
 // and `-h` ask for help, `--version` answers at once. The run command stops reading options at `--`
 // or at the first argument that is not an option (a negative number counts as one), which starts
-// CMD [ARGS...]; `renew` takes options only. Only the very first argument names a subcommand.
+// CMD [ARGS...] (so does check); `renew` and `export` take options only. Only the very first argument names a subcommand.
 //
 // commander itself is loaded only to render help and to suggest a flag for a mistyped one. Syntax
 // errors are one ConfigError line that shows nothing of an argument past an option's name: a value
@@ -12,7 +13,7 @@
 
 import packageJson from '../../package.json' with { type: 'json' };
 import { optionsFor, type CommandName, type FlagId, type FlagValues, type OptionRow } from '../config/options.ts';
-import type { RenewArguments, RunArguments } from '../config/sources.ts';
+import type { CheckArguments, ExportArguments, RenewArguments, RunArguments } from '../config/sources.ts';
 import { ConfigError } from '../errors.ts';
 
 /** `vaultenv allow [FILE]` and `vaultenv deny [FILE]`: trust a ./.env's Vault address, or stop to (config/trust.ts). */
@@ -21,7 +22,14 @@ export type TrustCommand = 'allow' | 'deny';
 export type TrustArguments = { kind: 'allow'; file: string | undefined } | { kind: 'deny'; file: string | undefined };
 
 /** What a command line asks for. */
-export type CommandLine = RunArguments | RenewArguments | TrustArguments | { kind: 'help'; text: string } | { kind: 'version'; text: string };
+export type CommandLine =
+  | RunArguments
+  | RenewArguments
+  | CheckArguments
+  | ExportArguments
+  | TrustArguments
+  | { kind: 'help'; text: string }
+  | { kind: 'version'; text: string };
 
 /**
  * What a command line says, read without commander: the arguments of a command, a request for help
@@ -31,6 +39,8 @@ export type CommandLine = RunArguments | RenewArguments | TrustArguments | { kin
 export type Reading =
   | RunArguments
   | RenewArguments
+  | CheckArguments
+  | ExportArguments
   | TrustArguments
   | { kind: 'help'; command: CommandName | TrustCommand }
   | { kind: 'version' }
@@ -52,6 +62,8 @@ export async function readCommandLine(argv: readonly string[]): Promise<CommandL
   switch (reading.kind) {
     case 'run':
     case 'renew':
+    case 'check':
+    case 'export':
     case 'allow':
     case 'deny':
       return reading;
@@ -73,7 +85,7 @@ export async function readCommandLine(argv: readonly string[]): Promise<CommandL
 /** The pure reading of `argv` (see the top of this file). */
 export function parseCommandLine(argv: readonly string[]): Reading {
   // Only the very first argument names the subcommand: `vaultenv -- renew` runs a program named renew.
-  if (argv[0] === 'renew') return parseArguments('renew', argv.slice(1));
+  if (argv[0] === 'renew' || argv[0] === 'check' || argv[0] === 'export') return parseArguments(argv[0], argv.slice(1));
   if (argv[0] === 'allow' || argv[0] === 'deny') return parseTrust(argv[0], argv.slice(1));
   return parseArguments('run', argv);
 }
@@ -138,7 +150,7 @@ function parseArguments(command: CommandName, args: readonly string[]): Reading 
     }
     // Anything else that looks like an option is unknown, and so is everything after it.
     if (into === operands && looksLikeOption(arg) && !NEGATIVE_NUMBER.test(arg)) into = unknown;
-    if (command === 'run') {
+    if (takesCommand(command)) {
       into.push(arg, ...args.slice(i));
       break;
     }
@@ -148,12 +160,18 @@ function parseArguments(command: CommandName, args: readonly string[]): Reading 
   if (unknown.some((arg) => arg === '--help' || arg === '-h')) return { kind: 'help', command };
   const [first] = unknown;
   if (first !== undefined) return unknownOption(command, first);
-  if (command === 'renew') {
+  if (command === 'renew' || command === 'export') {
     // Not even a stray argument is shown: it could be a secret.
-    return operands.length > 0 ? mistake(command, 'vaultenv renew takes no arguments, only options') : { kind: 'renew', flags };
+    if (operands.length > 0) return mistake(command, `vaultenv ${command} takes no arguments, only options`);
+    return { kind: command, flags };
   }
   const [program, ...programArgs] = operands;
-  return { kind: 'run', flags, command: program, args: programArgs };
+  return { kind: command, flags, command: program, args: programArgs };
+}
+
+/** The commands whose first argument that is not an option starts CMD [ARGS...]. */
+function takesCommand(command: CommandName): command is 'run' | 'check' {
+  return command === 'run' || command === 'check';
 }
 
 /** An argument of two or more characters starting with `-`. */
@@ -196,7 +214,7 @@ function usageHint(command: CommandName): string {
 }
 
 function helpCommand(command: CommandName): string {
-  return command === 'renew' ? 'vaultenv renew --help' : 'vaultenv --help';
+  return command === 'run' ? 'vaultenv --help' : `vaultenv ${command} --help`;
 }
 
 /** The hint that suggests `flags`, on the error's one line. */
@@ -217,11 +235,10 @@ function unknownOption(command: CommandName, arg: string): Reading {
   const { name, rest } = optionName(arg);
   const table = flagTable(command);
   const known = table.has(name) || name === '--help' || name === '-h';
-  const other: CommandName = command === 'run' ? 'renew' : 'run';
-  if (!known && flagTable(other).has(name)) {
-    const [owner, self] = command === 'run' ? ['vaultenv renew', 'the run command'] : ['the run command', 'vaultenv renew'];
-    // Either way the renew help says what belongs where: it lists what renew takes.
-    return mistake(command, `unknown option '${name}' (an option of ${owner}, not of ${self})`, usageHint('renew'));
+  const other = COMMANDS.find((candidate) => candidate !== command && flagTable(candidate).has(name));
+  if (!known && other !== undefined) {
+    // The renew help lists what renew takes, so it says what belongs where between run and renew.
+    return mistake(command, `unknown option '${name}' (an option of ${commandTitle(other)}, not of ${commandTitle(command)})`, usageHint(command === 'run' ? 'renew' : command));
   }
   if (known && rest.startsWith('=')) {
     const positive = name.replace(/^--no-/, '--');
@@ -251,7 +268,13 @@ function optionName(arg: string): { name: string; rest: string } {
   return { name, rest: arg.slice(name.length) };
 }
 
-/** The positive flags of the boolean options (`--inherit-env`), of either command. */
+const COMMANDS: readonly CommandName[] = ['run', 'renew', 'check', 'export'];
+
+function commandTitle(command: CommandName): string {
+  return command === 'run' ? 'the run command' : `vaultenv ${command}`;
+}
+
+/** The positive flags of the boolean options (`--inherit-env`), of any command. */
 const BOOLEAN_FLAGS = new Set(
-  [...optionsFor('run'), ...optionsFor('renew')].filter((row) => row.kind === 'boolean').map((row) => `--${row.flags[0] ?? ''}`),
+  COMMANDS.flatMap((command) => optionsFor(command)).filter((row) => row.kind === 'boolean').map((row) => `--${row.flags[0] ?? ''}`),
 );

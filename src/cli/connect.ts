@@ -3,10 +3,11 @@
 // configured, reads the TLS files, checks a unix socket, picks an outbound proxy, creates the HTTP
 // client, and logs in when a login method is set.
 
+import { requestGithubActionsToken } from '../auth/github-actions-token.ts';
 import { login } from '../auth/login.ts';
 import { prepareAuth, type PreparedAuth } from '../auth/prepare.ts';
 import { describeEndpoint, parseAddress } from '../config/address.ts';
-import type { Config, ConnectionConfig } from '../config/types.ts';
+import type { ConnectionConfig, FetchConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../redact.ts';
 import { createVaultHttp, type VaultHttp, type VaultHttpOptions } from '../vault/http.ts';
@@ -125,7 +126,7 @@ function proxyTunnel(target: { host: string; port: number; tls: boolean }, timeo
 }
 
 /** prepareConnection, then the login if one is configured. */
-export async function connect(config: Config, deps: ConnectDeps): Promise<Connection> {
+export async function connect(config: FetchConfig, deps: ConnectDeps): Promise<Connection> {
   const { client, prepared } = await prepareConnection(config, deps);
   if (prepared.kind !== 'login') return { client, prepared, loginToken: undefined };
   try {
@@ -137,6 +138,16 @@ export async function connect(config: Config, deps: ConnectDeps): Promise<Connec
       env: deps.env,
       // Vault's error strings are quoted in messages: a server that echoed a credential must not show it.
       onCredential: (value) => deps.redactor.add(value),
+      githubActionsToken: (audience) => {
+        deps.log.info(`asking GitHub Actions for the job's ID token${audience === undefined ? '' : ` (audience ${audience})`}`);
+        return requestGithubActionsToken(audience, {
+          env: deps.env,
+          timeoutMs: config.requestTimeoutMs,
+          retry: deps.retry ?? { baseDelayMs: config.retryBaseDelayMs, retries: config.retryAttempts },
+          clock: deps.clock,
+          onCredential: (value) => deps.redactor.add(value),
+        });
+      },
     });
     deps.redactor.add(token);
     client.setToken(token);

@@ -4,12 +4,14 @@ import { nodeExecDeps, runCommand } from '../exec/run.ts';
 import { guardInspectorSignal } from '../exec/signals.ts';
 import { processOutput } from '../log.ts';
 import { main } from './main.ts';
+import tty from 'node:tty';
 
 guardInspectorSignal(process);
 process.exitCode = await main(process.argv.slice(2), process.env, {
   output: processOutput,
   cwd: process.cwd(),
   run: (request) => runCommand(request, nodeExecDeps(process)),
+  isTerminal: (fd) => tty.isatty(fd),
   runtime: process.versions.bun === undefined ? 'node' : 'bun',
   uid: process.getuid?.(),
   onTerminate: (handler) => {

@@ -5,7 +5,7 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
-import { RENEW_USAGE, USAGE, optionRow, optionsFor, shownDefault, type CommandName, type OptionRow } from '../config/options.ts';
+import { CHECK_USAGE, EXPORT_USAGE, RENEW_USAGE, USAGE, optionRow, optionsFor, shownDefault, type CommandName, type OptionRow } from '../config/options.ts';
 
 const HELP_WIDTH = 100; // fixed, so the help text does not depend on the terminal
 
@@ -17,7 +17,22 @@ Precedence, highest first: flags, environment, ./.env, $XDG_CONFIG_HOME/vaultenv
 const RUN_FOOTER = `${PRECEDENCE} The variables of these files
 are also passed to CMD.
 
-vaultenv renew [options] keeps a token alive (a sidecar); vaultenv renew --help lists its options.`;
+vaultenv renew [options] keeps a token alive (a sidecar): vaultenv renew --help lists its options.
+vaultenv check [options] [CMD] checks everything a run needs without starting anything, and
+vaultenv export [options] writes the secrets for other tools: each has --help.`;
+
+const CHECK_FOOTER = `${PRECEDENCE}
+
+vaultenv check does what a run does before it starts CMD: the configuration, the secrets files, the
+login, every mount, path and key, the environment and (when given) CMD. It starts nothing and prints
+no value: one line per secret (ok, or the problem), then a summary. It exits with 0, or with the exit
+code a run would end with, that of the most severe problem.`;
+
+const EXPORT_FOOTER = `${PRECEDENCE}
+
+vaultenv export prints the secrets alone (not the environment) as dotenv lines, shell export lines,
+one JSON object, or, inside GitHub Actions, into $GITHUB_ENV after ::add-mask:: for each. It refuses
+to print them to a terminal without --force.`;
 
 const RENEW_FOOTER = `${PRECEDENCE}
 
@@ -89,6 +104,19 @@ function newProgram(command: CommandName): { program: Command; output: () => str
       .argument('[ARGS...]', optionDescription(optionRow('args')))
       .passThroughOptions()
       .addHelpText('after', RUN_FOOTER);
+  } else if (command === 'check') {
+    program
+      .description(`vaultenv check ${packageJson.version} - check everything a run needs, starting nothing`)
+      .usage(CHECK_USAGE.replace(/^vaultenv /, ''))
+      .argument('[CMD]', optionDescription(optionRow('command')))
+      .argument('[ARGS...]', optionDescription(optionRow('args')))
+      .passThroughOptions()
+      .addHelpText('after', CHECK_FOOTER);
+  } else if (command === 'export') {
+    program
+      .description(`vaultenv export ${packageJson.version} - write the secrets for another tool`)
+      .usage(EXPORT_USAGE.replace(/^vaultenv /, ''))
+      .addHelpText('after', EXPORT_FOOTER);
   } else {
     program
       .description(`vaultenv renew ${packageJson.version} - keep a Vault or OpenBao token alive`)

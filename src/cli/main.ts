@@ -11,16 +11,16 @@ import { ConfigError, renderError } from '../errors.ts';
 import type { ExecRequest } from '../exec/run.ts';
 import { Logger, type Output } from '../log.ts';
 import { Redactor } from '../redact.ts';
-import { readSecretsFiles } from '../secrets-file/read.ts';
+import { CREDENTIAL_VARIABLES, readCommandSecretsFiles } from './secrets-files.ts';
 import type { SecretRef } from '../secrets-file/secret-ref.ts';
 import type { RetryClock } from '../vault/retry.ts';
 import { OPTIONS } from '../config/options.ts';
 import type { RenewArguments } from '../config/sources.ts';
 import { readCommandLine } from './command-line.ts';
+import { addMaskCommands } from '../export/github.ts';
 
 /** The options that hold a credential: their environment names and flags. */
 const SECRET_ROWS = OPTIONS.filter((row) => row.secret === true);
-const CREDENTIAL_VARIABLES = SECRET_ROWS.flatMap((row) => row.env);
 const CREDENTIAL_FLAGS = new Set(SECRET_ROWS.flatMap((row) => row.flags.map((flag) => `--${flag}`)));
 
 export interface MainDeps {
@@ -35,6 +35,8 @@ export interface MainDeps {
   wellKnownTokenFiles?: readonly string[];
   /** Config file locations; defaults to /etc/vaultenv.conf, the XDG user file and ./.env. */
   configFiles?: ReturnType<typeof defaultConfigFiles>;
+  /** Whether a file descriptor is a terminal: vaultenv export refuses to print secrets to one. */
+  isTerminal?: (fd: number) => boolean;
   /** The JavaScript runtime vaultenv runs on: the single executable is Bun's, the npm package Node's. */
   runtime?: 'node' | 'bun';
   /** The user running vaultenv, who owns the folder of FILE secrets; undefined where there are no user ids. */
@@ -68,6 +70,11 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     if (commandLine.kind === 'allow' || commandLine.kind === 'deny') {
       return (await import('./trust-command.ts')).runTrustCommand(commandLine, env, deps.cwd, deps.output);
     }
+    if (commandLine.kind === 'check' || commandLine.kind === 'export') {
+      const commandDeps = { ...deps, configFiles: deps.configFiles ?? defaultConfigFiles(env, deps.cwd) };
+      if (commandLine.kind === 'check') return await (await import('./check-command.ts')).runCheck(commandLine, env, commandDeps, redactor);
+      return await (await import('./export-command.ts')).runExport(commandLine, env, commandDeps, redactor);
+    }
     const config = loadConfig({
       commandLine,
       env,
@@ -78,7 +85,9 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     const log = new Logger(deps.output, config.logLevel, redactor);
     log.info(describeConfig(config));
 
-    const childEnv = await prepareEnvironment(config, env, deps, redactor, log);
+    const { childEnv, values } = await prepareEnvironment(config, env, deps, redactor, log);
+    // Inside GitHub Actions the job log hides what it was told to mask: tell it every value first.
+    if (config.githubMask && env.GITHUB_ACTIONS === 'true' && values.length > 0) deps.output.stdout(addMaskCommands(values));
     log.info(`executing ${config.command}${config.usePath && !config.command.includes('/') ? ' (searching PATH)' : ''}`);
     return await deps.run({
       command: config.command,
@@ -88,6 +97,7 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
       searchPath: env.PATH,
       cwd: deps.cwd,
       mode: config.execMode,
+      ...(config.mask ? { mask: values } : {}),
     });
   } catch (error) {
     const { text, exitCode } = renderError(error);
@@ -131,26 +141,25 @@ function refuseBunRuntimeVariables(env: Readonly<Record<string, string | undefin
   });
 }
 
-/** Secrets file → Vault → environment: everything that must succeed before the command may start. */
+/**
+ * Secrets file → Vault → environment: everything that must succeed before the command may start.
+ * Also answers the values the program gets from Vault (the secrets, an exported token), for masking.
+ */
 async function prepareEnvironment(
   config: Config,
   env: Readonly<Record<string, string | undefined>>,
   deps: MainDeps,
   redactor: Redactor,
   log: Logger,
-): Promise<Record<string, string>> {
-  // `${NAME}` in version 3 files reads vaultenv's own environment, never a credential (a JWT
-  // named by --jwt-env is one).
-  const withheld = new Set(CREDENTIAL_VARIABLES);
-  if (config.auth.method === 'jwt' && 'env' in config.auth.jwt) withheld.add(config.auth.jwt.env);
-  const refs = readSecretsFiles(config.secretsFiles, deps.cwd, { env, withheld });
+): Promise<{ childEnv: Record<string, string>; values: string[] }> {
+  const refs = readCommandSecretsFiles(config, env, deps.cwd);
   log.info(`${refs.length} secret${refs.length === 1 ? '' : 's'} named in ${config.secretsFiles.join(', ')}`);
 
   let secrets: EnvEntry[] = [];
   const extra: EnvEntry[] = [];
   const isLogin = !['none', 'token', 'token-file'].includes(config.auth.method);
   // Nothing to fetch and no token to export: no connection at all (and no node:http to load).
-  if (refs.length === 0 && !(isLogin && config.exportToken)) return assemble(config, env, [], []);
+  if (refs.length === 0 && !(isLogin && config.exportToken)) return { childEnv: assemble(config, env, [], []), values: [] };
   // The names are known before any value: a duplicate fails here, before the first request (only
   // the error behaviour can fail; keep and overwrite take any names).
   if (config.duplicateVariableBehavior === 'error') {
@@ -161,64 +170,27 @@ async function prepareEnvironment(
   const filesStage = refs.some(isFileRef) ? await import('../files/secrets-dir.ts') : undefined;
   const secretsDir = filesStage?.prepareSecretsDir({ configured: config.secretsDir, runtimeDir: env.XDG_RUNTIME_DIR, uid: deps.uid, cwd: deps.cwd });
   const files: Array<{ name: string; value: string }> = [];
-  const [{ connect }, { fetchSecrets }, { realClock }, { defaultWellKnownTokenFiles }, { createDeadline }, { ThrottleGate }] = await Promise.all([
-    import('./connect.ts'),
-    import('../vault/fetch.ts'),
-    import('../vault/retry.ts'),
-    import('../auth/prepare.ts'),
-    import('../vault/deadline.ts'),
-    import('../vault/throttle.ts'),
-  ]);
-  const clock = deps.clock ?? realClock;
-  // From here on, everything asked of Vault ends by one deadline (login, mount lookups, reads,
-  // retries), and waits out a rate limit together.
-  const retry = {
-    baseDelayMs: config.retryBaseDelayMs,
-    retries: config.retryAttempts,
-    deadline: createDeadline(config.deadlineSeconds * 1000),
-    gate: new ThrottleGate({ sleep: (ms, signal) => clock.sleep(ms, signal), now: () => performance.now() }),
-  };
-  try {
-    const { client, prepared, loginToken } = await connect(config, {
-      env,
-      wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),
-      clock,
-      log,
-      redactor,
-      maxSockets: config.maxConcurrentRequests,
-      retry,
-      // Bun's fetch is its fastest client; its node:http is a layer over the same one.
-      transport: deps.runtime === 'bun' ? 'fetch' : 'node',
+  const values: string[] = [];
+  const [{ withVaultSession }, { fetchSecrets }] = await Promise.all([import('./vault-session.ts'), import('../vault/fetch.ts')]);
+  const sessionDeps = { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime };
+  await withVaultSession(config, sessionDeps, config.exportToken, async ({ client, loginToken, fetchOptions }) => {
+    if (loginToken !== undefined && config.exportToken) extra.push(exportedToken(loginToken));
+    const started = Date.now();
+    const fetched = await fetchSecrets(refs, client, fetchOptions);
+    for (const { value } of fetched) redactor.add(value);
+    log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);
+    secrets = fetched.map(({ ref, variable, value }) => {
+      values.push(value);
+      if (!isFileRef(ref) || filesStage === undefined || secretsDir === undefined) return secretEntry(ref, variable, value);
+      files.push({ name: variable, value });
+      return secretEntry(ref, variable, filesStage.secretFilePath(secretsDir, variable));
     });
-    try {
-      if (loginToken !== undefined && config.exportToken) extra.push(exportedToken(loginToken));
-      const started = Date.now();
-      const fetched = await fetchSecrets(refs, client, {
-        kvVersion: config.kvVersion,
-        concurrency: config.maxConcurrentRequests,
-        retry,
-        clock,
-        log: (message) => log.info(message),
-        hasToken: prepared.kind === 'login' || prepared.token !== undefined,
-      });
-      for (const { value } of fetched) redactor.add(value);
-      log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);
-      secrets = fetched.map(({ ref, variable, value }) => {
-        if (!isFileRef(ref) || filesStage === undefined || secretsDir === undefined) return secretEntry(ref, variable, value);
-        files.push({ name: variable, value });
-        return secretEntry(ref, variable, filesStage.secretFilePath(secretsDir, variable));
-      });
-    } finally {
-      client.close();
-    }
-  } finally {
-    // A rate limit's wait that is still running (the run failed meanwhile) must not hold the process.
-    retry.gate.dispose();
-  }
+  });
   const childEnv = assemble(config, env, extra, secrets);
   // Written last, once the environment is sure to be built: a run that fails leaves no new file.
   if (filesStage !== undefined && secretsDir !== undefined && files.length > 0) filesStage.writeSecretFiles(secretsDir, files);
-  return childEnv;
+  // The values the program gets from Vault, for masking: a FILE secret's content, not its path.
+  return { childEnv, values: [...values, ...extra.map(({ value }) => value)] };
 }
 
 function isFileRef(ref: SecretRef): boolean {
@@ -280,6 +252,6 @@ function describeAuth(auth: AuthSetting): string {
     case 'approle':
       return `approle login, secret ID from ${auth.secretIdFile}`;
     case 'jwt':
-      return `jwt login, role ${auth.role}, JWT from ${'file' in auth.jwt ? auth.jwt.file : `$${auth.jwt.env}`}`;
+      return `jwt login, role ${auth.role}, JWT from ${'file' in auth.jwt ? auth.jwt.file : 'env' in auth.jwt ? `$${auth.jwt.env}` : 'GitHub Actions'}`;
   }
 }

@@ -13,6 +13,9 @@ import { allowListPath, checkDotenvAddress } from './trust.ts';
 import { DEFAULTS, OPTIONS, USAGE, optionRow, settle, type CommandName, type FoldedId, type OptionId, type OptionValues } from './options.ts';
 import {
   FLAG_SOURCE_LABEL,
+  type CheckArguments,
+  type CommandArguments,
+  type ExportArguments,
   parseConfigFileSource,
   parseEnvironmentSource,
   parseFlagSource,
@@ -22,7 +25,7 @@ import {
   type RunArguments,
   type Source,
 } from './sources.ts';
-import type { AuthSetting, Config, ConnectionConfig, RenewConfig } from './types.ts';
+import type { AuthSetting, CheckConfig, Config, ConnectionConfig, ExportConfig, ExportFormat, JwtSource, RenewConfig } from './types.ts';
 
 export interface ConfigFiles {
   system: string;
@@ -48,6 +51,14 @@ export interface RenewConfigInputs extends LoadInputs {
   commandLine: RenewArguments;
 }
 
+export interface CheckConfigInputs extends LoadInputs {
+  commandLine: CheckArguments;
+}
+
+export interface ExportConfigInputs extends LoadInputs {
+  commandLine: ExportArguments;
+}
+
 /** /etc/vaultenv.conf; $XDG_CONFIG_HOME/vaultenv/vaultenv.conf, else $HOME/.config/…; <cwd>/.env. */
 export function defaultConfigFiles(env: Readonly<Record<string, string | undefined>>, cwd: string): ConfigFiles {
   const xdg = env.XDG_CONFIG_HOME;
@@ -65,18 +76,52 @@ export function defaultConfigFiles(env: Readonly<Record<string, string | undefin
 
 /** The run command's configuration: the connection plus the secrets files, CMD and the child's environment. */
 export function loadConfig(inputs: ConfigInputs): Config {
-  const loaded = loadSources('run', inputs, inputs.commandLine);
-  const { merged, fileSources } = loaded;
-  const { secretsFiles, command, args, ...options } = withoutFolded(settle(merged, 'run'));
+  // The run's sources set no format (check's option): it is left out.
+  const { command, format, ...config } = loadRunLike('run', inputs, inputs.commandLine);
+  void format;
+  return { ...config, command: command ?? '' };
+}
 
-  if (command === undefined || command === '') {
+/** `vaultenv check`: the run's configuration, with CMD optional, and the report's format. */
+export function loadCheckConfig(inputs: CheckConfigInputs): CheckConfig {
+  const loaded = loadRunLike('check', inputs, inputs.commandLine);
+  const format = loaded.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw formatError(format, 'check', 'text or json');
+  return { ...loaded, command: loaded.command === '' ? undefined : loaded.command, format };
+}
+
+/** `vaultenv export`: the connection and the secrets files; where and how the secrets are written. */
+export function loadExportConfig(inputs: ExportConfigInputs): ExportConfig {
+  const loaded = loadSources('export', inputs, inputs.commandLine);
+  const { secretsFiles, format, ...options } = withoutFolded(settle(loaded.merged, 'export'));
+  if (secretsFiles === undefined || secretsFiles.length === 0) throw noSecretsFile();
+  const chosen: ExportFormat | 'text' = format ?? 'dotenv';
+  if (chosen === 'text') throw formatError(chosen, 'export', 'dotenv, shell, json or github');
+  return { ...options, ...connectionFacts(loaded), secretsFiles, format: chosen };
+}
+
+function formatError(format: string, command: string, accepted: string): ConfigError {
+  return new ConfigError(`vaultenv ${command} has no format "${format}"`, { input: '--format / VAULTENV_FORMAT', hint: `the formats of vaultenv ${command} are ${accepted}` });
+}
+
+function noSecretsFile(): ConfigError {
+  return new ConfigError('no secrets file given', { hint: 'pass --secrets-file FILE or set VAULTENV_SECRETS_FILE' });
+}
+
+/**
+ * The configuration of the run and of check, which reads the run's options and --format (CMD
+ * optional there). Settled by check's rows: the run's sources set no format.
+ */
+function loadRunLike(command: 'run' | 'check', inputs: LoadInputs, commandLine: CommandArguments) {
+  const loaded = loadSources(command, inputs, commandLine);
+  const { merged, fileSources } = loaded;
+  const { secretsFiles, command: program, args, ...options } = withoutFolded(settle(merged, 'check'));
+  if (command === 'run' && (program === undefined || program === '')) {
     throw new ConfigError('no command given', {
       hint: `Usage: ${USAGE} (or set CMD); run vaultenv --help for the options`,
     });
   }
-  if (secretsFiles === undefined || secretsFiles.length === 0) {
-    throw new ConfigError('no secrets file given', { hint: 'pass --secrets-file FILE or set VAULTENV_SECRETS_FILE' });
-  }
+  if (secretsFiles === undefined || secretsFiles.length === 0) throw noSecretsFile();
 
   // ./.env first, then the user config, then /etc: a name keeps the value of the first file setting it.
   const configFileVariables = new Map<string, string>();
@@ -88,7 +133,7 @@ export function loadConfig(inputs: ConfigInputs): Config {
     ...options,
     ...connectionFacts(loaded),
     secretsFiles,
-    command,
+    command: program,
     args: args ?? [],
     configFileVariables: [...configFileVariables],
   };
@@ -115,7 +160,7 @@ interface LoadedSources {
  * The shared core: every source of `command`, the per-source checks, the merge, and the check that
  * an address from ./.env does not receive a credential from elsewhere (trust.ts).
  */
-function loadSources(command: CommandName, inputs: LoadInputs, commandLine: RunArguments | RenewArguments): LoadedSources {
+function loadSources(command: CommandName, inputs: LoadInputs, commandLine: CommandArguments): LoadedSources {
   const files = inputs.configFiles ?? defaultConfigFiles(inputs.env, inputs.cwd);
   // The config files that exist, lowest precedence first.
   const existing = [files.system, files.user, files.local].flatMap((path) => {
@@ -130,7 +175,7 @@ function loadSources(command: CommandName, inputs: LoadInputs, commandLine: RunA
   ].map(resolveAddress);
   for (const source of sources) checkLevel(source);
   const merged = mergeSources(sources);
-  const auth = pickAuth(sources, merged);
+  const auth = pickAuth(sources, merged, inputs.env);
 
   // The sources start with the files', in the same order.
   const localIndex = existing.findIndex(({ path }) => path === files.local);
@@ -230,12 +275,12 @@ function checkLevel(source: Source): void {
  * merges with `max` instead, so any token beats a role given as a flag and the lexicographically
  * larger token wins. Each level has passed its own checks (checkLevel) before this.
  */
-function pickAuth(sources: readonly Source[], merged: OptionValues): AuthSetting {
+function pickAuth(sources: readonly Source[], merged: OptionValues, env: LoadInputs['env']): AuthSetting {
   const source = credentialSource(sources);
   if (source === undefined) return { method: 'none' };
   const { values } = source;
   const login = LOGINS.find((id) => values[id] !== undefined);
-  if (login !== undefined) return loginSetting(login, source, sources, merged);
+  if (login !== undefined) return loginSetting(login, source, sources, merged, env);
   if (values.token !== undefined) return { method: 'token', token: values.token };
   if (values.tokenFile !== undefined) return { method: 'token-file', path: values.tokenFile };
   return { method: 'none' };
@@ -252,6 +297,7 @@ function loginSetting(
   source: Source,
   sources: readonly Source[],
   merged: OptionValues,
+  env: LoadInputs['env'],
 ): AuthSetting {
   const { values } = source;
   const origin = source.origins[login];
@@ -280,12 +326,25 @@ function loginSetting(
       const role = values.jwtRole ?? '';
       if (jwtSource?.jwtFile !== undefined) return { method: 'jwt', role, jwt: { file: jwtSource.jwtFile } };
       if (jwtSource?.jwtEnv !== undefined) return { method: 'jwt', role, jwt: { env: jwtSource.jwtEnv } };
+      const github = githubActionsJwt(env, merged.jwtAudience);
+      if (github !== undefined) return { method: 'jwt', role, jwt: github };
       throw new ConfigError(`${nameIn(source, login)} is given without a JWT`, {
         input,
-        hint: 'Set --jwt-file PATH (VAULTENV_JWT_FILE) or --jwt-env NAME (VAULTENV_JWT_ENV), in any source',
+        hint: 'Set --jwt-file PATH (VAULTENV_JWT_FILE) or --jwt-env NAME (VAULTENV_JWT_ENV), in any source; inside GitHub Actions, give the job permissions: id-token: write',
       });
     }
   }
+}
+
+/**
+ * A GitHub Actions job allowed to ask for an ID token (permissions: id-token: write) has both
+ * variables; vaultenv then asks GitHub itself (auth/github-actions-token.ts).
+ */
+function githubActionsJwt(env: LoadInputs['env'], audience: string | undefined): JwtSource | undefined {
+  const url = env.ACTIONS_ID_TOKEN_REQUEST_URL;
+  const token = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+  if (url === undefined || url === '' || token === undefined || token === '') return undefined;
+  return { githubActions: { audience } };
 }
 
 /** How `source` names an option: the name that set it, else the flag or the primary key. */

@@ -22,8 +22,12 @@ import { LOG_LEVELS } from '../log.ts';
  */
 export type OptionKind = 'string' | 'boolean' | 'integer' | 'fraction' | 'list' | 'enum' | 'address' | 'words';
 
-/** The commands: `run` is `vaultenv [options] CMD [ARGS...]`, `renew` is `vaultenv renew [options]`. */
-export type CommandName = 'run' | 'renew';
+/**
+ * The commands: `run` is `vaultenv [options] CMD [ARGS...]`, `renew` is `vaultenv renew [options]`,
+ * `check` is `vaultenv check [options] [CMD [ARGS...]]` (a run up to the exec) and `export` is
+ * `vaultenv export [options]` (the secrets in another form).
+ */
+export type CommandName = 'run' | 'renew' | 'check' | 'export';
 
 /** What a row may say; the table below is checked against it and keeps its literal types. */
 export interface OptionRow<Id extends string = string> {
@@ -85,6 +89,8 @@ export interface OptionRow<Id extends string = string> {
 /** The usage lines, shared by --help and the missing-command error. */
 export const USAGE = 'vaultenv [options] [--] CMD [ARGS...]';
 export const RENEW_USAGE = 'vaultenv renew [options]';
+export const CHECK_USAGE = 'vaultenv check [options] [--] [CMD [ARGS...]]';
+export const EXPORT_USAGE = 'vaultenv export [options]';
 
 /**
  * The longest a Node timer waits (2^31 - 1 ms, about 24.8 days); a longer one fires at once. Bounds
@@ -92,14 +98,20 @@ export const RENEW_USAGE = 'vaultenv renew [options]';
  */
 export const MAX_TIMER_MS = 2_147_483_647;
 
-const RUN = ['run'] as const;
-const BOTH = ['run', 'renew'] as const;
+/** Every command that talks to Vault. */
+const ALL = ['run', 'renew', 'check', 'export'] as const;
+/** The commands that fetch secrets: the run, and check and export, which share its configuration. */
+const FETCH = ['run', 'check', 'export'] as const;
+/** Options about the program and its environment: the run, and check, which checks them too. */
+const EXEC = ['run', 'check'] as const;
 const RENEW = ['renew'] as const;
+const CHECK_EXPORT = ['check', 'export'] as const;
+const EXPORT = ['export'] as const;
 
 const TABLE = [
   {
     id: 'host',
-    commands: BOTH,
+    commands: ALL,
     flags: ['host'],
     metavar: 'HOST',
     env: ['VAULT_HOST'],
@@ -110,7 +122,7 @@ const TABLE = [
   },
   {
     id: 'port',
-    commands: BOTH,
+    commands: ALL,
     flags: ['port'],
     metavar: 'PORT',
     env: ['VAULT_PORT'],
@@ -123,7 +135,7 @@ const TABLE = [
   {
     id: 'addr',
     foldedInto: 'address',
-    commands: BOTH,
+    commands: ALL,
     flags: ['addr'],
     metavar: 'ADDR',
     env: ['VAULT_ADDR', 'BAO_ADDR'],
@@ -135,7 +147,7 @@ const TABLE = [
   {
     id: 'agentAddr',
     foldedInto: 'address',
-    commands: BOTH,
+    commands: ALL,
     flags: ['agent-addr'],
     metavar: 'ADDR',
     env: ['VAULT_AGENT_ADDR', 'BAO_AGENT_ADDR'],
@@ -147,7 +159,7 @@ const TABLE = [
   },
   {
     id: 'tls',
-    commands: BOTH,
+    commands: ALL,
     flags: ['connect-tls'],
     env: ['VAULTENV_CONNECT_TLS'],
     kind: 'boolean',
@@ -156,7 +168,7 @@ const TABLE = [
   },
   {
     id: 'validateCerts',
-    commands: BOTH,
+    commands: ALL,
     flags: ['validate-certs'],
     env: ['VAULTENV_VALIDATE_CERTS', 'VAULT_SKIP_VERIFY', 'BAO_SKIP_VERIFY'],
     negatedEnv: ['VAULT_SKIP_VERIFY', 'BAO_SKIP_VERIFY'],
@@ -168,7 +180,7 @@ const TABLE = [
   },
   {
     id: 'caCert',
-    commands: BOTH,
+    commands: ALL,
     flags: ['ca-cert'],
     metavar: 'PATH',
     env: ['VAULT_CACERT', 'BAO_CACERT'],
@@ -178,7 +190,7 @@ const TABLE = [
   },
   {
     id: 'caPath',
-    commands: BOTH,
+    commands: ALL,
     flags: ['ca-path'],
     metavar: 'DIR',
     env: ['VAULT_CAPATH', 'BAO_CAPATH'],
@@ -188,7 +200,7 @@ const TABLE = [
   },
   {
     id: 'clientCert',
-    commands: BOTH,
+    commands: ALL,
     flags: ['client-cert'],
     metavar: 'PATH',
     env: ['VAULT_CLIENT_CERT', 'BAO_CLIENT_CERT'],
@@ -198,7 +210,7 @@ const TABLE = [
   },
   {
     id: 'clientKey',
-    commands: BOTH,
+    commands: ALL,
     flags: ['client-key'],
     metavar: 'PATH',
     env: ['VAULT_CLIENT_KEY', 'BAO_CLIENT_KEY'],
@@ -208,7 +220,7 @@ const TABLE = [
   },
   {
     id: 'tlsServerName',
-    commands: BOTH,
+    commands: ALL,
     flags: ['tls-server-name'],
     metavar: 'NAME',
     env: ['VAULT_TLS_SERVER_NAME', 'BAO_TLS_SERVER_NAME'],
@@ -219,7 +231,7 @@ const TABLE = [
   },
   {
     id: 'namespace',
-    commands: BOTH,
+    commands: ALL,
     flags: ['namespace'],
     metavar: 'NS',
     env: ['VAULT_NAMESPACE', 'BAO_NAMESPACE'],
@@ -230,7 +242,7 @@ const TABLE = [
   },
   {
     id: 'trustDotenv',
-    commands: BOTH,
+    commands: ALL,
     flags: ['trust-dotenv'],
     env: ['VAULTENV_TRUST_DOTENV'],
     kind: 'boolean',
@@ -244,7 +256,7 @@ const TABLE = [
     id: 'token',
     foldedInto: 'auth',
     secret: true,
-    commands: BOTH,
+    commands: ALL,
     flags: ['token'],
     metavar: 'TOKEN',
     env: ['VAULT_TOKEN', 'BAO_TOKEN'],
@@ -259,7 +271,7 @@ const TABLE = [
   {
     id: 'tokenFile',
     foldedInto: 'auth',
-    commands: BOTH,
+    commands: ALL,
     flags: ['token-file'],
     metavar: 'PATH',
     env: ['VAULTENV_TOKEN_FILE', 'BAO_TOKEN_PATH'],
@@ -272,7 +284,7 @@ const TABLE = [
   {
     id: 'kubernetesRole',
     foldedInto: 'auth',
-    commands: RUN,
+    commands: FETCH,
     flags: ['kubernetes-role'],
     metavar: 'ROLE',
     env: ['VAULTENV_KUBERNETES_ROLE'],
@@ -283,7 +295,7 @@ const TABLE = [
   {
     id: 'kubernetesJwtFile',
     foldedInto: 'auth',
-    commands: RUN,
+    commands: FETCH,
     flags: ['kubernetes-jwt-file'],
     metavar: 'PATH',
     env: ['VAULTENV_KUBERNETES_JWT_FILE'],
@@ -297,7 +309,7 @@ const TABLE = [
     id: 'githubToken',
     foldedInto: 'auth',
     secret: true,
-    commands: RUN,
+    commands: FETCH,
     flags: ['github-token'],
     metavar: 'TOKEN',
     env: ['VAULTENV_GITHUB_TOKEN'],
@@ -311,7 +323,7 @@ const TABLE = [
   {
     id: 'approleRoleId',
     foldedInto: 'auth',
-    commands: RUN,
+    commands: FETCH,
     flags: ['approle-role-id'],
     metavar: 'ID',
     env: ['VAULTENV_APPROLE_ROLE_ID'],
@@ -322,7 +334,7 @@ const TABLE = [
   {
     id: 'approleSecretIdFile',
     foldedInto: 'auth',
-    commands: RUN,
+    commands: FETCH,
     flags: ['approle-secret-id-file'],
     metavar: 'PATH',
     env: ['VAULTENV_APPROLE_SECRET_ID_FILE'],
@@ -333,7 +345,7 @@ const TABLE = [
   {
     id: 'approleSecretIdWrapped',
     foldedInto: 'auth',
-    commands: RUN,
+    commands: FETCH,
     flags: ['approle-secret-id-wrapped'],
     env: ['VAULTENV_APPROLE_SECRET_ID_WRAPPED'],
     kind: 'boolean',
@@ -345,7 +357,7 @@ const TABLE = [
   {
     id: 'jwtRole',
     foldedInto: 'auth',
-    commands: RUN,
+    commands: FETCH,
     flags: ['jwt-role'],
     metavar: 'ROLE',
     env: ['VAULTENV_JWT_ROLE'],
@@ -356,7 +368,7 @@ const TABLE = [
   {
     id: 'jwtFile',
     foldedInto: 'auth',
-    commands: RUN,
+    commands: FETCH,
     flags: ['jwt-file'],
     metavar: 'PATH',
     env: ['VAULTENV_JWT_FILE'],
@@ -367,7 +379,7 @@ const TABLE = [
   {
     id: 'jwtEnv',
     foldedInto: 'auth',
-    commands: RUN,
+    commands: FETCH,
     flags: ['jwt-env'],
     metavar: 'NAME',
     env: ['VAULTENV_JWT_ENV'],
@@ -376,8 +388,21 @@ const TABLE = [
     description: 'Name of the environment variable holding the JWT for --jwt-role. Give this or --jwt-file.',
   },
   {
+    id: 'jwtAudience',
+    foldedInto: 'auth',
+    commands: FETCH,
+    flags: ['jwt-audience'],
+    metavar: 'AUDIENCE',
+    env: ['VAULTENV_JWT_AUDIENCE'],
+    kind: 'string',
+    emptyIsUnset: true,
+    description:
+      'Inside GitHub Actions, --jwt-role without --jwt-file or --jwt-env asks GitHub for the job\'s ID token itself, ' +
+      'for this audience (the aud claim the Vault role binds). Default: GitHub\'s own, the URL of the repository owner (https://github.com/OWNER).',
+  },
+  {
     id: 'authBackend',
-    commands: RUN,
+    commands: FETCH,
     flags: ['auth-backend'],
     metavar: 'AUTH_BACKEND',
     env: ['VAULT_AUTH_BACKEND'],
@@ -387,7 +412,7 @@ const TABLE = [
   },
   {
     id: 'exportToken',
-    commands: RUN,
+    commands: EXEC,
     flags: ['export-token'],
     env: ['VAULTENV_EXPORT_TOKEN'],
     kind: 'boolean',
@@ -395,8 +420,19 @@ const TABLE = [
     description: "Put the token a login obtained into CMD's environment as VAULT_TOKEN.",
   },
   {
+    id: 'revokeToken',
+    commands: FETCH,
+    flags: ['revoke-token'],
+    env: ['VAULTENV_REVOKE_TOKEN'],
+    kind: 'boolean',
+    default: true,
+    description:
+      'Revoke the token a login obtained (auth/token/revoke-self) once the secrets are fetched, unless --export-token hands it on. ' +
+      'A failed revocation is a warning.',
+  },
+  {
     id: 'secretsFiles',
-    commands: RUN,
+    commands: FETCH,
     flags: ['secrets-file', 'secret-file'],
     metavar: 'FILENAME',
     env: ['VAULTENV_SECRETS_FILE'],
@@ -406,7 +442,7 @@ const TABLE = [
   },
   {
     id: 'secretsDir',
-    commands: RUN,
+    commands: EXEC,
     flags: ['secrets-dir'],
     metavar: 'DIR',
     env: ['VAULTENV_SECRETS_DIR'],
@@ -417,7 +453,7 @@ const TABLE = [
   },
   {
     id: 'command',
-    commands: RUN,
+    commands: EXEC,
     flags: [],
     metavar: 'CMD',
     env: ['CMD'],
@@ -426,7 +462,7 @@ const TABLE = [
   },
   {
     id: 'args',
-    commands: RUN,
+    commands: EXEC,
     flags: [],
     metavar: 'ARGS...',
     env: ['ARGS...'],
@@ -435,7 +471,7 @@ const TABLE = [
   },
   {
     id: 'inheritEnv',
-    commands: RUN,
+    commands: EXEC,
     flags: ['inherit-env'],
     env: ['VAULTENV_INHERIT_ENV'],
     kind: 'boolean',
@@ -444,7 +480,7 @@ const TABLE = [
   },
   {
     id: 'inheritEnvBlacklist',
-    commands: RUN,
+    commands: EXEC,
     flags: ['inherit-env-blacklist'],
     metavar: 'COMMA_SEPARATED_NAMES',
     env: ['VAULTENV_INHERIT_ENV_BLACKLIST'],
@@ -454,7 +490,7 @@ const TABLE = [
   },
   {
     id: 'retryBaseDelayMs',
-    commands: BOTH,
+    commands: ALL,
     flags: ['retry-base-delay-milliseconds'],
     metavar: 'MILLISECONDS',
     env: ['VAULTENV_RETRY_BASE_DELAY', 'VAULTENV_RETRY_BASE_DELAY_MS'],
@@ -465,7 +501,7 @@ const TABLE = [
   },
   {
     id: 'retryAttempts',
-    commands: BOTH,
+    commands: ALL,
     flags: ['retry-attempts'],
     metavar: 'NUM',
     env: ['VAULTENV_RETRY_ATTEMPTS'],
@@ -475,7 +511,7 @@ const TABLE = [
   },
   {
     id: 'logLevel',
-    commands: BOTH,
+    commands: ALL,
     flags: ['log-level'],
     metavar: 'LEVEL',
     env: ['VAULTENV_LOG_LEVEL'],
@@ -486,7 +522,7 @@ const TABLE = [
   },
   {
     id: 'usePath',
-    commands: RUN,
+    commands: EXEC,
     flags: ['use-path'],
     env: ['VAULTENV_USE_PATH'],
     kind: 'boolean',
@@ -495,7 +531,7 @@ const TABLE = [
   },
   {
     id: 'maxConcurrentRequests',
-    commands: RUN,
+    commands: FETCH,
     flags: ['max-concurrent-requests'],
     metavar: 'NUM',
     env: ['VAULTENV_MAX_CONCURRENT_REQUESTS'],
@@ -505,7 +541,7 @@ const TABLE = [
   },
   {
     id: 'duplicateVariableBehavior',
-    commands: RUN,
+    commands: EXEC,
     flags: ['duplicate-variable-behavior'],
     metavar: 'BEHAVIOR',
     env: ['VAULTENV_DUPLICATE_VARIABLE_BEHAVIOR'],
@@ -517,7 +553,7 @@ const TABLE = [
   },
   {
     id: 'kvVersion',
-    commands: RUN,
+    commands: FETCH,
     flags: ['kv-version'],
     metavar: 'VERSION',
     env: ['VAULTENV_KV_VERSION'],
@@ -528,7 +564,7 @@ const TABLE = [
   },
   {
     id: 'requestTimeoutMs',
-    commands: BOTH,
+    commands: ALL,
     flags: ['request-timeout-milliseconds'],
     metavar: 'MILLISECONDS',
     env: ['VAULTENV_REQUEST_TIMEOUT'],
@@ -540,7 +576,7 @@ const TABLE = [
   },
   {
     id: 'deadlineSeconds',
-    commands: RUN,
+    commands: FETCH,
     flags: ['deadline-seconds'],
     metavar: 'SECONDS',
     env: ['VAULTENV_DEADLINE'],
@@ -554,7 +590,7 @@ const TABLE = [
   },
   {
     id: 'execMode',
-    commands: RUN,
+    commands: EXEC,
     flags: ['exec-mode'],
     metavar: 'MODE',
     env: ['VAULTENV_EXEC_MODE'],
@@ -562,6 +598,56 @@ const TABLE = [
     values: ['auto', 'execve', 'spawn'],
     default: 'auto',
     description: 'How CMD is started: execve replaces vaultenv, spawn runs it as a child, auto uses execve where available.',
+  },
+  {
+    id: 'mask',
+    commands: EXEC,
+    flags: ['mask'],
+    env: ['VAULTENV_MASK'],
+    kind: 'boolean',
+    default: false,
+    description:
+      "Run CMD as a child (spawn mode) and replace every fetched value of 4 or more characters in its stdout and stderr with ***, " +
+      'for CI logs without a masking protocol.',
+  },
+  {
+    id: 'githubMask',
+    commands: EXEC,
+    flags: ['github-mask'],
+    env: ['VAULTENV_GITHUB_MASK'],
+    kind: 'boolean',
+    default: true,
+    description: 'When GITHUB_ACTIONS=true, print ::add-mask:: for every fetched value (and each line of one) before CMD starts, so the job log hides them.',
+  },
+  {
+    id: 'format',
+    commands: CHECK_EXPORT,
+    flags: ['format'],
+    metavar: 'FORMAT',
+    env: ['VAULTENV_FORMAT'],
+    kind: 'enum',
+    values: ['text', 'json', 'dotenv', 'shell', 'github'],
+    description: 'vaultenv check: text (default) or json. vaultenv export: dotenv (default), shell, json or github.',
+  },
+  {
+    id: 'output',
+    commands: EXPORT,
+    flags: ['output'],
+    metavar: 'FILE',
+    env: ['VAULTENV_OUTPUT'],
+    kind: 'string',
+    emptyIsUnset: true,
+    description: 'vaultenv export only: write to FILE (replaced atomically, created with mode 0600; a symbolic link is refused) instead of stdout.',
+  },
+  {
+    id: 'force',
+    commands: EXPORT,
+    flags: ['force'],
+    env: ['VAULTENV_EXPORT_FORCE'],
+    kind: 'boolean',
+    notInFiles: true,
+    default: false,
+    description: 'vaultenv export only: print the secrets even when stdout is a terminal. Read from flags and the environment only.',
   },
   {
     id: 'renewIntervalSeconds',

@@ -22,6 +22,23 @@ export interface RunArguments {
   args: string[];
 }
 
+/** What `vaultenv check [options] [CMD [ARGS...]]` gives: the run's arguments, CMD optional. */
+export interface CheckArguments {
+  kind: 'check';
+  flags: FlagValues;
+  command: string | undefined;
+  args: string[];
+}
+
+/** What `vaultenv export [options]` gives the configuration: its flags. */
+export interface ExportArguments {
+  kind: 'export';
+  flags: FlagValues;
+}
+
+/** The arguments of any command that reads the configuration. */
+export type CommandArguments = RunArguments | RenewArguments | CheckArguments | ExportArguments;
+
 /** What `vaultenv renew [options]` gives the configuration: its flags. */
 export interface RenewArguments {
   kind: 'renew';
@@ -100,7 +117,7 @@ export function parseConfigFileSource(path: string, text: string, command: Comma
   return { source, variables };
 }
 
-export function parseFlagSource(commandLine: RunArguments | RenewArguments): Source {
+export function parseFlagSource(commandLine: CommandArguments): Source {
   const values: OptionValues = {};
   const origins: Source['origins'] = {};
   for (const row of optionsFor(commandLine.kind)) {
@@ -118,7 +135,7 @@ export function parseFlagSource(commandLine: RunArguments | RenewArguments): Sou
     setValue(values, row.id, value);
     origins[row.id] = origin;
   }
-  if (commandLine.kind === 'renew') return { label: FLAG_SOURCE_LABEL, values, origins };
+  if (commandLine.kind === 'renew' || commandLine.kind === 'export') return { label: FLAG_SOURCE_LABEL, values, origins };
   const positional: NamedOrigin = { name: 'CMD', what: 'the command line', input: 'command line' };
   if (commandLine.command !== undefined) {
     values.command = commandLine.command;

@@ -25,7 +25,13 @@ export type AuthSetting =
   | { method: 'kubernetes'; role: string; jwtPath: string }
   | { method: 'github'; token: string }
   | { method: 'approle'; roleId: string; secretIdFile: string; secretIdWrapped: boolean }
-  | { method: 'jwt'; role: string; jwt: { file: string } | { env: string } };
+  | { method: 'jwt'; role: string; jwt: JwtSource };
+
+/**
+ * Where a JWT login's token comes from: a file, a variable, or (inside GitHub Actions, with neither
+ * given) GitHub's ID-token endpoint, asked for `audience` (undefined: GitHub's default audience).
+ */
+export type JwtSource = { file: string } | { env: string } | { githubActions: { audience: string | undefined } };
 
 /** The options both commands read. */
 type SharedId = IdOf<'run'> & IdOf<'renew'>;
@@ -43,6 +49,21 @@ export type ConnectionConfig = Omit<Settled<SharedId>, FoldedId> & {
 
 /** `vaultenv renew`: the token-renewer sidecar. */
 export type RenewConfig = ConnectionConfig & Settled<Exclude<IdOf<'renew'>, SharedId>>;
+
+/** What every command that fetches secrets reads (run, check, export): the connection, the login, the fetch. */
+export type FetchConfig = ConnectionConfig &
+  Omit<Settled<Exclude<IdOf<'run'> & IdOf<'export'>, SharedId>>, FoldedId | 'secretsFiles'> & { secretsFiles: string[] };
+
+/** The formats of `vaultenv check` and of `vaultenv export`. */
+export type CheckFormat = 'text' | 'json';
+export type ExportFormat = 'dotenv' | 'shell' | 'json' | 'github';
+
+/** `vaultenv check`: the run's configuration, CMD optional, and the report's format. */
+export type CheckConfig = Omit<Config, 'command'> & { command: string | undefined; format: CheckFormat };
+
+/** `vaultenv export`: what it fetches, and where and how it writes the secrets. */
+export type ExportConfig = ConnectionConfig &
+  Omit<Settled<Exclude<IdOf<'export'>, SharedId>>, FoldedId | 'secretsFiles' | 'format'> & { secretsFiles: string[]; format: ExportFormat };
 
 /** The run command: the connection, the secrets files, CMD and the child's environment. */
 export type Config = ConnectionConfig &

@@ -13,7 +13,8 @@ import { checkExecLimits, execArgBudget } from './limits.ts';
 import { nodeExecFs, type ExecFs } from './file-format.ts';
 import { resolveCommand } from './path-search.ts';
 import { spawnAndRelay } from './spawn.ts';
-import type { SpawnFn } from './spawn.ts';
+import type { MaskingDeps, SpawnFn } from './spawn.ts';
+import { writeBytes } from '../log.ts';
 import type { SignalRegistry } from './signals.ts';
 
 export { guardInspectorSignal } from './signals.ts';
@@ -31,6 +32,8 @@ export interface ExecRequest {
   cwd: string;
   /** auto = execve when available, else spawn. */
   mode: ExecMode;
+  /** --mask: the values to replace with *** in the program's stdout and stderr (spawn mode only). */
+  mask?: readonly string[] | undefined;
 }
 
 /** Every effect of the stage, injectable so unit tests never replace or signal the test process. */
@@ -47,6 +50,8 @@ export interface ExecDeps {
   isatty: (fd: number) => boolean;
   stdioHandles: () => readonly StdioHandle[];
   setTimeout: (callback: () => void, ms: number) => unknown;
+  /** Writing the masked output of --mask, and cancelling its drain timer. */
+  masking?: MaskingDeps | undefined;
   /** The process's working directory, and a way to change it (execve keeps ours). */
   cwd: () => string;
   chdir: (directory: string) => void;
@@ -77,6 +82,10 @@ export function nodeExecDeps(host: ExecHost): ExecDeps {
     isatty: (fd) => tty.isatty(fd),
     stdioHandles: () => nodeStdioHandles(host),
     setTimeout: (callback, ms) => setTimeout(callback, ms),
+    masking: {
+      write: (fd, bytes) => writeBytes(fd, bytes),
+      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    },
     cwd: () => host.cwd(),
     chdir: (directory) => host.chdir(directory),
   };
@@ -94,17 +103,23 @@ export async function runCommand(request: ExecRequest, d: ExecDeps): Promise<num
   checkExecLimits(file, argv, request.env, execArgBudget(d.fs));
 
   const canExecve = execveAvailable(d.platform, d.execve, d.isMainThread);
+  if (request.mode === 'execve' && request.mask !== undefined) {
+    throw new ConfigError('--mask needs the program to run as a child, and the exec mode is "execve"', {
+      input: '--exec-mode / VAULTENV_EXEC_MODE',
+      hint: 'drop --exec-mode execve (--mask runs the program in spawn mode), or drop --mask',
+    });
+  }
   if (request.mode === 'execve' && !canExecve) {
     throw new ConfigError('exec mode "execve" is not available here', {
       input: '--exec-mode / VAULTENV_EXEC_MODE',
       hint: 'process.execve needs Node 22.15+ on Linux or macOS, in the main thread; use --exec-mode auto or spawn',
     });
   }
-  if (request.mode !== 'spawn' && canExecve && d.execve !== undefined) {
+  if (request.mode !== 'spawn' && request.mask === undefined && canExecve && d.execve !== undefined) {
     // execve keeps our working directory, so move there first when the request names another one.
     if (d.cwd() !== request.cwd) d.chdir(request.cwd);
     execCommand(file, argv, request.env, { execve: d.execve, signals: d.signals, stdioHandles: d.stdioHandles });
   }
   // No stdio fix-up needed here: libuv's spawn makes fds 0-2 blocking in the child itself.
-  return spawnAndRelay(file, request.command, request.args, request.env, request.cwd, d);
+  return spawnAndRelay(file, request.command, request.args, request.env, request.cwd, d, request.mask);
 }

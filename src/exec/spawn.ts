@@ -2,10 +2,13 @@
 // the command as a child, relay termination signals to it once each, and end with its status (its
 // exit code, or its signal re-raised on ourselves, or 128+n). The secrets stay in this process's
 // memory while the child runs; vaultenv does not reap orphans as PID 1 (use `docker run --init`).
+// With --mask the child's stdout and stderr are pipes whose bytes pass through MaskFilter on their
+// way to ours.
 
 import { constants } from 'node:os';
 import { EXIT } from '../errors.ts';
 import { execFailure } from './execve.ts';
+import { MaskFilter } from './mask-stream.ts';
 import { inspectorGuard } from './signals.ts';
 import type { SignalListener, SignalRegistry } from './signals.ts';
 
@@ -16,10 +19,20 @@ export interface ChildLike {
   once(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
   once(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** The pipes of stdout and stderr, with --mask. */
+  readonly stdout?: OutputPipe | null;
+  readonly stderr?: OutputPipe | null;
+}
+
+/** The part of a child's output pipe the mask uses. */
+export interface OutputPipe {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  once(event: 'end' | 'close', listener: () => void): unknown;
+  destroy(): unknown;
 }
 
 export interface SpawnOptions {
-  stdio: 'inherit';
+  stdio: 'inherit' | ['inherit', 'pipe', 'pipe'];
   env: Record<string, string>;
   argv0: string;
   cwd: string;
@@ -35,6 +48,14 @@ export interface SpawnDeps {
   signals: SignalRegistry;
   isatty: (fd: number) => boolean;
   setTimeout: (callback: () => void, ms: number) => unknown;
+  /** What --mask needs besides: writing to our stdout and stderr, and cancelling the drain timer. */
+  masking?: MaskingDeps | undefined;
+}
+
+export interface MaskingDeps {
+  /** Writes all of `bytes` to our stdout (1) or stderr (2), synchronously. */
+  write: (fd: 1 | 2, bytes: Uint8Array) => void;
+  clearTimeout: (handle: unknown) => void;
 }
 
 /** Signals relayed to the child: the ones supervisors and terminals use to stop or poke a program. */
@@ -57,6 +78,12 @@ const CORE_DUMP_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set([
   'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGIOT', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGXCPU', 'SIGXFSZ', 'SIGSYS',
 ]);
 
+/**
+ * With --mask, how long the child's pipes may stay open after it exited (a background process it
+ * left behind may hold them) before vaultenv stops reading them and ends with the child's status.
+ */
+const PIPE_DRAIN_MS = 2000;
+
 /** How long we wait to die by the re-raised signal before exiting with 128+n (PID 1 ignores self-signals). */
 const SELF_SIGNAL_GRACE_MS = 200;
 
@@ -72,11 +99,12 @@ export function spawnAndRelay(
   env: Readonly<Record<string, string>>,
   cwd: string,
   deps: SpawnDeps,
+  mask?: readonly string[],
 ): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let child: ChildLike;
     try {
-      child = deps.spawn(file, args, { stdio: 'inherit', env: { ...env }, argv0, cwd });
+      child = deps.spawn(file, args, { stdio: mask === undefined ? 'inherit' : ['inherit', 'pipe', 'pipe'], env: { ...env }, argv0, cwd });
     } catch (error) {
       // Node reports only some errnos (ENOENT, EACCES, EAGAIN, EMFILE, ENFILE) by an 'error' event and
       // throws the others at once: ETXTBSY for a file open for writing, for one.
@@ -91,6 +119,7 @@ export function spawnAndRelay(
     // Later 'error' events must not crash us, however many come: Node emits one for each signal that
     // could not be delivered (EPERM for a setuid child). The child's 'exit' decides the outcome.
     child.on('error', () => undefined);
+    const drained = mask === undefined ? undefined : pipeMasked(child, mask, deps);
 
     const onTerminal = deps.isatty(0);
     const relays = new Map<NodeJS.Signals, SignalListener>();
@@ -104,6 +133,12 @@ export function spawnAndRelay(
 
     child.once('exit', (code, signal) => {
       for (const [name, relay] of relays) deps.signals.off(name, relay);
+      // With --mask, what the child wrote is passed on before vaultenv ends with its status.
+      if (drained === undefined) finish(code, signal);
+      else void drained.then(() => finish(code, signal));
+    });
+
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (code !== null) {
         resolve(code);
         return;
@@ -119,6 +154,50 @@ export function spawnAndRelay(
       }
       dieBy(signal, deps);
       deps.setTimeout(() => resolve(128 + number), SELF_SIGNAL_GRACE_MS);
+    };
+  });
+}
+
+/**
+ * Passes the child's stdout and stderr through a MaskFilter each, to ours. Resolves when both pipes
+ * closed, or PIPE_DRAIN_MS after the child exited when something else still holds them open.
+ */
+function pipeMasked(child: ChildLike, values: readonly string[], deps: SpawnDeps): Promise<void> {
+  const io = deps.masking;
+  if (io === undefined) throw new Error('--mask without a way to write the masked output');
+  const pipes: Array<[OutputPipe | null | undefined, 1 | 2]> = [
+    [child.stdout, 1],
+    [child.stderr, 2],
+  ];
+  const closed = pipes.map(
+    ([pipe, fd]) =>
+      new Promise<void>((resolve) => {
+        if (pipe === null || pipe === undefined) {
+          resolve();
+          return;
+        }
+        const filter = new MaskFilter(values);
+        const write = (bytes: Uint8Array): void => {
+          if (bytes.length > 0) io.write(fd, bytes);
+        };
+        pipe.on('data', (chunk) => write(filter.push(chunk)));
+        pipe.once('close', () => {
+          write(filter.end());
+          resolve();
+        });
+      }),
+  );
+  return new Promise<void>((resolve) => {
+    let timer: unknown;
+    void Promise.all(closed).then(() => {
+      if (timer !== undefined) io.clearTimeout(timer);
+      resolve();
+    });
+    child.once('exit', () => {
+      timer = deps.setTimeout(() => {
+        for (const [pipe] of pipes) pipe?.destroy();
+        resolve();
+      }, PIPE_DRAIN_MS);
     });
   });
 }

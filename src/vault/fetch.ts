@@ -3,15 +3,17 @@
 // each retried on its own. The first definite failure cancels the rest. Values come back in file
 // order (pick.ts picks each line's); a missing path or key fails the run unless its line is optional,
 // so the command never starts with a partial environment. A KV v2 version pin is part of the request
-// path, so one request serves each distinct (mount, path, version).
+// path, so one request serves each distinct (mount, path, version). `vaultenv check` asks the same
+// requests through checkSecrets, which cancels nothing and reports every line's outcome instead of
+// the first failure.
 
-import { AuthError, SecretMissingError, type VaultenvError } from '../errors.ts';
+import { AuthError, EnvironmentError, SecretMissingError, type VaultenvError } from '../errors.ts';
 import type { KvVersionSetting } from '../config/types.ts';
 import type { SecretRef } from '../secrets-file/secret-ref.ts';
 import { VaultFailure, describeVaultErrors, unavailableError } from './failure.ts';
 import type { VaultHttp } from './http.ts';
 import { mountLookupPath, normalizeMount, parseMountAnswer, parseSecretAnswer, secretRequestPath, type MountInfo } from './kv.ts';
-import { pickSecret, displayPath, where, type PickedSecret } from './pick.ts';
+import { NotAStringError, pickSecret, displayPath, where, type PickedSecret } from './pick.ts';
 import { withRetries, type RetryClock, type RetryPolicy } from './retry.ts';
 
 export interface FetchOptions {
@@ -29,7 +31,26 @@ export interface FetchOptions {
 /** One variable: a line's, or one of a `#*` line's. */
 export type FetchedSecret = PickedSecret;
 
+/** What stops one line in checkSecrets, in the words of `vaultenv check`. */
+export type SecretProblem = 'missing-key' | 'not-a-string' | 'invalid-name' | 'missing-secret' | 'no-engine' | 'denied' | 'unavailable';
+
+/**
+ * One line's outcome in checkSecrets: the variables it sets (none for an optional line whose secret
+ * is missing), or the problem and the error a run would stop with.
+ */
+export type SecretOutcome = { ref: SecretRef; picked: FetchedSecret[] } | { ref: SecretRef; problem: SecretProblem; error: VaultenvError };
+
 export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp, options: FetchOptions): Promise<FetchedSecret[]> {
+  // All or nothing: any failure is thrown, so every outcome holds its variables.
+  return (await fetchEach(refs, client, options, true)).flatMap((outcome) => ('picked' in outcome ? outcome.picked : []));
+}
+
+/** Every line's outcome, in file order: the same requests, none cancelled, no failure thrown but a bug. */
+export function checkSecrets(refs: readonly SecretRef[], client: VaultHttp, options: FetchOptions): Promise<SecretOutcome[]> {
+  return fetchEach(refs, client, options, false);
+}
+
+async function fetchEach(refs: readonly SecretRef[], client: VaultHttp, options: FetchOptions, allOrNothing: boolean): Promise<SecretOutcome[]> {
   if (refs.length === 0) return [];
   const cancel = new AbortController();
   const limit = createLimiter(options.concurrency);
@@ -59,7 +80,7 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
         options.log(`mount ${mount}: ${info.version === 2 ? 'KV v2' : 'KV v1 (or another engine read like it)'}`);
         mountInfo.set(mount, info);
       } catch (error) {
-        cancel.abort();
+        if (allOrNothing) cancel.abort();
         mountFailures.set(mount, asFailure(error));
       }
     }),
@@ -67,22 +88,25 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
   const mountFailureOf = (ref: SecretRef) => mountFailures.get(normalizeMount(ref.mount));
   const firstMountFailure =
     refs.find((ref) => mountFailureOf(ref) !== undefined && mountFailureOf(ref)?.kind !== 'cancelled') ?? refs.find((ref) => mountFailureOf(ref) !== undefined);
-  if (firstMountFailure) throw mountError(firstMountFailure, mountFailureOf(firstMountFailure)!, options.hasToken);
+  if (firstMountFailure && allOrNothing) throw mountError(firstMountFailure, mountFailureOf(firstMountFailure)!, options.hasToken);
 
   // A version pin needs a KV v2 mount: refused before any secret is read.
-  const pinnedOnV1 = refs.find((ref) => ref.version !== undefined && mountInfo.get(normalizeMount(ref.mount))!.version !== 2);
-  if (pinnedOnV1) throw versionWithoutKv2Error(pinnedOnV1, options.kvVersion);
+  const pinnedOnV1 = (ref: SecretRef) => mountFailureOf(ref) === undefined && ref.version !== undefined && mountInfo.get(normalizeMount(ref.mount))!.version !== 2;
+  const firstPinnedOnV1 = refs.find(pinnedOnV1);
+  if (firstPinnedOnV1 && allOrNothing) throw versionWithoutKv2Error(firstPinnedOnV1, options.kvVersion);
+  // Checking: the lines of a failed mount get its failure, a pin on KV v1 its error; the others go on.
+  const readable = refs.filter((ref) => mountFailureOf(ref) === undefined && !pinnedOnV1(ref));
 
   // 2. One request per distinct path.
   // Each line's request path, computed once: requests, failure reports and key picking all use it.
-  const paths = new Map(refs.map((ref) => [ref, secretRequestPath(ref.mount, ref.path, mountInfo.get(normalizeMount(ref.mount))!, ref.version)]));
+  const paths = new Map(readable.map((ref) => [ref, secretRequestPath(ref.mount, ref.path, mountInfo.get(normalizeMount(ref.mount))!, ref.version)]));
   const pathOf = (ref: SecretRef) => paths.get(ref)!;
   const versionOf = (ref: SecretRef) => mountInfo.get(normalizeMount(ref.mount))!.version;
   // A secret that is missing stops the run unless every line reading it is optional.
-  const required = new Set(refs.filter((ref) => ref.optional !== true).map(pathOf));
+  const required = new Set(readable.filter((ref) => ref.optional !== true).map(pathOf));
   const requests = new Map<string, Promise<Record<string, unknown> | undefined>>();
   const failures = new Map<string, VaultFailure>();
-  for (const ref of refs) {
+  for (const ref of readable) {
     const path = pathOf(ref);
     if (requests.has(path)) continue;
     const version = versionOf(ref);
@@ -94,7 +118,7 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
         return parseSecretAnswer((await client.request('GET', path, { signal: cancel.signal })).body, version);
       }, path).catch((error: unknown) => {
         if (error instanceof VaultFailure && error.kind === 'not-found' && !required.has(path)) return undefined;
-        cancel.abort();
+        if (allOrNothing) cancel.abort();
         const failure = asFailure(error);
         if (!failures.has(path)) failures.set(path, failure);
         return {};
@@ -106,14 +130,50 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
 
   // 3. Report the failure of the earliest line, not whichever request failed first: cancelled
   // requests fail too, and the earliest real failure is the one worth reading.
-  const failed = refs
+  const failed = readable
     .map((ref) => ({ ref, failure: failures.get(pathOf(ref)) }))
     .filter((entry): entry is { ref: SecretRef; failure: VaultFailure } => entry.failure !== undefined);
   const definite = failed.find((entry) => entry.failure.kind !== 'cancelled') ?? failed[0];
-  if (definite) throw secretError(definite.ref, pathOf(definite.ref), definite.failure);
+  if (definite && allOrNothing) throw secretError(definite.ref, pathOf(definite.ref), definite.failure);
 
-  // 4. Pick the keys, in file order.
-  return refs.flatMap((ref) => pickSecret(ref, data.get(pathOf(ref)), options.log));
+  // 4. Pick the keys, in file order. All or nothing throws the first problem; checking records each.
+  return refs.map((ref): SecretOutcome => {
+    const mountFailure = mountFailureOf(ref);
+    if (mountFailure !== undefined) return { ref, problem: problemOf(mountFailure, 'no-engine'), error: mountError(ref, mountFailure, options.hasToken) };
+    if (pinnedOnV1(ref)) return { ref, problem: 'missing-secret', error: versionWithoutKv2Error(ref, options.kvVersion) };
+    const path = pathOf(ref);
+    const failure = failures.get(path);
+    if (failure !== undefined) return { ref, problem: problemOf(failure, 'missing-secret'), error: secretError(ref, path, failure) };
+    try {
+      return { ref, picked: pickSecret(ref, data.get(path), options.log) };
+    } catch (error) {
+      if (allOrNothing) throw error;
+      return { ref, ...pickProblem(error) };
+    }
+  });
+}
+
+/** The problem of a line whose keys could not be picked (pick.ts's errors). */
+function pickProblem(error: unknown): { problem: SecretProblem; error: VaultenvError } {
+  if (error instanceof EnvironmentError) return { problem: 'invalid-name', error };
+  if (error instanceof NotAStringError) return { problem: 'not-a-string', error };
+  if (error instanceof SecretMissingError) return { problem: 'missing-key', error };
+  throw error;
+}
+
+/** The problem a failed request is: `notFound` for 400/404 (a mount with no engine, a path with no secret). */
+function problemOf(failure: VaultFailure, notFound: SecretProblem): SecretProblem {
+  switch (failure.kind) {
+    case 'forbidden':
+    case 'unauthorized':
+      return 'denied';
+    case 'not-found':
+      return notFound;
+    case 'bad-request':
+      return notFound === 'no-engine' ? notFound : 'unavailable';
+    default:
+      return 'unavailable';
+  }
 }
 
 function versionWithoutKv2Error(ref: SecretRef, kvVersion: KvVersionSetting): VaultenvError {

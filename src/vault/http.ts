@@ -44,6 +44,8 @@ export interface VaultHttpOptions {
    * leads to `host`:`port` (no brackets), and carries HTTP/1.1, inside TLS for https://.
    */
   tunnel?: ((host: string, port: number) => Promise<Duplex>) | undefined;
+  /** Sent on every request besides Vault's own (the Authorization of GitHub's ID-token endpoint). */
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface VaultResponse {
@@ -82,7 +84,7 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
       limitMs < options.timeoutMs
         ? new VaultFailure('deadline', `no answer within ${options.deadline?.label}`)
         : new VaultFailure('timeout', `no answer within ${options.timeoutMs} ms`);
-    const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
+    const headers: Record<string, string> = { ...options.headers, 'X-Vault-Request': 'true' };
     if (token !== undefined) headers['X-Vault-Token'] = token;
     if (options.namespace !== undefined && options.namespace !== '') headers['X-Vault-Namespace'] = options.namespace;
     // Checked here, for every transport alike: Node refuses such a header, but fetch would trim a

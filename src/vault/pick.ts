@@ -14,6 +14,9 @@ export interface PickedSecret {
   value: string;
 }
 
+/** A value that is not a string, in a version 1 or 2 file: `vaultenv check` names it apart. */
+export class NotAStringError extends SecretMissingError {}
+
 /** Characters of a key from Vault (a `#*` line's) that a message quotes. */
 const KEY_QUOTE_WIDTH = 40;
 
@@ -73,7 +76,7 @@ function missingReason(ref: SecretRef & { kind: 'key' }, data: Record<string, un
 function valueText(ref: SecretRef, key: string, value: unknown): string {
   if (typeof value === 'string') return value;
   if (ref.nonString === 'json') return JSON.stringify(value);
-  throw new SecretMissingError(`value of key "${key}" in secret ${displayPath(ref)} is ${describeType(value)}, not a string`, {
+  throw new NotAStringError(`value of key "${key}" in secret ${displayPath(ref)} is ${describeType(value)}, not a string`, {
     input: where(ref),
     hint: 'store the value as a string in Vault; environment variables can only hold strings',
   });

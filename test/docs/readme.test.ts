@@ -26,8 +26,8 @@ interface OptionsTableModule {
 }
 const generator = (await import(pathToFileURL(script).href)) as OptionsTableModule;
 
-/** Flags the README names that belong to other programs (docker run, COPY), or are planned and marked so. */
-const OTHER_FLAGS = new Set(['--init', '--from']);
+/** Flags the README names that belong to other programs (docker run and its --env-file, COPY), or are planned and marked so. */
+const OTHER_FLAGS = new Set(['--init', '--from', '--env-file']);
 
 /** The body of the README section whose heading is `## <title>`. */
 function section(title: string): string {

@@ -19,7 +19,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   exec: ['exec', 'config'],
   files: ['files', 'config'],
   renew: ['renew', 'vault', 'config'],
-  cli: ['cli', 'config', 'secrets-file', 'vault', 'auth', 'env', 'files', 'exec', 'renew'],
+  export: ['export'],
+  cli: ['cli', 'config', 'secrets-file', 'vault', 'auth', 'env', 'files', 'exec', 'renew', 'export'],
 };
 const LEAVES = new Set(['errors.ts', 'limited-read.ts', 'log.ts', 'redact.ts']);
 

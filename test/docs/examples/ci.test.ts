@@ -1,8 +1,9 @@
 // The CI recipes in examples/ci must hang together: each workflow runs vaultenv with a JWT login
-// (--jwt-role and --jwt-env), the variable it names holds the CI system's ID token (GitHub: a step's
-// env filled from the step that asked for the token, in a job allowed to ask; GitLab: id_tokens), the
+// (--jwt-role), whose JWT is the CI system's ID token (GitHub: vaultenv asks for it itself, with
+// --jwt-audience, in a job allowed to ask; GitLab: --jwt-env naming an id_tokens variable), the
 // secrets file exists and parses, the role and audiences match the Vault setup in the README, and no
-// token is written into a workflow. Each check is shown to fail on a broken copy.
+// token is written into a workflow. A `vaultenv check` step checks the same. Each check is shown to
+// fail on a broken copy.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ const dir = fileURLToPath(new URL('../../../examples/ci/', import.meta.url));
 const readme = readFileSync(join(dir, 'README.md'), 'utf8');
 
 type RunLine = Extract<Reading, { kind: 'run' }>;
+type CheckLine = Extract<Reading, { kind: 'check' }>;
 
 interface GithubStep {
   id?: string;
@@ -55,7 +57,12 @@ function vaultenvLines(script: string): string[][] {
 }
 
 /** The JWT-login checks both workflows share; `envDefined` says whether the named variable gets the ID token. */
-function vaultenvProblems(where: string, words: string[], envDefined: (name: string) => boolean): { problems: string[]; line?: RunLine } {
+function vaultenvProblems(
+  where: string,
+  words: string[],
+  envDefined: (name: string) => boolean,
+  jwtSource: 'jwt-env' | 'github' = 'jwt-env',
+): { problems: string[]; line?: RunLine | CheckLine } {
   const problems: string[] = [];
   let line: Reading;
   try {
@@ -65,14 +72,20 @@ function vaultenvProblems(where: string, words: string[], envDefined: (name: str
   } catch (error) {
     return { problems: [`${where}: vaultenv rejects ${words.slice(1).join(' ')}: ${(error as Error).message}`] };
   }
-  if (line.kind !== 'run') return { problems: [`${where}: vaultenv ${line.kind} runs no deploy`] };
+  if (line.kind !== 'run' && line.kind !== 'check') return { problems: [`${where}: vaultenv ${line.kind} runs no deploy`] };
   if (words.some((word) => /^--(?:token|github-token)(?:=|$)/.test(word))) problems.push(`${where}: a token on the command line`);
   const role = line.flags.jwtRole;
   const variable = line.flags.jwtEnv;
   if (typeof role !== 'string') problems.push(`${where}: no --jwt-role`);
-  if (typeof variable !== 'string') problems.push(`${where}: no --jwt-env`);
+  if (jwtSource === 'github') {
+    // vaultenv asks GitHub for the ID token: no JWT source, and the audience the Vault role binds.
+    if (typeof variable === 'string' || line.flags.jwtFile !== undefined) problems.push(`${where}: a JWT source where vaultenv should ask GitHub`);
+    const audience = line.flags.jwtAudience;
+    if (typeof audience !== 'string') problems.push(`${where}: no --jwt-audience`);
+    else if (!audiencesInReadme(audience)) problems.push(`${where}: the audience ${audience} is in no bound_audiences of the README`);
+  } else if (typeof variable !== 'string') problems.push(`${where}: no --jwt-env`);
   else if (!envDefined(variable)) problems.push(`${where}: --jwt-env ${variable} names no variable the job defines`);
-  if (words.indexOf('--') === -1 || line.command === undefined) problems.push(`${where}: no -- before the deploy command`);
+  if (line.kind === 'run' && (words.indexOf('--') === -1 || line.command === undefined)) problems.push(`${where}: no -- before the deploy command`);
   const files = line.flags.secretsFiles;
   if (!Array.isArray(files) || files.length === 0) problems.push(`${where}: no --secrets-file`);
   for (const file of Array.isArray(files) ? files : []) {
@@ -97,40 +110,26 @@ function tokenLiteralProblems(where: string, env: Record<string, string> | undef
 
 function githubProblems(workflow: GithubWorkflow): string[] {
   const problems: string[] = [];
-  let calls = 0;
+  let deploys = 0;
   for (const [jobName, job] of Object.entries(workflow.jobs)) {
     problems.push(...tokenLiteralProblems(`job ${jobName}`, job.env), ...tokenLiteralProblems('workflow', workflow.env));
     for (const [index, step] of job.steps.entries()) {
       const where = `job ${jobName}, step ${step.name ?? index + 1}`;
       problems.push(...tokenLiteralProblems(where, step.env));
       for (const words of vaultenvLines(step.run ?? '')) {
-        calls += 1;
-        // The variable must be in this step's env (or the job's), filled from the output of an earlier step
-        // that asked GitHub for an ID token.
-        const env = { ...workflow.env, ...job.env, ...step.env };
-        const { problems: found, line } = vaultenvProblems(where, words, (name) => env[name] !== undefined);
+        const { problems: found, line } = vaultenvProblems(where, words, () => false, 'github');
         problems.push(...found);
-        const variable = line?.flags.jwtEnv;
-        if (typeof variable !== 'string' || env[variable] === undefined) continue;
-        const output = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}$/.exec(env[variable].trim());
-        const source = output === null ? undefined : job.steps.slice(0, index).find((earlier) => earlier.id === output[1]);
-        if (output === null || source === undefined) {
-          problems.push(`${where}: ${variable} is not the output of an earlier step`);
-          continue;
+        if (line?.kind === 'run') deploys += 1;
+        // No step may fetch the ID token by hand any more: vaultenv asks for it.
+        for (const earlier of job.steps.slice(0, index)) {
+          if ((earlier.run ?? '').includes('ACTIONS_ID_TOKEN_REQUEST_URL')) problems.push(`step ${earlier.name ?? ''}: fetches the ID token by hand`);
         }
-        const script = source.run ?? '';
-        for (const needed of ['ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', `${output[2]}=`, '::add-mask::']) {
-          if (!script.includes(needed)) problems.push(`step ${source.id ?? ''}: does not use ${needed}`);
-        }
-        const audience = /audience=([^"'\s&]+)/.exec(script)?.[1];
-        if (audience === undefined) problems.push(`step ${source.id ?? ''}: asks for no audience`);
-        else if (!audiencesInReadme(decodeURIComponent(audience))) problems.push(`step ${source.id ?? ''}: the audience ${audience} is in no bound_audiences of the README`);
       }
       if (vaultenvLines(step.run ?? '').length > 0 && job.permissions?.['id-token'] !== 'write') problems.push(`job ${jobName}: no permissions id-token: write`);
     }
   }
-  if (calls === 0) problems.push('no step runs vaultenv');
-  return problems;
+  if (deploys === 0) problems.push('no step runs vaultenv');
+  return [...new Set(problems)];
 }
 
 /** GitLab's top-level keywords, which are not jobs. */
@@ -167,28 +166,30 @@ describe('examples/ci/github-actions.yml', () => {
     if (step === undefined) throw new Error('no Deploy step');
     return step;
   };
-  const oidc = (workflow: GithubWorkflow): GithubStep => {
-    const step = workflow.jobs.deploy?.steps.find((candidate) => candidate.id === 'oidc');
-    if (step === undefined) throw new Error('no oidc step');
+  const check = (workflow: GithubWorkflow): GithubStep => {
+    const step = workflow.jobs.deploy?.steps.find((candidate) => candidate.name === 'Check the secrets');
+    if (step === undefined) throw new Error('no check step');
     return step;
   };
 
-  it('logs in with the GitHub ID token it fetched, with --jwt-role and --jwt-env, and reads deploy.secrets', () => {
-    expect(githubProblems(load(file))).toEqual([]);
+  it('checks, then logs in with the ID token vaultenv asks GitHub for (--jwt-role, --jwt-audience), and reads deploy.secrets', () => {
+    const workflow = load<GithubWorkflow>(file);
+    expect(githubProblems(workflow)).toEqual([]);
+    expect(workflow.jobs.deploy?.steps.map((step) => step.name ?? step.uses)).toEqual(['actions/checkout@v4', 'Install vaultenv', 'Check the secrets', 'Deploy']);
+    expect(vaultenvLines(check(workflow).run ?? '')[0]?.slice(0, 2)).toEqual(['vaultenv', 'check']);
   });
 
   const breaks: Break<GithubWorkflow>[] = [
     { what: 'no id-token permission', change: (w) => delete w.jobs.deploy?.permissions?.['id-token'], problem: /no permissions id-token: write/ },
     { what: 'no --jwt-role', change: (w) => (deploy(w).run = (deploy(w).run ?? '').replace('--jwt-role deploy', '')), problem: /no --jwt-role/ },
-    { what: 'no --jwt-env', change: (w) => (deploy(w).run = (deploy(w).run ?? '').replace('--jwt-env VAULT_ID_TOKEN', '')), problem: /no --jwt-env/ },
-    { what: 'an undefined variable', change: (w) => (deploy(w).env = {}), problem: /--jwt-env VAULT_ID_TOKEN names no variable/ },
-    { what: 'a variable not from the token step', change: (w) => (deploy(w).env = { VAULT_ID_TOKEN: '${{ steps.other.outputs.jwt }}' }), problem: /not the output of an earlier step/ },
-    { what: 'a token step without the request token', change: (w) => (oidc(w).run = (oidc(w).run ?? '').replaceAll('ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'X')), problem: /does not use ACTIONS_ID_TOKEN_REQUEST_TOKEN/ },
-    { what: 'an unmasked token', change: (w) => (oidc(w).run = (oidc(w).run ?? '').replace('::add-mask::', '')), problem: /does not use ::add-mask::/ },
-    { what: 'an audience Vault does not bind', change: (w) => (oidc(w).run = (oidc(w).run ?? '').replace('audience=https://vault.example.com', 'audience=sts.amazonaws.com')), problem: /audience sts\.amazonaws\.com is in no bound_audiences/ },
+    { what: 'no --jwt-audience', change: (w) => (deploy(w).run = (deploy(w).run ?? '').replace('--jwt-audience https://vault.example.com', '')), problem: /Deploy: no --jwt-audience/ },
+    { what: 'a JWT variable besides', change: (w) => (deploy(w).run = (deploy(w).run ?? '').replace('--jwt-role deploy', '--jwt-role deploy --jwt-env X')), problem: /a JWT source where vaultenv should ask GitHub/ },
+    { what: 'an audience Vault does not bind', change: (w) => (deploy(w).run = (deploy(w).run ?? '').replace('https://vault.example.com', 'sts.amazonaws.com')), problem: /audience sts\.amazonaws\.com is in no bound_audiences/ },
+    { what: 'a step fetching the token by hand', change: (w) => w.jobs.deploy?.steps.splice(2, 0, { name: 'oidc', run: 'curl "$ACTIONS_ID_TOKEN_REQUEST_URL"' }), problem: /step oidc: fetches the ID token by hand/ },
+    { what: 'a check of another role', change: (w) => (check(w).run = (check(w).run ?? '').replace('--jwt-role deploy', '--jwt-role release')), problem: /Check the secrets: the README sets up no JWT role release/ },
     { what: 'a missing secrets file', change: (w) => (deploy(w).run = (deploy(w).run ?? '').replace('deploy.secrets', 'prod.secrets')), problem: /prod\.secrets is not in examples\/ci/ },
     { what: 'a role the README does not set up', change: (w) => (deploy(w).run = (deploy(w).run ?? '').replace('--jwt-role deploy', '--jwt-role release')), problem: /no JWT role release/ },
-    { what: 'a misspelt flag', change: (w) => (deploy(w).run = (deploy(w).run ?? '').replace('--jwt-env', '--jwt-variable')), problem: /vaultenv rejects/ },
+    { what: 'a misspelt flag', change: (w) => (deploy(w).run = (deploy(w).run ?? '').replace('--jwt-audience', '--jwt-aud')), problem: /vaultenv rejects/ },
     { what: 'a --token flag', change: (w) => (deploy(w).run = `vaultenv --token hvs.x ${(deploy(w).run ?? '').replace(/^vaultenv /, '')}`), problem: /a token on the command line/ },
     { what: 'a VAULT_TOKEN literal', change: (w) => ((deploy(w).env ??= {}).VAULT_TOKEN = 'hvs.x'), problem: /VAULT_TOKEN has a literal value/ },
     { what: 'no -- before the command', change: (w) => (deploy(w).run = (deploy(w).run ?? '').replace(' -- ', ' ')), problem: /no -- before the deploy command/ },

@@ -118,7 +118,7 @@ function invocationOf(container: Container, problems: string[]): Invocation | un
   try {
     const line = parseCommandLine(argv.slice(1));
     if (line.kind === 'mistake') throw line.error;
-    if (line.kind === 'help' || line.kind === 'version' || line.kind === 'allow' || line.kind === 'deny') {
+    if (line.kind === 'help' || line.kind === 'version' || line.kind === 'allow' || line.kind === 'deny' || line.kind === 'check' || line.kind === 'export') {
       problems.push(`${container.name}: vaultenv ${line.kind} starts nothing`);
       return undefined;
     }

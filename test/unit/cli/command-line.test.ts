@@ -352,8 +352,9 @@ describe('parseCommandLine: any command line is a reading or a one-line mistake 
     ...optionsFor('run').flatMap((row) => row.flags.flatMap((flag) => [`--${flag}`, `--no-${flag}`, `--${flag}=${SECRET}`])),
     ...optionsFor('renew').flatMap((row) => row.flags.map((flag) => `--${flag}`)),
     // (An unknown option's name itself is shown: `--SECRETVALUE` would be.)
-    SECRET, `-${SECRET}`, `--tokn=${SECRET}`, `--token ${SECRET}`, '--', '-', '-h', '--help', '--version', 'renew', 'cmd', '', '=', '--=', '-5',
+    SECRET, `-${SECRET}`, `--tokn=${SECRET}`, `--token ${SECRET}`, '--', '-', '-h', '--help', '--version', 'cmd', '', '=', '--=', '-5',
   ];
+  const COMMANDS = ['renew', 'check', 'export', 'allow', 'deny'];
 
   it('reads each one', () => {
     const next = random(20_261_130);
@@ -361,6 +362,8 @@ describe('parseCommandLine: any command line is a reading or a one-line mistake 
     for (let n = 0; n < 4000; n++) {
       const length = Math.floor(next() * 7);
       const argv = Array.from({ length }, () => words[Math.floor(next() * words.length)] ?? '');
+      // One in four starts with a command word, so that every command is read among them.
+      if (next() < 0.25) argv.unshift(COMMANDS[Math.floor(next() * COMMANDS.length)] ?? '');
       const reading = parseCommandLine(argv);
       kinds.set(reading.kind, (kinds.get(reading.kind) ?? 0) + 1);
       if (reading.kind !== 'mistake') continue;
@@ -369,7 +372,7 @@ describe('parseCommandLine: any command line is a reading or a one-line mistake 
       expect(text, JSON.stringify(argv)).not.toContain(SECRET);
     }
     // Every outcome occurs among them.
-    expect([...kinds.keys()].sort()).toEqual(['help', 'mistake', 'renew', 'run', 'version']);
+    expect([...kinds.keys()].sort()).toEqual(['allow', 'check', 'deny', 'export', 'help', 'mistake', 'renew', 'run', 'version']);
   });
 });
 
@@ -402,5 +405,53 @@ describe('readCommandLine: vaultenv allow and deny', () => {
 
   it('only as the first argument: `vaultenv -- allow` runs a program named allow', async () => {
     expect(await run(['--', 'allow'])).toMatchObject({ command: 'allow', args: [] });
+  });
+});
+
+describe('readCommandLine: vaultenv check and export', () => {
+  it('check takes the run options and an optional CMD [ARGS...]', async () => {
+    expect(await readCommandLine(['check', '--secrets-file', 'f', '--format', 'json'])).toEqual({
+      kind: 'check',
+      flags: { secretsFiles: ['f'], format: 'json' },
+      command: undefined,
+      args: [],
+    });
+    expect(await readCommandLine(['check', '--mask', '--secrets-file', 'f', '--', 'app', '--port', '1'])).toEqual({
+      kind: 'check',
+      flags: { mask: true, secretsFiles: ['f'] },
+      command: 'app',
+      args: ['--port', '1'],
+    });
+  });
+
+  it('export takes options only, and no run option about the program', async () => {
+    expect(await readCommandLine(['export', '--secrets-file', 'f', '--format', 'shell', '--output', 'o', '--force'])).toEqual({
+      kind: 'export',
+      flags: { secretsFiles: ['f'], format: 'shell', output: 'o', force: true },
+    });
+    const stray = await syntaxError(['export', '--secrets-file', 'f', 'hunter2']);
+    expect(renderError(stray).text).toBe('vaultenv: vaultenv export takes no arguments, only options (command line). Run vaultenv export --help for usage\n');
+    const runOption = await syntaxError(['export', '--exec-mode', 'spawn']);
+    expect(runOption.message).toBe("unknown option '--exec-mode' (an option of the run command, not of vaultenv export)");
+    expect(runOption.hint).toBe('run vaultenv export --help for usage');
+  });
+
+  it('--output and --force belong to export, not to the run', async () => {
+    const error = await syntaxError(['--force', '--', 'ls']);
+    expect(error.message).toBe("unknown option '--force' (an option of vaultenv export, not of the run command)");
+  });
+
+  it('shows the help of each', async () => {
+    const check = await readCommandLine(['check', '--help']);
+    const exported = await readCommandLine(['export', '-h']);
+    expect(check.kind === 'help' ? check.text : '').toMatch(/^Usage: vaultenv check \[options\] \[--\] \[CMD \[ARGS\.\.\.\]\]\n/);
+    expect(exported.kind === 'help' ? exported.text : '').toMatch(/^Usage: vaultenv export \[options\]\n/);
+    expect(exported.kind === 'help' ? exported.text : '').toContain('--output <FILE>');
+    expect(exported.kind === 'help' ? exported.text : '').not.toContain('--exec-mode');
+  });
+
+  it('only as the first argument: `vaultenv -- check` runs a program named check', async () => {
+    expect((await run(['--', 'check'])).command).toBe('check');
+    expect((await run(['--secrets-file', 'f', 'export'])).command).toBe('export');
   });
 });

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../../src/cli/command-line.ts';
-import { defaultConfigFiles, loadConfig, loadRenewConfig, type ConfigFiles } from '../../../src/config/load.ts';
+import { defaultConfigFiles, loadCheckConfig, loadConfig, loadExportConfig, loadRenewConfig, type ConfigFiles } from '../../../src/config/load.ts';
 import type { AuthSetting, Config, RenewConfig } from '../../../src/config/types.ts';
-import { ConfigError } from '../../../src/errors.ts';
+import { ConfigError, renderError } from '../../../src/errors.ts';
+import { thrown } from '../../helpers/thrown.ts';
 
 let dir: string;
 let files: ConfigFiles;
@@ -106,6 +107,9 @@ describe('loadConfig: defaults', () => {
       execMode: 'auto',
       exportToken: false,
       secretsDir: undefined,
+      revokeToken: true,
+      mask: false,
+      githubMask: true,
       configFileVariables: [],
     } satisfies Config);
   });
@@ -395,6 +399,21 @@ describe('loadConfig: login methods', () => {
       { argv: argv('--jwt-role', 'j'), system: 'VAULTENV_JWT_FILE=/f\n' },
       { method: 'jwt', role: 'j', jwt: { file: '/f' } },
     ],
+    [
+      'jwt: inside GitHub Actions with no JWT source, the ID token GitHub gives, for --jwt-audience',
+      { argv: argv('--jwt-role', 'j', '--jwt-audience', 'https://vault.example.com'), env: { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://t.example/x', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'r' } },
+      { method: 'jwt', role: 'j', jwt: { githubActions: { audience: 'https://vault.example.com' } } },
+    ],
+    [
+      "jwt: inside GitHub Actions without --jwt-audience, GitHub's default audience",
+      { env: { VAULTENV_JWT_ROLE: 'j', ACTIONS_ID_TOKEN_REQUEST_URL: 'https://t.example/x', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'r' } },
+      { method: 'jwt', role: 'j', jwt: { githubActions: { audience: undefined } } },
+    ],
+    [
+      'jwt: a JWT source given wins over GitHub Actions',
+      { argv: argv('--jwt-role', 'j', '--jwt-env', 'MY_JWT'), env: { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://t.example/x', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'r' } },
+      { method: 'jwt', role: 'j', jwt: { env: 'MY_JWT' } },
+    ],
   ])('%s', async (_name, setup, auth) => {
     expect((await load(setup)).auth).toEqual(auth);
   });
@@ -404,6 +423,8 @@ describe('loadConfig: login methods', () => {
     [{ env: { VAULTENV_APPROLE_ROLE_ID: 'id', VAULTENV_APPROLE_SECRET_ID_FILE: '' } }, 'VAULTENV_APPROLE_ROLE_ID is given without a secret ID file'],
     [{ argv: argv('--jwt-role', 'j') }, '--jwt-role is given without a JWT'],
     [{ env: { VAULTENV_JWT_ROLE: 'j' } }, 'VAULTENV_JWT_ROLE is given without a JWT'],
+    // A job without `permissions: id-token: write` has the request URL but no request token.
+    [{ env: { VAULTENV_JWT_ROLE: 'j', ACTIONS_ID_TOKEN_REQUEST_URL: 'https://t.example/x' } }, 'VAULTENV_JWT_ROLE is given without a JWT'],
     [{ argv: argv('--jwt-role', 'j', '--jwt-file', '/f', '--jwt-env', 'X') }, '--jwt-file and --jwt-env are both given'],
     [{ system: 'VAULTENV_JWT_FILE=/f\nVAULTENV_JWT_ENV=X\n', argv: argv('--token', 't') }, 'VAULTENV_JWT_FILE and VAULTENV_JWT_ENV are both given'],
   ])('%j is an error', async (setup, message) => {
@@ -774,5 +795,35 @@ describe('defaultConfigFiles', () => {
     [{}, undefined],
   ])('%j → %s', (env, user) => {
     expect(defaultConfigFiles(env, '/work')).toEqual({ system: '/etc/vaultenv.conf', user, local: '/work/.env' });
+  });
+});
+
+describe('loadCheckConfig and loadExportConfig', () => {
+  it('check: CMD is optional, the format text by default; a format of export is refused', () => {
+    const check = (argv: string[], env: Record<string, string> = {}) => {
+      const commandLine = parseCommandLine(['check', ...argv]);
+      if (commandLine.kind !== 'check') throw new Error('expected check');
+      return loadCheckConfig({ commandLine, env, cwd: dir, configFiles: files });
+    };
+    const config = check(['--secrets-file', 's']);
+    expect([config.command, config.format]).toEqual([undefined, 'text']);
+    expect(check(['--secrets-file', 's', '--format', 'json', 'app']).command).toBe('app');
+    const error = thrown(() => check(['--secrets-file', 's'], { VAULTENV_FORMAT: 'shell' })) as ConfigError;
+    expect(renderError(error).text).toBe('vaultenv: vaultenv check has no format "shell" (--format / VAULTENV_FORMAT). The formats of vaultenv check are text or json\n');
+  });
+
+  it('export: dotenv by default; text is refused; --force is not read from config files', async () => {
+    await writeFile(files.local, 'VAULTENV_EXPORT_FORCE=true\n');
+    const exported = (argv: string[], env: Record<string, string> = {}) => {
+      const commandLine = parseCommandLine(['export', ...argv]);
+      if (commandLine.kind !== 'export') throw new Error('expected export');
+      return loadExportConfig({ commandLine, env, cwd: dir, configFiles: files });
+    };
+    const config = exported(['--secrets-file', 's']);
+    expect([config.format, config.force, config.output]).toEqual(['dotenv', false, undefined]);
+    expect(exported(['--secrets-file', 's', '--force', '--output', 'o.env']).force).toBe(true);
+    expect(exported(['--secrets-file', 's'], { VAULTENV_EXPORT_FORCE: 'true' }).force).toBe(true);
+    expect((thrown(() => exported(['--secrets-file', 's', '--format', 'text'])) as ConfigError).message).toBe('vaultenv export has no format "text"');
+    expect((thrown(() => exported([])) as ConfigError).message).toBe('no secrets file given');
   });
 });

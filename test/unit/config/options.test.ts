@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OPTIONS, optionsFor, shownDefault } from '../../../src/config/options.ts';
-import { loadConfig, loadRenewConfig, type ConfigFiles } from '../../../src/config/load.ts';
+import { loadConfig, loadExportConfig, loadRenewConfig, type ConfigFiles } from '../../../src/config/load.ts';
 import type { Config } from '../../../src/config/types.ts';
 import { ConfigError } from '../../../src/errors.ts';
 import { thrown } from '../../helpers/thrown.ts';
@@ -59,6 +59,7 @@ describe('OPTIONS', () => {
   it('shows the defaults load.ts applies', () => {
     const config = loadRun({}) as unknown as Record<string, unknown>;
     const renew = loadRenewConfig({ commandLine: { kind: 'renew', flags: {} }, env: {}, cwd: '/', configFiles: NO_FILES }) as unknown as Record<string, unknown>;
+    const exported = loadExportConfig({ commandLine: { kind: 'export', flags: {} }, env: { VAULTENV_SECRETS_FILE: 's' }, cwd: '/', configFiles: NO_FILES }) as unknown as Record<string, unknown>;
     // The login modifiers' defaults land in `auth`.
     const kubernetes = loadRun({ VAULTENV_KUBERNETES_ROLE: 'r' }).auth;
     const approle = loadRun({ VAULTENV_APPROLE_ROLE_ID: 'r', VAULTENV_APPROLE_SECRET_ID_FILE: '/s' }).auth;
@@ -69,7 +70,13 @@ describe('OPTIONS', () => {
     const shown = { tls: 'true', port: '8200', inheritEnvBlacklist: '', retryAttempts: '9', renewFraction: '0.5', renewIntervalSeconds: '10' };
     for (const row of OPTIONS) {
       if (row.default === undefined) continue;
-      const value = Object.hasOwn(elsewhere, row.id) ? elsewhere[row.id] : row.commands.includes('run') ? config[row.id] : renew[row.id];
+      const value = Object.hasOwn(elsewhere, row.id)
+        ? elsewhere[row.id]
+        : row.commands.includes('run')
+          ? config[row.id]
+          : row.commands.includes('renew')
+            ? renew[row.id]
+            : exported[row.id];
       expect(value, row.id).toEqual(row.default);
       if (Object.hasOwn(shown, row.id)) expect(shownDefault(row), row.id).toBe(shown[row.id as keyof typeof shown]);
     }
@@ -86,10 +93,19 @@ describe('OPTIONS', () => {
     expect(optionsFor('run').map((row) => row.id)).toEqual([
       'host', 'port', 'addr', 'agentAddr', 'tls', 'validateCerts', 'caCert', 'caPath', 'clientCert', 'clientKey', 'tlsServerName',
       'namespace', 'trustDotenv', 'token', 'tokenFile', 'kubernetesRole', 'kubernetesJwtFile', 'githubToken', 'approleRoleId',
-      'approleSecretIdFile', 'approleSecretIdWrapped', 'jwtRole', 'jwtFile', 'jwtEnv', 'authBackend', 'exportToken',
-      'secretsFiles', 'secretsDir', 'command', 'args', 'inheritEnv', 'inheritEnvBlacklist', 'retryBaseDelayMs', 'retryAttempts',
+      'approleSecretIdFile', 'approleSecretIdWrapped', 'jwtRole', 'jwtFile', 'jwtEnv', 'jwtAudience', 'authBackend', 'exportToken',
+      'revokeToken', 'secretsFiles', 'secretsDir', 'command', 'args', 'inheritEnv', 'inheritEnvBlacklist', 'retryBaseDelayMs', 'retryAttempts',
       'logLevel', 'usePath', 'maxConcurrentRequests', 'duplicateVariableBehavior', 'kvVersion', 'requestTimeoutMs', 'deadlineSeconds',
-      'execMode',
+      'execMode', 'mask', 'githubMask',
+    ]);
+    // check reads the run's options and --format; export what a fetch needs, and where and how it writes.
+    expect(optionsFor('check').map((row) => row.id)).toEqual([...optionsFor('run').map((row) => row.id), 'format']);
+    expect(optionsFor('export').map((row) => row.id)).toEqual([
+      'host', 'port', 'addr', 'agentAddr', 'tls', 'validateCerts', 'caCert', 'caPath', 'clientCert', 'clientKey', 'tlsServerName',
+      'namespace', 'trustDotenv', 'token', 'tokenFile', 'kubernetesRole', 'kubernetesJwtFile', 'githubToken', 'approleRoleId',
+      'approleSecretIdFile', 'approleSecretIdWrapped', 'jwtRole', 'jwtFile', 'jwtEnv', 'jwtAudience', 'authBackend',
+      'revokeToken', 'secretsFiles', 'retryBaseDelayMs', 'retryAttempts', 'logLevel', 'maxConcurrentRequests', 'kvVersion',
+      'requestTimeoutMs', 'deadlineSeconds', 'format', 'output', 'force',
     ]);
     expect(optionsFor('renew').map((row) => row.id)).toEqual([
       'host', 'port', 'addr', 'agentAddr', 'tls', 'validateCerts', 'caCert', 'caPath', 'clientCert', 'clientKey', 'tlsServerName',

@@ -2,10 +2,11 @@
 // and what happens to the requests still in flight when one fails. Real-server behaviour is in
 // test/integration/wrapper.test.ts.
 import { describe, expect, it } from 'vitest';
-import { SecretMissingError } from '../../../src/errors.ts';
+import { AuthError, SecretMissingError, VaultUnavailableError } from '../../../src/errors.ts';
+import { NotAStringError } from '../../../src/vault/pick.ts';
 import type { KeyRef, SecretRef } from '../../../src/secrets-file/secret-ref.ts';
 import { VaultFailure, failureForStatus } from '../../../src/vault/failure.ts';
-import { createLimiter, fetchSecrets, type FetchOptions } from '../../../src/vault/fetch.ts';
+import { checkSecrets, createLimiter, fetchSecrets, type FetchOptions } from '../../../src/vault/fetch.ts';
 import type { VaultHttp, VaultResponse } from '../../../src/vault/http.ts';
 import { rejected } from '../../helpers/thrown.ts';
 
@@ -250,5 +251,32 @@ describe('fetchSecrets and version 3 lines', () => {
     const client = stubClient(() => Promise.reject(failureForStatus(403, ['permission denied'])));
     const error = await rejected(fetchSecrets([v3(1, 'a', { optional: true })], client, options()));
     expect((error as Error).message).toBe('permission denied reading secret secret/a: Vault says "permission denied"');
+  });
+});
+
+describe('checkSecrets', () => {
+  it('cancels nothing and gives every line its outcome, in file order', async () => {
+    const kv2 = (data: Record<string, unknown>): VaultResponse => ({ status: 200, body: JSON.stringify({ data: { data } }) });
+    const client = stubClient((path) => {
+      if (path.endsWith('/mounts/denied')) return Promise.reject(failureForStatus(403, ['preflight capability check returned 403']));
+      if (path.includes('/mounts/')) return Promise.resolve({ status: 200, body: JSON.stringify({ data: { path: `${path.split('/').pop() ?? ''}/`, type: 'kv', options: { version: '2' } } }) });
+      if (path.includes('/sealed')) return Promise.reject(failureForStatus(503, ['Vault is sealed']));
+      if (path.includes('/gone')) return Promise.reject(failureForStatus(404, []));
+      return Promise.resolve(kv2({ k: 'value', n: 1 }));
+    });
+    const outcomes = await checkSecrets(
+      [ref(1, 'secret', 'sealed'), ref(2, 'secret', 'app'), ref(3, 'secret', 'app', 'missing'), ref(4, 'secret', 'app', 'n'), ref(5, 'secret', 'gone'), ref(6, 'denied', 'x')],
+      client,
+      options({ kvVersion: 'auto', retry: { baseDelayMs: 1, retries: 0 } }),
+    );
+    expect(outcomes.map((outcome) => ('picked' in outcome ? ['ok', outcome.picked.map((p) => p.value).join()] : [outcome.problem, outcome.error.constructor.name]))).toEqual([
+      ['unavailable', VaultUnavailableError.name],
+      ['ok', 'value'],
+      ['missing-key', SecretMissingError.name],
+      ['not-a-string', NotAStringError.name],
+      ['missing-secret', SecretMissingError.name],
+      ['denied', AuthError.name],
+    ]);
+    expect(client.signals.some((signal) => signal.aborted)).toBe(false);
   });
 });

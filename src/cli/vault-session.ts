@@ -1,0 +1,97 @@
+// One session with Vault for a command that fetches secrets (the run, check, export): the start-up
+// deadline and the throttle gate, the connection and the login (connect.ts), the fetch the command
+// asks for, and then the revocation of the token a login created, unless it is handed on
+// (--export-token) or kept (--no-revoke-token). Each command shares it, so none has its own way to Vault.
+
+import { revokeOwnToken } from '../auth/revoke.ts';
+import { defaultWellKnownTokenFiles } from '../auth/prepare.ts';
+import type { FetchConfig } from '../config/types.ts';
+import type { Logger } from '../log.ts';
+import type { Redactor } from '../redact.ts';
+import { createDeadline } from '../vault/deadline.ts';
+import type { FetchOptions } from '../vault/fetch.ts';
+import type { VaultHttp } from '../vault/http.ts';
+import { realClock, type RetryClock } from '../vault/retry.ts';
+import { ThrottleGate } from '../vault/throttle.ts';
+import { connect } from './connect.ts';
+
+export interface SessionDeps {
+  env: Readonly<Record<string, string | undefined>>;
+  wellKnownTokenFiles?: readonly string[] | undefined;
+  clock?: RetryClock | undefined;
+  log: Logger;
+  redactor: Redactor;
+  /** The JavaScript runtime: on Bun, requests go through its fetch, its fastest client. */
+  runtime?: 'node' | 'bun' | undefined;
+}
+
+export interface Session {
+  client: VaultHttp;
+  /** The fetch options of this session: its retries, deadline, gate and whether a token is sent. */
+  fetchOptions: FetchOptions;
+  /** The token a login created (undefined for a configured or file token). */
+  loginToken: string | undefined;
+}
+
+/**
+ * Runs `use` with a connected session, then revokes a login's token unless `keepToken` (the
+ * command hands it on) or --no-revoke-token says to keep it. A failed revocation is a warning.
+ */
+export async function withVaultSession<T>(
+  config: FetchConfig,
+  deps: SessionDeps,
+  keepToken: boolean,
+  use: (session: Session) => Promise<T>,
+): Promise<T> {
+  const clock = deps.clock ?? realClock;
+  // Everything asked of Vault ends by one deadline (login, mount lookups, reads, retries), and waits
+  // out a rate limit together.
+  const retry = {
+    baseDelayMs: config.retryBaseDelayMs,
+    retries: config.retryAttempts,
+    deadline: createDeadline(config.deadlineSeconds * 1000),
+    gate: new ThrottleGate({ sleep: (ms, signal) => clock.sleep(ms, signal), now: () => performance.now() }),
+  };
+  try {
+    const { client, prepared, loginToken } = await connect(config, {
+      env: deps.env,
+      wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(deps.env),
+      clock,
+      log: deps.log,
+      redactor: deps.redactor,
+      maxSockets: config.maxConcurrentRequests,
+      retry,
+      // Bun's fetch is its fastest client; its node:http is a layer over the same one.
+      transport: deps.runtime === 'bun' ? 'fetch' : 'node',
+    });
+    let succeeded = false;
+    try {
+      const result = await use({
+        client,
+        loginToken,
+        fetchOptions: {
+          kvVersion: config.kvVersion,
+          concurrency: config.maxConcurrentRequests,
+          retry,
+          clock,
+          log: (message) => deps.log.info(message),
+          hasToken: prepared.kind === 'login' || prepared.token !== undefined,
+        },
+      });
+      succeeded = true;
+      return result;
+    } finally {
+      // Revoked also when the command failed: the token is of no more use. Only a command that
+      // succeeded warns about a failed revocation: a failed one has its own error to report.
+      if (loginToken !== undefined && !keepToken && config.revokeToken) {
+        const failed = await revokeOwnToken(client);
+        if (failed === undefined) deps.log.info('revoked the token of the login');
+        else if (succeeded) deps.log.warn(`could not revoke the token of the login (auth/token/revoke-self: ${failed}); it expires by its TTL`);
+      }
+      client.close();
+    }
+  } finally {
+    // A rate limit's wait that is still running (the command failed meanwhile) must not hold the process.
+    retry.gate.dispose();
+  }
+}
