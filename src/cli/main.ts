@@ -7,7 +7,7 @@ import { defaultConfigFiles, loadConfig, loadRenewConfig } from '../config/load.
 import type { AuthSetting, Config } from '../config/types.ts';
 import { buildChildEnvironment, type EnvEntry } from '../env/merge.ts';
 import { ConfigError, renderError } from '../errors.ts';
-import type { ExecRequest } from '../exec/run.ts';
+import type { ExecRequest, ProgramHost } from '../exec/run.ts';
 import { Logger, type Output } from '../log.ts';
 import { Redactor } from '../redact.ts';
 import { readSecretsFiles } from '../secrets-file/read.ts';
@@ -16,6 +16,7 @@ import type { RetryClock } from '../vault/retry.ts';
 import { OPTIONS } from '../config/options.ts';
 import type { RenewArguments } from '../config/sources.ts';
 import { readCommandLine } from './command-line.ts';
+import type { FetchSink } from './supervise-command.ts';
 
 /** The options that hold a credential: their environment names and flags. */
 const SECRET_ROWS = OPTIONS.filter((row) => row.secret === true);
@@ -36,6 +37,8 @@ export interface MainDeps {
   configFiles?: ReturnType<typeof defaultConfigFiles>;
   /** The JavaScript runtime vaultenv runs on: the single executable is Bun's, the npm package Node's. */
   runtime?: 'node' | 'bun';
+  /** The program as a child, for --supervise. */
+  programs?: ProgramHost;
 }
 
 /**
@@ -75,6 +78,18 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     const log = new Logger(deps.output, config.logLevel, redactor);
     log.info(describeConfig(config));
 
+    if (config.supervise) {
+      const [{ runSupervised }, { defaultWellKnownTokenFiles }] = await Promise.all([import('./supervise-command.ts'), import('../auth/prepare.ts')]);
+      return await runSupervised(config, {
+        env,
+        cwd: deps.cwd,
+        wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),
+        log,
+        redactor,
+        programs: deps.programs,
+        prepare: (sink) => prepareEnvironment(config, env, deps, redactor, log, sink),
+      });
+    }
     const childEnv = await prepareEnvironment(config, env, deps, redactor, log);
     log.info(`executing ${config.command}${config.usePath && !config.command.includes('/') ? ' (searching PATH)' : ''}`);
     return await deps.run({
@@ -135,6 +150,7 @@ async function prepareEnvironment(
   deps: MainDeps,
   redactor: Redactor,
   log: Logger,
+  sink?: FetchSink,
 ): Promise<Record<string, string>> {
   const refs = readSecretsFiles(config.secretsFiles, deps.cwd);
   log.info(`${refs.length} secret${refs.length === 1 ? '' : 's'} named in ${config.secretsFiles.join(', ')}`);
@@ -179,6 +195,7 @@ async function prepareEnvironment(
       transport: deps.runtime === 'bun' ? 'fetch' : 'node',
     });
     try {
+      sink?.connected(prepared, loginToken);
       if (loginToken !== undefined && config.exportToken) extra.push(exportedToken(loginToken));
       const started = Date.now();
       const fetched = await fetchSecrets(refs, client, {
@@ -188,6 +205,7 @@ async function prepareEnvironment(
         clock,
         log: (message) => log.info(message),
         hasToken: prepared.kind === 'login' || prepared.token !== undefined,
+        onRead: sink === undefined ? undefined : (read) => sink.onRead(read),
       });
       for (const { value } of fetched) redactor.add(value);
       log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);
@@ -238,6 +256,7 @@ function describeConfig(config: Config): string {
     `deadline ${config.deadlineSeconds} s`,
     `concurrency ${config.maxConcurrentRequests}`,
     `use PATH ${config.usePath}`,
+    ...(config.supervise ? [`supervise: watch every ${config.watchIntervalSeconds} s, on change ${config.onChange}, stop timeout ${config.stopTimeoutSeconds} s, revoke ${config.revoke}`] : []),
   ].join('; ');
 }
 

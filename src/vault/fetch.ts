@@ -9,7 +9,7 @@ import type { KvVersionSetting } from '../config/types.ts';
 import type { SecretRef } from '../secrets-file/secret-ref.ts';
 import { VaultFailure, describeVaultErrors, unavailableError } from './failure.ts';
 import type { VaultHttp } from './http.ts';
-import { mountLookupPath, normalizeMount, parseMountAnswer, parseSecretAnswer, secretRequestPath, type MountInfo } from './kv.ts';
+import { metadataRequestPath, mountLookupPath, normalizeMount, parseMountAnswer, parseReadInfo, parseSecretAnswer, secretRequestPath, type KvVersion, type MountInfo, type ReadInfo } from './kv.ts';
 import { withRetries, type RetryClock, type RetryPolicy } from './retry.ts';
 
 export interface FetchOptions {
@@ -22,6 +22,20 @@ export interface FetchOptions {
   log: (message: string) => void;
   /** Whether requests carry a token: a refusal then means a bad token rather than a missing one. */
   hasToken: boolean;
+  /** Told of each read that succeeded (its lease, its KV version), for --supervise; never of a value. */
+  onRead?: ((read: SecretRead) => void) | undefined;
+}
+
+/** One request of a fetch as --supervise watches it: where it was read, by which lines, and its lease. */
+export interface SecretRead extends ReadInfo {
+  path: string;
+  /** `<mount>/metadata/<path>` of a KV v2 secret. */
+  metadataPath: string | undefined;
+  kvVersion: KvVersion;
+  /** The variables of the lines that read it, in file order. */
+  variables: string[];
+  /** The secret's data: --supervise keeps only a digest of it, to see a KV v1 secret change. */
+  data: Readonly<Record<string, unknown>>;
 }
 
 export interface FetchedSecret {
@@ -85,7 +99,17 @@ export async function fetchSecrets(refs: readonly SecretRef[], client: VaultHttp
       retrying(async () => {
         if (cancel.signal.aborted) throw new VaultFailure('cancelled', 'cancelled after another failure');
         options.log(`getting ${path}`);
-        return parseSecretAnswer((await client.request('GET', path, { signal: cancel.signal })).body, version);
+        const { body } = await client.request('GET', path, { signal: cancel.signal });
+        const secret = parseSecretAnswer(body, version);
+        options.onRead?.({
+          path,
+          metadataPath: metadataRequestPath(ref.mount, ref.path, mountInfo.get(normalizeMount(ref.mount))!),
+          kvVersion: version,
+          variables: refs.filter((other) => pathOf(other) === path).map((other) => other.variable),
+          data: secret,
+          ...parseReadInfo(body, version),
+        });
+        return secret;
       }, path).catch((error: unknown) => {
         cancel.abort();
         const failure = asFailure(error);

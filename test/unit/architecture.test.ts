@@ -18,7 +18,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   env: ['env', 'config'],
   exec: ['exec', 'config'],
   renew: ['renew', 'vault', 'config'],
-  cli: ['cli', 'config', 'secrets-file', 'vault', 'auth', 'env', 'exec', 'renew'],
+  supervise: ['supervise', 'renew', 'vault', 'config'],
+  cli: ['cli', 'config', 'secrets-file', 'vault', 'auth', 'env', 'exec', 'renew', 'supervise'],
 };
 const LEAVES = new Set(['errors.ts', 'limited-read.ts', 'log.ts', 'redact.ts']);
 

@@ -102,6 +102,11 @@ describe('loadConfig: defaults', () => {
       kvVersion: 'auto',
       deadlineSeconds: 60,
       execMode: 'auto',
+      supervise: false,
+      watchIntervalSeconds: 60,
+      onChange: 'restart',
+      stopTimeoutSeconds: 10,
+      revoke: true,
       exportToken: false,
       configFileVariables: [],
     } satisfies Config);

@@ -89,7 +89,7 @@ describe('OPTIONS', () => {
       'approleSecretIdFile', 'approleSecretIdWrapped', 'jwtRole', 'jwtFile', 'jwtEnv', 'authBackend', 'exportToken',
       'secretsFiles', 'command', 'args', 'inheritEnv', 'inheritEnvBlacklist', 'retryBaseDelayMs', 'retryAttempts',
       'logLevel', 'usePath', 'maxConcurrentRequests', 'duplicateVariableBehavior', 'kvVersion', 'requestTimeoutMs', 'deadlineSeconds',
-      'execMode',
+      'execMode', 'supervise', 'watchIntervalSeconds', 'onChange', 'stopTimeoutSeconds', 'revoke',
     ]);
     expect(optionsFor('renew').map((row) => row.id)).toEqual([
       'host', 'port', 'addr', 'tls', 'validateCerts', 'caCert', 'caPath', 'clientCert', 'clientKey', 'tlsServerName',
