@@ -99,6 +99,7 @@ describe('flags in examples/', () => {
       'kubernetes/README.md',
       'kubernetes/deployment-kubernetes-auth.yaml',
       'kubernetes/deployment-kubernetes-vault.yaml',
+      'kubernetes/deployment-supervise.yaml',
     ]);
     for (const file of files) expect(unknownFlags(readFileSync(file, 'utf8'), known), relative(examples, file)).toEqual([]);
   });
