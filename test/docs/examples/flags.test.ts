@@ -133,6 +133,7 @@ describe('vaultenv command lines in the READMEs and Dockerfiles of examples/', (
     expect(checked.sort(), 'the command lines found').toEqual([
       'ci/README.md: vaultenv --jwt-role deploy',
       'docker/Dockerfile.logstash: /usr/local/bin/vaultenv --secrets-file /etc/secrets.d/logstash.secrets',
+      'kubernetes/README.md: vaultenv --supervise',
       'kubernetes/README.md: vaultenv --token-file /var/run/secrets/boostport.com/vault-token',
       'kubernetes/README.md: vaultenv renew --token-file',
     ]);
