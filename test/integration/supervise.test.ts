@@ -317,4 +317,22 @@ describe.each([1, 2] as const)('--supervise on a KV v%i secret/ and a database l
     expect(run.output).toContain('revoked the token of the login');
     expectNoLeak({ stdout: run.output, stderr: '' }, seen);
   }, 30_000);
+
+  it('--no-revoke leaves the lease and the token of its login to their TTL', async () => {
+    const kvPath = await seedKv(version, `kv-${uniqueName()}`);
+    const before = new Set(await leases(api(), 'steady'));
+    const run = new Supervised(version, { role: 'steady', kvPath, args: ['--export-token', '--no-revoke'] });
+    await run.waitFor('the program to log in to PostgreSQL', (lines) => lines.some((l) => l.kind === 'ok'), 15_000);
+    const mine = (await leases(api(), 'steady')).filter((id) => !before.has(id));
+    expect(mine).toHaveLength(1);
+    const [, user = '', pass = '', token = ''] = run.starts()[0]!.rest;
+    seen.push(pass, token);
+    expect(await run.stop()).toEqual({ code: 0, signal: null });
+    expect(await leaseExists(api(), mine[0]!)).toBe(true);
+    expect(canLogIn(pg, user, pass)).toBe(true);
+    expect((await api().request('POST', 'auth/token/lookup', { token })).status).toBe(200);
+    expect(run.output).not.toMatch(/revoked/);
+    await api().request('PUT', 'sys/leases/revoke', { lease_id: mine[0] });
+    expectNoLeak({ stdout: run.output, stderr: '' }, seen);
+  }, 30_000);
 });
