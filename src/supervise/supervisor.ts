@@ -131,7 +131,11 @@ export async function supervise(first: Generation, config: SupervisorConfig, dep
   const inbox = new Inbox();
   const { log, clock } = deps;
   let stopRequested = false;
-  deps.onStop(() => inbox.push({ kind: 'stop' }));
+  deps.onStop(() => {
+    // Set at once, not when the event is handled: a restart in progress must not start a new program.
+    stopRequested = true;
+    inbox.push({ kind: 'stop' });
+  });
   let nextId = 1;
   const released = new WeakSet<Generation>();
   let current = await launch(first);
@@ -346,7 +350,6 @@ export async function supervise(first: Generation, config: SupervisorConfig, dep
           throw event.error;
         case 'stop':
           // The signal was relayed to the program; its exit ends the supervision.
-          stopRequested = true;
           continue;
         case 'exited':
           if (event.id !== current.id) continue;
