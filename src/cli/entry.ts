@@ -1,6 +1,6 @@
 // The bundle's entry point, and the only module that uses Node's `process`: everything below gets
 // what it needs of it as arguments (test/unit/architecture.test.ts holds every other file to that).
-import { nodeExecDeps, runCommand } from '../exec/run.ts';
+import { nodeExecDeps, programHost, runCommand } from '../exec/run.ts';
 import { guardInspectorSignal } from '../exec/signals.ts';
 import { processOutput } from '../log.ts';
 import { main } from './main.ts';
@@ -12,6 +12,7 @@ process.exitCode = await main(process.argv.slice(2), process.env, {
   cwd: process.cwd(),
   run: (request) => runCommand(request, nodeExecDeps(process)),
   isTerminal: (fd) => tty.isatty(fd),
+  programs: programHost(nodeExecDeps(process)),
   runtime: process.versions.bun === undefined ? 'node' : 'bun',
   uid: process.getuid?.(),
   onTerminate: (handler) => {

@@ -8,7 +8,7 @@ import { defaultConfigFiles, loadConfig, loadRenewConfig } from '../config/load.
 import type { AuthSetting, Config } from '../config/types.ts';
 import { buildChildEnvironment, type EnvEntry } from '../env/merge.ts';
 import { ConfigError, renderError } from '../errors.ts';
-import type { ExecRequest } from '../exec/run.ts';
+import type { ExecRequest, ProgramHost } from '../exec/run.ts';
 import { Logger, type Output } from '../log.ts';
 import { Redactor } from '../redact.ts';
 import { CREDENTIAL_VARIABLES, readCommandSecretsFiles } from './secrets-files.ts';
@@ -18,6 +18,8 @@ import { OPTIONS } from '../config/options.ts';
 import type { RenewArguments } from '../config/sources.ts';
 import { readCommandLine } from './command-line.ts';
 import { addMaskCommands } from '../export/github.ts';
+import type { FetchSink } from './supervise-command.ts';
+import type { SecretRead } from '../vault/fetch.ts';
 
 /** The options that hold a credential: their environment names and flags. */
 const SECRET_ROWS = OPTIONS.filter((row) => row.secret === true);
@@ -41,6 +43,8 @@ export interface MainDeps {
   runtime?: 'node' | 'bun';
   /** The user running vaultenv, who owns the folder of FILE secrets; undefined where there are no user ids. */
   uid?: number | undefined;
+  /** The program as a child, for --supervise. */
+  programs?: ProgramHost;
 }
 
 /**
@@ -85,6 +89,18 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     const log = new Logger(deps.output, config.logLevel, redactor);
     log.info(describeConfig(config));
 
+    if (config.supervise) {
+      const [{ runSupervised }, { defaultWellKnownTokenFiles }] = await Promise.all([import('./supervise-command.ts'), import('../auth/prepare.ts')]);
+      return await runSupervised(config, {
+        env,
+        cwd: deps.cwd,
+        wellKnownTokenFiles: deps.wellKnownTokenFiles ?? defaultWellKnownTokenFiles(env),
+        log,
+        redactor,
+        programs: deps.programs,
+        prepare: async (sink) => (await prepareEnvironment(config, env, deps, redactor, log, sink)).childEnv,
+      });
+    }
     const { childEnv, values } = await prepareEnvironment(config, env, deps, redactor, log);
     // Inside GitHub Actions the job log hides what it was told to mask: tell it every value first.
     if (config.githubMask && env.GITHUB_ACTIONS === 'true' && values.length > 0) deps.output.stdout(addMaskCommands(values));
@@ -151,6 +167,7 @@ async function prepareEnvironment(
   deps: MainDeps,
   redactor: Redactor,
   log: Logger,
+  sink?: FetchSink,
 ): Promise<{ childEnv: Record<string, string>; values: string[] }> {
   const refs = readCommandSecretsFiles(config, env, deps.cwd);
   log.info(`${refs.length} secret${refs.length === 1 ? '' : 's'} named in ${config.secretsFiles.join(', ')}`);
@@ -173,10 +190,14 @@ async function prepareEnvironment(
   const values: string[] = [];
   const [{ withVaultSession }, { fetchSecrets }] = await Promise.all([import('./vault-session.ts'), import('../vault/fetch.ts')]);
   const sessionDeps = { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime };
-  await withVaultSession(config, sessionDeps, config.exportToken, async ({ client, loginToken, fetchOptions }) => {
+  // A login's token stays alive when it is handed on, or when --supervise goes on using it.
+  const keepToken = config.exportToken || config.supervise;
+  await withVaultSession(config, sessionDeps, keepToken, async ({ client, prepared, loginToken, fetchOptions }) => {
+    sink?.connected(prepared, loginToken);
     if (loginToken !== undefined && config.exportToken) extra.push(exportedToken(loginToken));
     const started = Date.now();
-    const fetched = await fetchSecrets(refs, client, fetchOptions);
+    const onRead = sink === undefined ? undefined : (read: SecretRead) => sink.onRead(read);
+    const fetched = await fetchSecrets(refs, client, { ...fetchOptions, onRead });
     for (const { value } of fetched) redactor.add(value);
     log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);
     secrets = fetched.map(({ ref, variable, value }) => {
@@ -234,6 +255,7 @@ function describeConfig(config: Config): string {
     `deadline ${config.deadlineSeconds} s`,
     `concurrency ${config.maxConcurrentRequests}`,
     `use PATH ${config.usePath}`,
+    ...(config.supervise ? [`supervise: watch every ${config.watchIntervalSeconds} s, on change ${config.onChange}, stop timeout ${config.stopTimeoutSeconds} s, revoke ${config.revoke}`] : []),
   ].join('; ');
 }
 

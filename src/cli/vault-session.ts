@@ -4,7 +4,7 @@
 // (--export-token) or kept (--no-revoke-token). Each command shares it, so none has its own way to Vault.
 
 import { revokeOwnToken } from '../auth/revoke.ts';
-import { defaultWellKnownTokenFiles } from '../auth/prepare.ts';
+import { defaultWellKnownTokenFiles, type PreparedAuth } from '../auth/prepare.ts';
 import type { FetchConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../redact.ts';
@@ -27,6 +27,8 @@ export interface SessionDeps {
 
 export interface Session {
   client: VaultHttp;
+  /** The credential the session uses: a token (and where it came from) or a login. */
+  prepared: PreparedAuth;
   /** The fetch options of this session: its retries, deadline, gate and whether a token is sent. */
   fetchOptions: FetchOptions;
   /** The token a login created (undefined for a configured or file token). */
@@ -68,6 +70,7 @@ export async function withVaultSession<T>(
     try {
       const result = await use({
         client,
+        prepared,
         loginToken,
         fetchOptions: {
           kvVersion: config.kvVersion,

@@ -620,6 +620,65 @@ const TABLE = [
     description: 'When GITHUB_ACTIONS=true, print ::add-mask:: for every fetched value (and each line of one) before CMD starts, so the job log hides them.',
   },
   {
+    id: 'supervise',
+    commands: EXEC,
+    flags: ['supervise'],
+    env: ['VAULTENV_SUPERVISE'],
+    kind: 'boolean',
+    default: false,
+    description:
+      'Stay the parent of CMD (spawn mode) while it runs: keep the token and the leases of dynamic secrets alive, watch the secrets for ' +
+      'changes, apply --on-change, and revoke the leases and a login token when CMD ends.',
+  },
+  {
+    id: 'watchIntervalSeconds',
+    commands: EXEC,
+    flags: ['watch-interval'],
+    metavar: 'SECONDS',
+    env: ['VAULTENV_WATCH_INTERVAL'],
+    kind: 'integer',
+    min: 1,
+    max: Math.floor(MAX_TIMER_MS / 1000),
+    default: 60,
+    description:
+      'With --supervise: seconds between two checks of the secrets (the version of a KV v2 secret, the value of a KV v1 one), ' +
+      'less up to a tenth at random so that a fleet spreads out.',
+  },
+  {
+    id: 'onChange',
+    commands: EXEC,
+    flags: ['on-change'],
+    metavar: 'ACTION',
+    env: ['VAULTENV_ON_CHANGE'],
+    kind: 'enum',
+    values: ['restart', 'exit', 'signal:HUP', 'signal:USR1', 'signal:USR2', 'signal:INT', 'signal:TERM', 'signal:QUIT', 'signal:WINCH'],
+    default: 'restart',
+    description:
+      'With --supervise, when a secret changed or a lease can no longer be renewed: restart fetches every secret again and then ' +
+      'restarts CMD with them, exit stops CMD and exits with 75, signal:NAME sends CMD that signal.',
+  },
+  {
+    id: 'stopTimeoutSeconds',
+    commands: EXEC,
+    flags: ['stop-timeout'],
+    metavar: 'SECONDS',
+    env: ['VAULTENV_STOP_TIMEOUT'],
+    kind: 'integer',
+    min: 0,
+    max: Math.floor(MAX_TIMER_MS / 1000),
+    default: 10,
+    description: 'With --supervise: how long CMD has to end after SIGTERM, on a restart or --on-change exit, before it gets SIGKILL.',
+  },
+  {
+    id: 'revoke',
+    commands: EXEC,
+    flags: ['revoke'],
+    env: ['VAULTENV_REVOKE'],
+    kind: 'boolean',
+    default: true,
+    description: 'With --supervise: when CMD ends or is restarted, revoke the leases of its secrets and the token of a login.',
+  },
+  {
     id: 'format',
     commands: CHECK_EXPORT,
     flags: ['format'],

@@ -12,8 +12,8 @@ import type { ExecveFn, StdioHandle } from './execve.ts';
 import { checkExecLimits, execArgBudget } from './limits.ts';
 import { nodeExecFs, type ExecFs } from './file-format.ts';
 import { resolveCommand } from './path-search.ts';
-import { spawnAndRelay } from './spawn.ts';
-import type { MaskingDeps, SpawnFn } from './spawn.ts';
+import { exitStatus, relaySignals, spawnAndRelay, startChild } from './spawn.ts';
+import type { ChildExit, MaskingDeps, RunningChild, SpawnFn } from './spawn.ts';
 import { writeBytes } from '../log.ts';
 import type { SignalRegistry } from './signals.ts';
 
@@ -122,4 +122,26 @@ export async function runCommand(request: ExecRequest, d: ExecDeps): Promise<num
   }
   // No stdio fix-up needed here: libuv's spawn makes fds 0-2 blocking in the child itself.
   return spawnAndRelay(file, request.command, request.args, request.env, request.cwd, d, request.mask);
+}
+
+/** What --supervise uses of the exec stage: the program as a child, signals, and the status to end with. */
+export interface ProgramHost {
+  /** The checks of runCommand, then the program as a child (always spawned: vaultenv stays its parent). */
+  start(request: ExecRequest): Promise<RunningChild>;
+  /** Relays the signals vaultenv receives to `target()` (spawn mode's rules); returns the way to stop. */
+  relay(target: () => RunningChild | undefined, onSignal: (signal: NodeJS.Signals) => void): () => void;
+  /** The status vaultenv ends with for a program that ended so (the spawn mode's). */
+  finish(exit: ChildExit): Promise<number>;
+}
+
+export function programHost(d: ExecDeps): ProgramHost {
+  return {
+    start: async (request) => {
+      const file = resolveCommand(request.command, { usePath: request.usePath, searchPath: request.searchPath, cwd: request.cwd }, d.fs);
+      checkExecLimits(file, [request.command, ...request.args], request.env, execArgBudget(d.fs));
+      return startChild(file, request.command, request.args, request.env, request.cwd, d);
+    },
+    relay: (target, onSignal) => relaySignals(target, d, onSignal),
+    finish: (exit) => exitStatus(exit, d),
+  };
 }

@@ -1,9 +1,9 @@
 // The fallback when process.execve is missing (Node < 22.15, Windows) or spawn mode is forced: run
 // the command as a child, relay termination signals to it once each, and end with its status (its
-// exit code, or its signal re-raised on ourselves, or 128+n). The secrets stay in this process's
-// memory while the child runs; vaultenv does not reap orphans as PID 1 (use `docker run --init`).
-// With --mask the child's stdout and stderr are pipes whose bytes pass through MaskFilter on their
-// way to ours.
+// exit code, or its signal re-raised on ourselves, or 128+n); its parts also serve --supervise. The
+// secrets stay in this process's memory while the child runs; vaultenv does not reap orphans as PID 1
+// (use `docker run --init`). With --mask the child's stdout and stderr are pipes whose bytes pass
+// through MaskFilter on their way to ours.
 
 import { constants } from 'node:os';
 import { EXIT } from '../errors.ts';
@@ -121,40 +121,13 @@ export function spawnAndRelay(
     child.on('error', () => undefined);
     const drained = mask === undefined ? undefined : pipeMasked(child, mask, deps);
 
-    const onTerminal = deps.isatty(0);
-    const relays = new Map<NodeJS.Signals, SignalListener>();
-    for (const signal of RELAYED_SIGNALS) {
-      // On a terminal we still listen to INT/QUIT/HUP (without relaying) so that we outlive the child
-      // and end with its status.
-      const relay: SignalListener = onTerminal && TERMINAL_SIGNALS.has(signal) ? () => undefined : () => relayTo(child, signal);
-      relays.set(signal, relay);
-      deps.signals.on(signal, relay);
-    }
-
+    const stopRelaying = relaySignals(() => child, deps);
     child.once('exit', (code, signal) => {
-      for (const [name, relay] of relays) deps.signals.off(name, relay);
+      stopRelaying();
       // With --mask, what the child wrote is passed on before vaultenv ends with its status.
-      if (drained === undefined) finish(code, signal);
-      else void drained.then(() => finish(code, signal));
+      if (drained === undefined) void exitStatus({ code, signal }, deps).then(resolve);
+      else void drained.then(() => exitStatus({ code, signal }, deps)).then(resolve);
     });
-
-    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
-      if (code !== null) {
-        resolve(code);
-        return;
-      }
-      const number = signal === null ? undefined : (constants.signals as Record<string, number | undefined>)[signal];
-      if (signal === null || number === undefined) {
-        resolve(EXIT.internal);
-        return;
-      }
-      if (CORE_DUMP_SIGNALS.has(signal)) {
-        resolve(128 + number);
-        return;
-      }
-      dieBy(signal, deps);
-      deps.setTimeout(() => resolve(128 + number), SELF_SIGNAL_GRACE_MS);
-    };
   });
 }
 
@@ -202,11 +175,109 @@ function pipeMasked(child: ChildLike, values: readonly string[], deps: SpawnDeps
   });
 }
 
+/** How a child ended: its exit code, or the signal that killed it. */
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A child that runs: what --supervise needs to signal it and to learn how it ended. */
+export interface RunningChild {
+  readonly pid: number;
+  readonly exited: Promise<ChildExit>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Spawns `file` like spawnAndRelay, without relaying or ending with its status: resolves once it
+ * runs, rejects as spawnAndRelay does when it cannot be started.
+ */
+export function startChild(
+  file: string,
+  argv0: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  cwd: string,
+  deps: Pick<SpawnDeps, 'spawn'>,
+): Promise<RunningChild> {
+  return new Promise<RunningChild>((resolve, reject) => {
+    let child: ChildLike;
+    try {
+      child = deps.spawn(file, args, { stdio: 'inherit', env: { ...env }, argv0, cwd });
+    } catch (error) {
+      reject(execFailure(argv0, error));
+      return;
+    }
+    const { pid } = child;
+    if (pid === undefined) {
+      child.once('error', (error) => reject(execFailure(argv0, error)));
+      return;
+    }
+    child.on('error', () => undefined);
+    const exited = new Promise<ChildExit>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+    resolve({ pid, exited, kill: (signal) => relayTo(child, signal) });
+  });
+}
+
+/**
+ * Relays the signals of RELAYED_SIGNALS that vaultenv receives to the child `target()` names at that
+ * moment (none: dropped), by the terminal rule above, and tells `onSignal` of each one received.
+ * Returns the function that stops relaying.
+ */
+export function relaySignals(
+  target: () => { kill(signal: NodeJS.Signals): unknown } | undefined,
+  deps: Pick<SpawnDeps, 'signals' | 'isatty'>,
+  onSignal: (signal: NodeJS.Signals) => void = () => undefined,
+): () => void {
+  const onTerminal = deps.isatty(0);
+  const relays = new Map<NodeJS.Signals, SignalListener>();
+  for (const signal of RELAYED_SIGNALS) {
+    // On a terminal we still listen to INT/QUIT/HUP (without relaying) so that we outlive the child
+    // and end with its status.
+    const relay: SignalListener = () => {
+      const child = target();
+      if (child !== undefined && !(onTerminal && TERMINAL_SIGNALS.has(signal))) relayTo(child, signal);
+      onSignal(signal);
+    };
+    relays.set(signal, relay);
+    deps.signals.on(signal, relay);
+  }
+  return () => {
+    for (const [name, relay] of relays) deps.signals.off(name, relay);
+  };
+}
+
+/**
+ * The status vaultenv ends with for a child that ended so: its exit code; or, for a signal, the
+ * signal re-raised on ourselves, else 128+n (at once for signals that dump core, after a grace
+ * period when the re-raised signal did not end us).
+ */
+export function exitStatus(exit: ChildExit, deps: Pick<SpawnDeps, 'kill' | 'pid' | 'signals' | 'setTimeout'>): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const { code, signal } = exit;
+    if (code !== null) {
+      resolve(code);
+      return;
+    }
+    const number = signal === null ? undefined : (constants.signals as Record<string, number | undefined>)[signal];
+    if (signal === null || number === undefined) {
+      resolve(EXIT.internal);
+      return;
+    }
+    if (CORE_DUMP_SIGNALS.has(signal)) {
+      resolve(128 + number);
+      return;
+    }
+    dieBy(signal, deps);
+    deps.setTimeout(() => resolve(128 + number), SELF_SIGNAL_GRACE_MS);
+  });
+}
+
 /**
  * Sends `signal` to the child. A relay that fails is dropped: ChildProcess.kill throws for EINVAL and
  * ENOSYS (and emits 'error' for EPERM, ignored above); vaultenv keeps waiting for the child either way.
  */
-function relayTo(child: ChildLike, signal: NodeJS.Signals): void {
+function relayTo(child: { kill(signal: NodeJS.Signals): unknown }, signal: NodeJS.Signals): void {
   try {
     child.kill(signal);
   } catch {
@@ -215,7 +286,7 @@ function relayTo(child: ChildLike, signal: NodeJS.Signals): void {
 }
 
 /** Makes `signal`'s default action happen to us: our status then says the child died by it. */
-function dieBy(signal: NodeJS.Signals, deps: SpawnDeps): void {
+function dieBy(signal: NodeJS.Signals, deps: Pick<SpawnDeps, 'kill' | 'pid' | 'signals'>): void {
   if (signal === 'SIGUSR1') deps.signals.off('SIGUSR1', inspectorGuard);
   if (signal !== 'SIGKILL' && signal !== 'SIGSTOP') {
     // When its last listener goes, libuv sets the disposition to SIG_DFL. That overrides Node's

@@ -50,6 +50,35 @@ export function isDeletedKv2Secret(json: unknown): boolean {
   return check(kv2Deleted(), json) !== undefined;
 }
 
+export interface LeaseFields {
+  lease_id?: string | undefined;
+  lease_duration?: number | undefined;
+  renewable?: boolean | undefined;
+}
+
+const leaseAnswer = lazy(() =>
+  z.object({ lease_id: z.optional(z.string()), lease_duration: z.optional(z.number()), renewable: z.optional(z.boolean()) }),
+);
+
+/** The lease of a secret read (a dynamic secret's), or of sys/leases/renew's answer: its id, TTL in seconds and renewability. */
+export function leaseFields(json: unknown): LeaseFields | undefined {
+  return check(leaseAnswer(), json);
+}
+
+const kv2VersionAnswer = lazy(() => z.object({ data: z.object({ metadata: z.object({ version: z.number() }) }) }));
+
+/** The version of a KV v2 secret read (`data.metadata.version`). */
+export function kv2ReadVersion(json: unknown): number | undefined {
+  return check(kv2VersionAnswer(), json)?.data.metadata.version;
+}
+
+const kv2MetadataAnswer = lazy(() => z.object({ data: z.object({ current_version: z.number() }) }));
+
+/** `<mount>/metadata/<path>` of KV v2: the secret's current version. */
+export function kv2CurrentVersion(json: unknown): number | undefined {
+  return check(kv2MetadataAnswer(), json)?.data.current_version;
+}
+
 const errorsAnswer = lazy(() => z.object({ errors: z.array(z.string()) }));
 
 /** Vault's `{"errors": [...]}`. */

@@ -12,7 +12,7 @@ import type { KvVersionSetting } from '../config/types.ts';
 import type { SecretRef } from '../secrets-file/secret-ref.ts';
 import { VaultFailure, describeVaultErrors, unavailableError } from './failure.ts';
 import type { VaultHttp } from './http.ts';
-import { mountLookupPath, normalizeMount, parseMountAnswer, parseSecretAnswer, secretRequestPath, type MountInfo } from './kv.ts';
+import { metadataRequestPath, mountLookupPath, normalizeMount, parseMountAnswer, parseReadInfo, parseSecretAnswer, secretRequestPath, type KvVersion, type MountInfo, type ReadInfo } from './kv.ts';
 import { NotAStringError, pickSecret, displayPath, where, type PickedSecret } from './pick.ts';
 import { withRetries, type RetryClock, type RetryPolicy } from './retry.ts';
 
@@ -26,6 +26,20 @@ export interface FetchOptions {
   log: (message: string) => void;
   /** Whether requests carry a token: a refusal then means a bad token rather than a missing one. */
   hasToken: boolean;
+  /** Told of each read that succeeded (its lease, its KV version), for --supervise; never of a value. */
+  onRead?: ((read: SecretRead) => void) | undefined;
+}
+
+/** One request of a fetch as --supervise watches it: where it was read, by which lines, and its lease. */
+export interface SecretRead extends ReadInfo {
+  path: string;
+  /** `<mount>/metadata/<path>` of a KV v2 secret. */
+  metadataPath: string | undefined;
+  kvVersion: KvVersion;
+  /** The variables of the lines that read it, in file order. */
+  variables: string[];
+  /** The secret's data: --supervise keeps only a digest of it, to see a KV v1 secret change. */
+  data: Readonly<Record<string, unknown>>;
 }
 
 /** One variable: a line's, or one of a `#*` line's. */
@@ -115,7 +129,18 @@ async function fetchEach(refs: readonly SecretRef[], client: VaultHttp, options:
       retrying(async () => {
         if (cancel.signal.aborted) throw new VaultFailure('cancelled', 'cancelled after another failure');
         options.log(`getting ${path}`);
-        return parseSecretAnswer((await client.request('GET', path, { signal: cancel.signal })).body, version);
+        const { body } = await client.request('GET', path, { signal: cancel.signal });
+        const secret = parseSecretAnswer(body, version);
+        options.onRead?.({
+          path,
+          // A pinned version never changes: such a secret is watched by its value, not by its latest version.
+          metadataPath: ref.version === undefined ? metadataRequestPath(ref.mount, ref.path, mountInfo.get(normalizeMount(ref.mount))!) : undefined,
+          kvVersion: version,
+          variables: readable.filter((other) => pathOf(other) === path).map((other) => (other.kind === 'key' ? other.variable : `${other.prefix}*`)),
+          data: secret,
+          ...parseReadInfo(body, version),
+        });
+        return secret;
       }, path).catch((error: unknown) => {
         if (error instanceof VaultFailure && error.kind === 'not-found' && !required.has(path)) return undefined;
         if (allOrNothing) cancel.abort();

@@ -2,7 +2,7 @@
 // answer, and KV v1 and v2 read responses (their shapes are checked in answers.ts).
 // Docs: https://openbao.org/api-docs/secret/kv/kv-v2/ , https://openbao.org/api-docs/system/internal-ui-mounts/
 
-import { errorList, isDeletedKv2Secret, mountDescription, secretData } from './answers.ts';
+import { errorList, isDeletedKv2Secret, kv2ReadVersion, leaseFields, mountDescription, secretData } from './answers.ts';
 import { VaultFailure } from './failure.ts';
 
 export type KvVersion = 1 | 2;
@@ -35,13 +35,43 @@ export function mountLookupPath(mount: string): string {
  * version (`?version=N`); the caller refuses it on any other mount, which keeps no versions.
  */
 export function secretRequestPath(mount: string, path: string, info: MountInfo, version?: number): string {
+  if (info.version === 1) return `/v1/${encodeSegments(joinPath(normalizeMount(mount), path))}`;
+  const query = version === undefined ? '' : `?version=${version}`;
+  return kv2Path(mount, path, info, 'data') + query;
+}
+
+/** The metadata path of a KV v2 secret (its versions, not its value); undefined on other mounts. */
+export function metadataRequestPath(mount: string, path: string, info: MountInfo): string | undefined {
+  return info.version === 1 ? undefined : kv2Path(mount, path, info, 'metadata');
+}
+
+function kv2Path(mount: string, path: string, info: MountInfo, section: 'data' | 'metadata'): string {
   const full = joinPath(normalizeMount(mount), path);
-  if (info.version === 1) return `/v1/${encodeSegments(full)}`;
   const prefix = info.path === '' ? '' : `${info.path}/`;
   const inside = full.startsWith(prefix) ? full.slice(prefix.length) : path;
   const realMount = full.startsWith(prefix) ? info.path : normalizeMount(mount);
-  const query = version === undefined ? '' : `?version=${version}`;
-  return `/v1/${encodeSegments(realMount)}/data/${encodeSegments(inside)}${query}`;
+  return `/v1/${encodeSegments(realMount)}/${section}/${encodeSegments(inside)}`;
+}
+
+/** What a read tells besides its data: its lease (a dynamic secret's), and the version of a KV v2 secret. */
+export interface ReadInfo {
+  /** Empty for a secret without a lease (KV). */
+  leaseId: string;
+  /** Seconds. */
+  leaseDuration: number;
+  renewable: boolean;
+  version: number | undefined;
+}
+
+export function parseReadInfo(body: string, version: KvVersion): ReadInfo {
+  const json = parseJson(body);
+  const lease = leaseFields(json);
+  return {
+    leaseId: lease?.lease_id ?? '',
+    leaseDuration: lease?.lease_duration ?? 0,
+    renewable: lease?.renewable ?? false,
+    version: version === 2 ? kv2ReadVersion(json) : undefined,
+  };
 }
 
 function joinPath(mount: string, path: string): string {

@@ -100,6 +100,7 @@ describe('flags in examples/', () => {
       'kubernetes/deployment-kubernetes-auth.yaml',
       'kubernetes/deployment-kubernetes-vault.yaml',
       'kubernetes/deployment-openbao-proxy.yaml',
+      'kubernetes/deployment-supervise.yaml',
     ]);
     for (const file of files) expect(unknownFlags(readFileSync(file, 'utf8'), known), relative(examples, file)).toEqual([]);
   });
@@ -136,6 +137,7 @@ describe('vaultenv command lines in the READMEs and Dockerfiles of examples/', (
       'ci/README.md: vaultenv check',
       'docker/Dockerfile.logstash: /usr/local/bin/vaultenv --secrets-file /etc/secrets.d/logstash.secrets',
       'kubernetes/README.md: vaultenv --secrets-file /etc/secrets.d/logstash.secrets',
+      'kubernetes/README.md: vaultenv --supervise',
       'kubernetes/README.md: vaultenv --token-file /var/run/secrets/boostport.com/vault-token',
       'kubernetes/README.md: vaultenv renew',
       'kubernetes/README.md: vaultenv renew --token-file',

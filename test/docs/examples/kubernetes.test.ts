@@ -64,6 +64,7 @@ interface Volume {
 
 interface PodSpec {
   serviceAccountName?: string;
+  terminationGracePeriodSeconds?: number;
   automountServiceAccountToken?: boolean;
   securityContext?: SecurityContext;
   initContainers?: Container[];
@@ -534,4 +535,41 @@ describe('examples/kubernetes/deployment-openbao-proxy.yaml', () => {
     { what: 'no proxy', change: (m) => podSpec(m).initContainers?.splice(1, 1), problem: /0 OpenBao Proxy containers/ },
     { what: 'a renewer', change: (m) => podSpec(m).containers.push({ ...container(m, 'install-vaultenv'), name: 'renewer', command: ['/usr/local/bin/vaultenv', 'renew', '--token-file', '/x'] }), problem: /a renewer/ },
   ]);
+});
+
+/** The supervise recipe: the Kubernetes auth recipe, with --supervise, a database lease, and time to revoke it. */
+function superviseProblems(manifests: Manifest[]): string[] {
+  const problems = kubernetesAuthProblems(manifests);
+  const { app, pod } = commonProblems(manifests);
+  if (app === undefined) return problems;
+  if (app.line.flags.supervise !== true) problems.push(`${app.container.name}: no --supervise`);
+  // Kubernetes' default grace period is 30 s; vaultenv needs the app's shutdown and then the revocation.
+  const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
+  const stopTimeout = Number(flag(app, 'stopTimeoutSeconds') ?? '10');
+  if (grace < stopTimeout + 10) problems.push(`terminationGracePeriodSeconds ${grace} leaves no time to revoke after --stop-timeout ${stopTimeout}`);
+  const files = app.line.flags.secretsFiles ?? [];
+  const where = locate(app.container, files[0] ?? '');
+  const configMap = where === undefined ? undefined : pod.configMaps.get(pod.volumes.get(where.volume)?.configMap?.name ?? '');
+  const refs = parseSecretsFile(configMap?.data?.[where?.inside ?? ''] ?? '', 'secrets');
+  const dynamic = refs.filter((ref) => ref.mount === 'database');
+  if (new Set(dynamic.map((ref) => ref.path)).size !== 1 || dynamic.length !== 2) problems.push('the secrets file does not read both database credentials from one database/creds path');
+  return problems;
+}
+
+describe('examples/kubernetes/deployment-supervise.yaml', () => {
+  const file = 'deployment-supervise.yaml';
+
+  it('hangs together: Kubernetes auth, --supervise, one database lease for both credentials, a grace period to revoke it', () => {
+    expect(superviseProblems(load(file))).toEqual([]);
+  });
+
+  it.each([
+    { what: 'no --supervise', change: (m: Manifest[]) => container(m, 'orders').command?.splice(1, 1), problem: /orders: no --supervise/ },
+    { what: 'a short grace period', change: (m: Manifest[]) => (podSpec(m).terminationGracePeriodSeconds = 20), problem: /terminationGracePeriodSeconds 20 leaves no time/ },
+    { what: 'a renewer beside it', change: (m: Manifest[]) => podSpec(m).containers.push({ ...container(m, 'install-vaultenv'), name: 'renewer', command: ['/usr/local/bin/vaultenv', 'renew', '--token-file', '/x'] }), problem: /a renewer/ },
+  ])('fails with $what', ({ change, problem }) => {
+    const manifests = load(file);
+    change(manifests);
+    expect(superviseProblems(manifests).join('\n')).toMatch(problem);
+  });
 });

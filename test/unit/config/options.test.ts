@@ -96,7 +96,7 @@ describe('OPTIONS', () => {
       'approleSecretIdFile', 'approleSecretIdWrapped', 'jwtRole', 'jwtFile', 'jwtEnv', 'jwtAudience', 'authBackend', 'exportToken',
       'revokeToken', 'secretsFiles', 'secretsDir', 'command', 'args', 'inheritEnv', 'inheritEnvBlacklist', 'retryBaseDelayMs', 'retryAttempts',
       'logLevel', 'usePath', 'maxConcurrentRequests', 'duplicateVariableBehavior', 'kvVersion', 'requestTimeoutMs', 'deadlineSeconds',
-      'execMode', 'mask', 'githubMask',
+      'execMode', 'mask', 'githubMask', 'supervise', 'watchIntervalSeconds', 'onChange', 'stopTimeoutSeconds', 'revoke',
     ]);
     // check reads the run's options and --format; export what a fetch needs, and where and how it writes.
     expect(optionsFor('check').map((row) => row.id)).toEqual([...optionsFor('run').map((row) => row.id), 'format']);

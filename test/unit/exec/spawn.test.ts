@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CommandNotExecutableError, CommandNotFoundError, EnvironmentError } from '../../../src/errors.ts';
 import { inspectorGuard } from '../../../src/exec/signals.ts';
-import { spawnAndRelay } from '../../../src/exec/spawn.ts';
+import { relaySignals, spawnAndRelay, startChild } from '../../../src/exec/spawn.ts';
 
 /** The signals the spawn fallback passes on to the child. */
 const RELAYED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -178,5 +178,46 @@ describe('spawnAndRelay', () => {
     expect(child.killed).toEqual(['SIGTERM', 'SIGUSR1']);
     child.exit(3);
     await expect(status).resolves.toBe(3);
+  });
+});
+
+describe('startChild and relaySignals (--supervise)', () => {
+  it('resolves with the running child, whose exit is a promise, and kills it on request', async () => {
+    const child = new FakeChild(901);
+    const { spawn, calls } = fakeSpawn(child);
+    const running = await startChild('/usr/bin/app', 'app', ['a'], { A: '1' }, '/work', { spawn });
+    expect(calls).toEqual([{ file: '/usr/bin/app', args: ['a'], options: { stdio: 'inherit', env: { A: '1' }, argv0: 'app', cwd: '/work' } }]);
+    expect(running.pid).toBe(901);
+    running.kill('SIGHUP');
+    expect(child.killed).toEqual(['SIGHUP']);
+    child.exit(null, 'SIGTERM');
+    await expect(running.exited).resolves.toEqual({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('rejects with the exec error when the child cannot be spawned', async () => {
+    const child = new FakeChild(undefined);
+    const { spawn } = fakeSpawn(child);
+    const started = startChild('/usr/bin/app', 'app', [], {}, '/work', { spawn });
+    child.emit('error', errnoError('ENOENT'));
+    await expect(started).rejects.toBeInstanceOf(CommandNotFoundError);
+  });
+
+  it('relays to whichever child the target names at the time, tells of each signal, and stops', () => {
+    const signals = new FakeSignals();
+    const first = new FakeChild(1);
+    const second = new FakeChild(2);
+    let target: FakeChild | undefined = first;
+    const told: NodeJS.Signals[] = [];
+    const stop = relaySignals(() => target, { signals, isatty: () => false }, (signal) => told.push(signal));
+    signals.emit('SIGUSR1');
+    target = second;
+    signals.emit('SIGTERM');
+    target = undefined;
+    signals.emit('SIGHUP');
+    expect(first.killed).toEqual(['SIGUSR1']);
+    expect(second.killed).toEqual(['SIGTERM']);
+    expect(told).toEqual(['SIGUSR1', 'SIGTERM', 'SIGHUP']);
+    stop();
+    for (const signal of RELAYED_SIGNALS) expect(signals.count(signal)).toBe(0);
   });
 });

@@ -6,7 +6,7 @@ import { AuthError, SecretMissingError, VaultUnavailableError } from '../../../s
 import { NotAStringError } from '../../../src/vault/pick.ts';
 import type { KeyRef, SecretRef } from '../../../src/secrets-file/secret-ref.ts';
 import { VaultFailure, failureForStatus } from '../../../src/vault/failure.ts';
-import { checkSecrets, createLimiter, fetchSecrets, type FetchOptions } from '../../../src/vault/fetch.ts';
+import { checkSecrets, createLimiter, fetchSecrets, type FetchOptions, type SecretRead } from '../../../src/vault/fetch.ts';
 import type { VaultHttp, VaultResponse } from '../../../src/vault/http.ts';
 import { rejected } from '../../helpers/thrown.ts';
 
@@ -278,5 +278,52 @@ describe('checkSecrets', () => {
       ['denied', AuthError.name],
     ]);
     expect(client.signals.some((signal) => signal.aborted)).toBe(false);
+  });
+});
+
+describe('fetchSecrets onRead (--supervise)', () => {
+  it('reports each request once, with the lines that read it, its lease and its KV version', async () => {
+    const answers: Record<string, unknown> = {
+      '/v1/secret/data/app': { data: { data: { key: 'kv-value' }, metadata: { version: 3 } } },
+      '/v1/database/creds/app': { lease_id: 'database/creds/app/abcd1234', lease_duration: 4, renewable: true, data: { username: 'u', password: 'p' } },
+    };
+    const client = stubClient((path) => Promise.resolve({ status: 200, body: JSON.stringify(answers[path]) }));
+    const reads: SecretRead[] = [];
+    const refs = [ref(1, 'secret', 'app', 'key'), ref(2, 'database', 'creds/app', 'username'), ref(3, 'database', 'creds/app', 'password')];
+    const mounts = new Map([['secret', 2], ['database', 1]]);
+    // The stub answers the mount lookups too: secret/ is KV v2, database/ is another engine.
+    const lookups = stubClient((path) => {
+      const mount = /mounts\/(.*)$/.exec(path)?.[1];
+      if (mount !== undefined) {
+        const version = mounts.get(mount);
+        return Promise.resolve({ status: 200, body: JSON.stringify({ data: { path: `${mount}/`, type: version === 2 ? 'kv' : 'database', options: version === 2 ? { version: '2' } : null } }) });
+      }
+      return client.request('GET', path);
+    });
+    await fetchSecrets(refs, lookups, options({ kvVersion: 'auto', onRead: (read) => reads.push(read) }));
+    expect(reads.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      {
+        path: '/v1/database/creds/app',
+        metadataPath: undefined,
+        kvVersion: 1,
+        variables: ['V2', 'V3'],
+        data: { username: 'u', password: 'p' },
+        leaseId: 'database/creds/app/abcd1234',
+        leaseDuration: 4,
+        renewable: true,
+        version: undefined,
+      },
+      {
+        path: '/v1/secret/data/app',
+        metadataPath: '/v1/secret/metadata/app',
+        kvVersion: 2,
+        variables: ['V1'],
+        data: { key: 'kv-value' },
+        leaseId: '',
+        leaseDuration: 0,
+        renewable: false,
+        version: 3,
+      },
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeSegments, mountLookupPath, normalizeMount, parseMountAnswer, parseSecretAnswer, secretRequestPath, vaultErrorStrings } from '../../../src/vault/kv.ts';
+import { encodeSegments, metadataRequestPath, mountLookupPath, normalizeMount, parseMountAnswer, parseReadInfo, parseSecretAnswer, secretRequestPath, vaultErrorStrings } from '../../../src/vault/kv.ts';
 import { VaultFailure } from '../../../src/vault/failure.ts';
 
 describe('request paths', () => {
@@ -69,5 +69,22 @@ describe('secret answers', () => {
     const jwt = `eyJhbGciOiJSUzI1NiJ9.${'x'.repeat(900)}.sig-CANARY`;
     const [error] = vaultErrorStrings(JSON.stringify({ errors: [`1 error occurred:\n\t* invalid JWT ${jwt}\n\n`] }));
     expect(error).toBe(`invalid JWT ${jwt}`);
+  });
+});
+
+describe('metadataRequestPath and parseReadInfo (--supervise)', () => {
+  it('puts metadata/ where a KV v2 read puts data/, and has none for other mounts', () => {
+    expect(metadataRequestPath('secret', 'production/third-party', { path: 'secret', version: 2 })).toBe('/v1/secret/metadata/production/third-party');
+    expect(metadataRequestPath('secret/team', 'db', { path: 'secret', version: 2 })).toBe('/v1/secret/metadata/team/db');
+    expect(metadataRequestPath('kv/data', 'a b', { path: 'kv/data', version: 2 })).toBe('/v1/kv/data/metadata/a%20b');
+    expect(metadataRequestPath('secret', 'x', { path: 'secret', version: 1 })).toBeUndefined();
+  });
+
+  it("reads a dynamic secret's lease and a KV v2 secret's version", () => {
+    const dynamic = JSON.stringify({ lease_id: 'database/creds/app/abc', lease_duration: 4, renewable: true, data: { username: 'u', password: 'p' } });
+    expect(parseReadInfo(dynamic, 1)).toEqual({ leaseId: 'database/creds/app/abc', leaseDuration: 4, renewable: true, version: undefined });
+    const kv2 = JSON.stringify({ lease_id: '', lease_duration: 0, renewable: false, data: { data: { a: 'b' }, metadata: { version: 7 } } });
+    expect(parseReadInfo(kv2, 2)).toEqual({ leaseId: '', leaseDuration: 0, renewable: false, version: 7 });
+    expect(parseReadInfo(JSON.stringify({ data: { a: 'b' } }), 1)).toEqual({ leaseId: '', leaseDuration: 0, renewable: false, version: undefined });
   });
 });
