@@ -9,6 +9,9 @@
 //                   column: a Node SEA beside the Bun one, say (docs/bench.md)
 //   VAULTENV_BENCH_REFERENCE=/path/to/vaultenv  a wrapper with vaultenv's flags (Channable's vaultenv
 //                                                0.19, say) measured in the same rounds
+//   VAULTENV_BENCH_ENVCONSUL=/path/to/envconsul, VAULTENV_BENCH_VAULT_ENV=/path/to/vault-env
+//                                                the Go peers, each given the same paths its own way
+//                                                (envconsul: -secret flags; vault-env: vault:… variables)
 // --tls also runs everything over TLS (`bao server -dev-tls`, addressed as localhost, certificates
 // verified): this project reads the dev CA from VAULT_CACERT, the reference from SSL_CERT_FILE
 // (OpenSSL's default verify paths), so nothing of the machine's trust store changes.
@@ -25,6 +28,7 @@ const RUNS = flag('--runs') > 0 ? Number(process.argv[flag('--runs') + 1]) : 21;
 const SIZES = flag('--sizes') > 0 ? process.argv[flag('--sizes') + 1].split(',').map(Number) : [0, 1, 10, 100, 1000];
 const PROTOCOLS = flag('--tls-only') > 0 ? ['https'] : flag('--tls') > 0 ? ['http', 'https'] : ['http'];
 const REFERENCE = process.env.VAULTENV_BENCH_REFERENCE;
+const PEERS = { envconsul: process.env.VAULTENV_BENCH_ENVCONSUL, vaultEnv: process.env.VAULTENV_BENCH_VAULT_ENV };
 const EXTRA = process.argv.flatMap((arg, i) => (arg === '--exe' ? [process.argv[i + 1]] : [])).map((spec) => {
   const at = spec?.indexOf('=') ?? -1;
   if (at <= 0) throw new Error(`--exe takes NAME=PATH, not "${spec}"`);
@@ -111,10 +115,10 @@ function median(values) {
  */
 function measureAll(commands) {
   // Warm the page cache.
-  for (const { argv, env } of commands) measure(argv, env);
+  for (const command of commands) if (command) measure(command.argv, command.env);
   const samples = commands.map(() => []);
-  for (let round = 0; round < RUNS; round++) commands.forEach(({ argv, env }, i) => samples[i].push(measure(argv, env)));
-  return samples.map((runs) => ({ wall: median(runs.map((s) => s.wall_ms)), rss: Math.max(...runs.map((s) => s.maxrss_kb)) / 1024 }));
+  for (let round = 0; round < RUNS; round++) commands.forEach((command, i) => command && samples[i].push(measure(command.argv, command.env)));
+  return samples.map((runs) => (runs.length === 0 ? undefined : { wall: median(runs.map((s) => s.wall_ms)), rss: Math.max(...runs.map((s) => s.maxrss_kb)) / 1024 }));
 }
 
 async function benchProtocol(protocol, work) {
@@ -129,20 +133,37 @@ async function benchProtocol(protocol, work) {
     const common = { PATH: process.env.PATH, HOME: home, VAULT_ADDR: bao.address, VAULT_TOKEN: bao.token };
     const ours = { ...common, ...(bao.ca ? { VAULT_CACERT: bao.ca } : {}) };
     const theirs = { ...common, ...(bao.ca ? { SSL_CERT_FILE: bao.ca } : {}) };
-    const clis = [['bundle', [process.execPath, cli], ours]];
-    if (existsSync(sea)) clis.push(['single executable', [sea], ours]);
-    for (const [name, path] of EXTRA) clis.push([name, [path], ours]);
-    if (REFERENCE) clis.push(['reference', [REFERENCE], theirs]);
-    const rows = [['--version', ['--version']]];
+    // Each CLI: a name, and how it runs a row (undefined: it has no such command).
+    const vaultenvLike = (prefix, env) => (row) => ({ argv: [...prefix, ...row.args], env });
+    const clis = [['bundle', vaultenvLike([process.execPath, cli], ours)]];
+    if (existsSync(sea)) clis.push(['single executable', vaultenvLike([sea], ours)]);
+    for (const [name, path] of EXTRA) clis.push([name, vaultenvLike([path], ours)]);
+    const peerEnv = { ...common, ...(bao.ca ? { VAULT_CACERT: bao.ca } : {}) };
+    if (PEERS.envconsul) {
+      // One -secret per path; its keys become SECRET_DATA_BENCH_S<n>_VALUE. No token renewal, one run.
+      clis.push(['envconsul', (row) => ({
+        argv: row.size === undefined ? [PEERS.envconsul, '-v'] : [PEERS.envconsul, '-once', '-vault-renew-token=false', ...paths.slice(0, row.size).map((p) => `-secret=secret/data/${p}`), '/bin/true'],
+        env: peerEnv,
+      })]);
+    }
+    if (PEERS.vaultEnv) {
+      // Every variable whose value is vault:<path>#<key> is replaced; it has no version flag.
+      clis.push(['vault-env', (row) => row.size === undefined ? undefined : ({
+        argv: [PEERS.vaultEnv, '/bin/true'],
+        env: { ...peerEnv, ...Object.fromEntries(paths.slice(0, row.size).map((p, i) => [`S${i}`, `vault:secret/data/${p}#value`])) },
+      })]);
+    }
+    if (REFERENCE) clis.push(['reference', vaultenvLike([REFERENCE], theirs)]);
+    const rows = [{ label: '--version', args: ['--version'], size: undefined }];
     for (const size of SIZES) {
       const file = join(work, `${protocol}-${size}.secrets`);
       writeFileSync(file, paths.slice(0, size).map((p, i) => `S${i}=${p}#value\n`).join(''));
-      rows.push([`${size} paths -- /bin/true`, ['--secrets-file', file, '--', '/bin/true']]);
+      rows.push({ label: `${size} paths -- /bin/true`, args: ['--secrets-file', file, '--', '/bin/true'], size });
     }
-    const oneRow = rows.find(([label]) => label.startsWith('1 paths'));
-    if (oneRow) measure([...clis[0][1], ...oneRow[1]], ours); // the 1-path run writes the compile cache
+    const oneRow = rows.find((row) => row.size === 1);
+    if (oneRow) measure(clis[0][1](oneRow).argv, ours); // the 1-path run writes the compile cache
     const commands = [{ argv: [process.execPath, '-e', '0'], env: common }];
-    for (const [, args] of rows) for (const [, prefix, env] of clis) commands.push({ argv: [...prefix, ...args], env });
+    for (const row of rows) for (const [, command] of clis) commands.push(command(row));
     const [baseline, ...results] = measureAll(commands);
     return { baseline, clis, rows, results };
   } finally {
@@ -156,11 +177,14 @@ function print(protocol, { baseline, clis, rows, results }) {
   const heads = clis.map(([name]) => (refIndex >= 0 && name !== 'reference' ? `${name}: ms | ÷ reference | MiB` : `${name}: ms | MiB`));
   console.log(`| what | ${heads.join(' | ')} |`);
   console.log(`| --- |${heads.map((h) => ' ---: |'.repeat(h.split('|').length)).join('')}`);
-  rows.forEach(([label], r) => {
+  rows.forEach(({ label }, r) => {
     const cells = clis.map(([name], c) => {
-      const { wall, rss } = results[r * clis.length + c];
-      if (refIndex < 0 || name === 'reference') return `${wall.toFixed(1)} | ${rss.toFixed(1)}`;
-      const reference = results[r * clis.length + refIndex].wall;
+      const result = results[r * clis.length + c];
+      const withRatio = refIndex >= 0 && name !== 'reference';
+      if (result === undefined) return withRatio ? '— | — | —' : '— | —';
+      const { wall, rss } = result;
+      if (!withRatio) return `${wall.toFixed(1)} | ${rss.toFixed(1)}`;
+      const reference = results[r * clis.length + refIndex]?.wall ?? NaN;
       return `${wall.toFixed(1)} | ${(wall / reference).toFixed(2)} | ${rss.toFixed(1)}`;
     });
     console.log(`| ${label} | ${cells.join(' | ')} |`);
