@@ -7,7 +7,8 @@
 // over the quota's windows instead of hammering them together.
 // Rate-limit quotas count in fixed windows of whole seconds. The first attempt answered after a wait
 // shows an instant at which a window was open; later waits end at that same phase of a second, so
-// the run comes back just after a window opens instead of at a random point of it.
+// the run comes back just after a window opens instead of at a random point of it, for as long as
+// coming back at that phase gets it through.
 
 import type { RetryClock } from './retry.ts';
 
@@ -83,6 +84,9 @@ export class ThrottleGate {
    */
   leave(ticket: GateTicket, throttledMs?: number, answered = false): void {
     if (ticket.first && answered) this.#openAt = this.#clock.now();
+    // Throttled although it came at that phase: others fill the window before it, so the phase is
+    // no good for this run; the random spread may find an earlier one.
+    if (ticket.first && throttledMs !== undefined) this.#openAt = undefined;
     if (throttledMs !== undefined && ticket.closings === this.#closings && this.#closed === undefined) {
       this.#closings++;
       this.#firstDue = true;

@@ -112,6 +112,24 @@ describe('the throttle gate', () => {
     expect(gate.waitMs(0, 777)).toBe(0);
   });
 
+  it('forgets the phase when the first attempt after a wait at that phase is throttled again', async () => {
+    const clock = manualClock();
+    const gate = new ThrottleGate(clock);
+    gate.leave(await gate.enter(), 640);
+    clock.waits[0]!.end();
+    await settle();
+    clock.time = 640;
+    gate.leave(await gate.enter(), undefined, true);
+    clock.time = 1_200;
+    expect(gate.waitMs(0, 777)).toBe(440);
+    gate.leave(await gate.enter(), 440); // throttled: the run waits until 1 640
+    clock.waits[1]!.end();
+    await settle();
+    clock.time = 1_640;
+    gate.leave(await gate.enter(), 300); // throttled at the phase too: it does not get this run through
+    expect(gate.waitMs(0, 777)).toBe(777);
+  });
+
   it('learns no phase from an attempt that was not the first after a wait, or that failed', async () => {
     const clock = manualClock();
     const gate = new ThrottleGate(clock);
