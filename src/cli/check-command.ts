@@ -6,7 +6,8 @@ import type { ConfigFiles } from '../config/load.ts';
 import { loadCheckConfig } from '../config/load.ts';
 import type { CheckArguments } from '../config/sources.ts';
 import type { CheckConfig } from '../config/types.ts';
-import { buildChildEnvironment, type EnvEntry } from '../env/merge.ts';
+import type { EnvEntry } from '../env/merge.ts';
+import { assembleChildEnv } from './child-env.ts';
 import { VaultenvError } from '../errors.ts';
 import { resolveCommand } from '../exec/path-search.ts';
 import { Logger, type Output } from '../log.ts';
@@ -70,17 +71,7 @@ function otherProblems(config: CheckConfig, env: Readonly<Record<string, string 
       found.push({ what, error });
     }
   };
-  problem('environment', () =>
-    buildChildEnvironment({
-      extra: [],
-      secrets,
-      processEnv: env,
-      configFileVariables: config.configFileVariables,
-      inheritEnv: config.inheritEnv,
-      blacklist: config.inheritEnvBlacklist,
-      duplicates: config.duplicateVariableBehavior,
-    }),
-  );
+  problem('environment', () => assembleChildEnv(config, env, [], secrets));
   const { command } = config;
   if (command !== undefined) problem('command', () => resolveCommand(command, { usePath: config.usePath, searchPath: env.PATH, cwd }));
   return found;

@@ -6,7 +6,8 @@
 import { describeEndpoint } from '../config/address.ts';
 import { defaultConfigFiles, loadConfig, loadRenewConfig } from '../config/load.ts';
 import type { AuthSetting, Config } from '../config/types.ts';
-import { buildChildEnvironment, type EnvEntry } from '../env/merge.ts';
+import type { EnvEntry } from '../env/merge.ts';
+import { assembleChildEnv } from './child-env.ts';
 import { ConfigError, renderError } from '../errors.ts';
 import type { ExecRequest, ProgramHost } from '../exec/run.ts';
 import { Logger, type Output } from '../log.ts';
@@ -176,12 +177,12 @@ async function prepareEnvironment(
   const extra: EnvEntry[] = [];
   const isLogin = !['none', 'token', 'token-file'].includes(config.auth.method);
   // Nothing to fetch and no token to export: no connection at all (and no node:http to load).
-  if (refs.length === 0 && !(isLogin && config.exportToken)) return { childEnv: assemble(config, env, [], []), values: [] };
+  if (refs.length === 0 && !(isLogin && config.exportToken)) return { childEnv: assembleChildEnv(config, env, [], []), values: [] };
   // The names are known before any value: a duplicate fails here, before the first request (only
   // the error behaviour can fail; keep and overwrite take any names).
   if (config.duplicateVariableBehavior === 'error') {
     const named = refs.flatMap((ref) => (ref.kind === 'key' ? [secretEntry(ref, ref.variable, '')] : []));
-    assemble(config, env, isLogin && config.exportToken ? [exportedToken('')] : [], named);
+    assembleChildEnv(config, env, isLogin && config.exportToken ? [exportedToken('')] : [], named);
   }
   // FILE lines: their folder is made and checked before the first request.
   const filesStage = refs.some(isFileRef) ? await import('../files/secrets-dir.ts') : undefined;
@@ -207,7 +208,7 @@ async function prepareEnvironment(
       return secretEntry(ref, variable, filesStage.secretFilePath(secretsDir, variable));
     });
   });
-  const childEnv = assemble(config, env, extra, secrets);
+  const childEnv = assembleChildEnv(config, env, extra, secrets);
   // Written last, once the environment is sure to be built: a run that fails leaves no new file.
   if (filesStage !== undefined && secretsDir !== undefined && files.length > 0) filesStage.writeSecretFiles(secretsDir, files);
   // The values the program gets from Vault, for masking: a FILE secret's content, not its path.
@@ -226,17 +227,6 @@ function exportedToken(value: string): EnvEntry {
   return { name: 'VAULT_TOKEN', value, origin: 'the token from the login (--export-token)' };
 }
 
-function assemble(config: Config, env: Readonly<Record<string, string | undefined>>, extra: EnvEntry[], secrets: EnvEntry[]): Record<string, string> {
-  return buildChildEnvironment({
-    extra,
-    secrets,
-    processEnv: env,
-    configFileVariables: config.configFileVariables,
-    inheritEnv: config.inheritEnv,
-    blacklist: config.inheritEnvBlacklist,
-    duplicates: config.duplicateVariableBehavior,
-  });
-}
 
 /** The effective configuration for --log-level info. Credentials are reported as set, never shown. */
 function describeConfig(config: Config): string {
