@@ -36,6 +36,8 @@ const EXTRA = process.argv.flatMap((arg, i) => (arg === '--exe' ? [process.argv[
 });
 const cli = join(root, 'bin', 'vaultenv');
 const sea = join(root, 'dist', `vaultenv-${process.platform}-${process.arch}`);
+/** One measured run is killed after this long (a wrapper that waits for something that never comes). */
+const MEASURE_TIMEOUT_MS = 60_000;
 /** Each start of bao waits this long at most for the server to answer. */
 const START_TIMEOUT_MS = 20_000;
 
@@ -96,7 +98,7 @@ function seed(bao, count) {
 }
 
 function measure(argv, env) {
-  const out = execFileSync('python3', [join(root, 'bench', 'rusage.py'), ...argv], { env, encoding: 'utf8' });
+  const out = execFileSync('python3', [join(root, 'bench', 'rusage.py'), ...argv], { env, encoding: 'utf8', timeout: MEASURE_TIMEOUT_MS, killSignal: 'SIGKILL' });
   const result = JSON.parse(out);
   if (result.status !== 0) throw new Error(`${argv.join(' ')} exited ${result.status}`);
   return result;
@@ -141,7 +143,8 @@ async function benchProtocol(protocol, work) {
     const peerEnv = { ...common, ...(bao.ca ? { VAULT_CACERT: bao.ca } : {}) };
     if (PEERS.envconsul) {
       // One -secret per path; its keys become SECRET_DATA_BENCH_S<n>_VALUE. No token renewal, one run.
-      clis.push(['envconsul', (row) => ({
+      // With no secret at all it waits for one forever: no 0-path cell.
+      clis.push(['envconsul', (row) => row.size === 0 ? undefined : ({
         argv: row.size === undefined ? [PEERS.envconsul, '-v'] : [PEERS.envconsul, '-once', '-vault-renew-token=false', ...paths.slice(0, row.size).map((p) => `-secret=secret/data/${p}`), '/bin/true'],
         env: peerEnv,
       })]);

@@ -43,6 +43,13 @@ export async function runSupervised(config: Config, deps: SuperviseDeps): Promis
       hint: 'with --supervise vaultenv stays the parent of CMD: leave --exec-mode at auto or set it to spawn',
     });
   }
+  if (config.mask) {
+    // The supervised program's output is not piped through the mask: refused rather than shown unmasked.
+    throw new ConfigError('--mask and --supervise cannot be combined', {
+      input: '--mask / VAULTENV_MASK',
+      hint: 'mask the program\'s output in its log pipeline, or run it without --supervise',
+    });
+  }
   if (host === undefined) throw new ConfigError('--supervise is not available here', { input: '--supervise', hint: 'run CMD without --supervise' });
   const request = (env: Readonly<Record<string, string>>) => ({
     command: config.command,

@@ -123,6 +123,16 @@ describe('exit codes', () => {
 
   // A command the kernel refuses after every check (ETXTBSY): test/e2e/failed-exec.test.ts.
 
+  it.each([
+    [['--exec-mode', 'execve'], 'vaultenv: --supervise cannot use exec mode "execve" (--exec-mode / VAULTENV_EXEC_MODE). With --supervise vaultenv stays the parent of CMD: leave --exec-mode at auto or set it to spawn\n'],
+    [['--mask'], "vaultenv: --mask and --supervise cannot be combined (--mask / VAULTENV_MASK). Mask the program's output in its log pipeline, or run it without --supervise\n"],
+  ])('2: --supervise with %j, before any request', async (extra, message) => {
+    // Port 9 of the loopback answers nothing: a request would end in exit 6, not 2.
+    const result = await runCli(['--supervise', ...extra, '--secrets-file', empty, '--', 'true'], { env: env({ VAULT_ADDR: 'http://127.0.0.1:9' }), cwd: dir });
+    expect(result.stderr).toBe(message);
+    expect(result.code).toBe(2);
+  });
+
   it('2: a ./.env over 256 KiB, read only up to the limit', async () => {
     const project = mkdtempSync(join(dir, 'huge-env-'));
     writeFileSync(join(project, '.env'), `A=${'x'.repeat(100_000)}\nB=${'y'.repeat(100_000)}\nC=${'z'.repeat(100_000)}\n`);
