@@ -73,7 +73,11 @@ export function nodeExecDeps(host: ExecHost): ExecDeps {
             throw new Error('process.execve returned');
           }
         : undefined,
-    isMainThread: workerThreads.isMainThread,
+    // Read when asked (just before the exec): loading node:worker_threads costs start-up time, and
+    // these deps are built at start for --supervise.
+    get isMainThread() {
+      return workerThreads.isMainThread;
+    },
     spawn: (file, args, options) => childProcess.spawn(file, [...args], options),
     kill: (pid, signal) => host.kill(pid, signal),
     pid: host.pid,
