@@ -12,6 +12,7 @@ import { VaultenvError } from '../errors.ts';
 import { runRenewer, type RenewClock, type RenewDeps } from '../renew/loop.ts';
 import type { SecretRead } from '../vault/fetch.ts';
 import { VaultFailure, describeFailure, isRetryable } from '../vault/failure.ts';
+import type { ChildExit, RunningChild } from '../exec/spawn.ts';
 import type { VaultHttp } from '../vault/http.ts';
 import { retryDelayMs } from '../vault/retry.ts';
 import {
@@ -41,18 +42,9 @@ export interface Generation {
   ownToken: boolean;
 }
 
-/** How a program ended: its exit code, or the signal that killed it. */
-export interface ProgramExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** The running program, as the exec stage started it. */
-export interface Program {
-  readonly pid: number;
-  readonly exited: Promise<ProgramExit>;
-  kill(signal: NodeJS.Signals): void;
-}
+/** How a program ended, and the running program, as the exec stage starts it. */
+export type ProgramExit = ChildExit;
+export type Program = RunningChild;
 
 export interface SupervisorConfig {
   watchIntervalMs: number;

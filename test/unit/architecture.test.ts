@@ -20,7 +20,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   files: ['files', 'config'],
   renew: ['renew', 'vault', 'config'],
   export: ['export'],
-  supervise: ['supervise', 'renew', 'vault', 'config'],
+  supervise: ['supervise', 'renew', 'vault', 'config', 'exec'],
   cli: ['cli', 'config', 'secrets-file', 'vault', 'auth', 'env', 'files', 'exec', 'renew', 'export', 'supervise'],
 };
 const LEAVES = new Set(['errors.ts', 'limited-read.ts', 'log.ts', 'redact.ts']);
