@@ -90,6 +90,11 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     const log = new Logger(deps.output, config.logLevel, redactor);
     log.info(describeConfig(config));
 
+    // Inside GitHub Actions the job log hides what it was told to mask: tell it every value first.
+    const announceMasks = (prepared: { childEnv: Record<string, string>; values: string[] }) => {
+      if (config.githubMask && env.GITHUB_ACTIONS === 'true' && prepared.values.length > 0) deps.output.stdout(addMaskCommands(prepared.values));
+      return prepared;
+    };
     if (config.supervise) {
       const [{ runSupervised }, { defaultWellKnownTokenFiles }] = await Promise.all([import('./supervise-command.ts'), import('../auth/prepare.ts')]);
       return await runSupervised(config, {
@@ -99,12 +104,11 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
         log,
         redactor,
         programs: deps.programs,
-        prepare: async (sink) => (await prepareEnvironment(config, env, deps, redactor, log, sink)).childEnv,
+        // Each start of the program (a restart too) gets its values masked first.
+        prepare: async (sink) => announceMasks(await prepareEnvironment(config, env, deps, redactor, log, sink)).childEnv,
       });
     }
-    const { childEnv, values } = await prepareEnvironment(config, env, deps, redactor, log);
-    // Inside GitHub Actions the job log hides what it was told to mask: tell it every value first.
-    if (config.githubMask && env.GITHUB_ACTIONS === 'true' && values.length > 0) deps.output.stdout(addMaskCommands(values));
+    const { childEnv, values } = announceMasks(await prepareEnvironment(config, env, deps, redactor, log));
     log.info(`executing ${config.command}${config.usePath && !config.command.includes('/') ? ' (searching PATH)' : ''}`);
     return await deps.run({
       command: config.command,

@@ -68,6 +68,13 @@ describe.each([1, 2] as const)('masking on KV v%i mounts', (version) => {
       expect(result.stdout).toBe(`${expected.join('\n')}\nprogram started\n`);
     });
 
+    it('prints them under --supervise too, before the program starts', async () => {
+      const result = await runCli(['--supervise', '--secrets-file', 'app.secrets', '--', 'echo', 'program started'], { env: env({ GITHUB_ACTIONS: 'true' }), cwd: dir });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(`${expected.join('\n')}\nprogram started\n`);
+    });
+
     it('prints nothing with --no-github-mask, nor outside GitHub Actions', async () => {
       const off = await runCli(['--no-github-mask', '--secrets-file', 'app.secrets', '--', 'echo', 'started'], { env: env({ GITHUB_ACTIONS: 'true' }), cwd: dir });
       expect(off.stdout).toBe('started\n');
