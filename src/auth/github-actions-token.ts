@@ -4,7 +4,7 @@
 // `permissions: id-token: write`. Neither token reaches any output: both go to the redactor first.
 
 import { AuthError } from '../errors.ts';
-import { VaultFailure, unavailableError } from '../vault/failure.ts';
+import { VaultFailure, isRefusal, unavailableError } from '../vault/failure.ts';
 import { createVaultHttp } from '../vault/http.ts';
 import { parseJson } from '../vault/kv.ts';
 import { withRetries, type RetryClock, type RetryPolicy } from '../vault/retry.ts';
@@ -77,15 +77,8 @@ export async function requestGithubActionsToken(audience: string | undefined, de
     );
   } catch (error) {
     if (!(error instanceof VaultFailure)) throw error;
-    switch (error.kind) {
-      case 'bad-request':
-      case 'unauthorized':
-      case 'forbidden':
-      case 'not-found':
-        throw new AuthError(`GitHub refused the ID token request (${error.detail})`, { input: INPUT, hint: PERMISSION_HINT });
-      default:
-        throw unavailableError('the GitHub Actions ID token request failed', error, INPUT);
-    }
+    if (isRefusal(error.kind)) throw new AuthError(`GitHub refused the ID token request (${error.detail})`, { input: INPUT, hint: PERMISSION_HINT });
+    throw unavailableError('the GitHub Actions ID token request failed', error, INPUT);
   } finally {
     client.close();
   }

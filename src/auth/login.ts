@@ -8,7 +8,7 @@ import { AuthError } from '../errors.ts';
 import { DEFAULTS } from '../config/options.ts';
 import type { AuthSetting } from '../config/types.ts';
 import { TOKEN_CHARACTERS, loginClientToken, secretId, wrappingToken } from '../vault/answers.ts';
-import { VaultFailure, describeVaultErrors, unavailableError } from '../vault/failure.ts';
+import { VaultFailure, describeVaultErrors, isRefusal, unavailableError } from '../vault/failure.ts';
 import type { VaultHttp } from '../vault/http.ts';
 import { encodeSegments, normalizeMount, parseJson } from '../vault/kv.ts';
 import { withRetries, type RetryClock, type RetryPolicy } from '../vault/retry.ts';
@@ -62,15 +62,8 @@ export async function login(setting: LoginSetting, client: VaultHttp, options: L
     );
   } catch (error) {
     if (!(error instanceof VaultFailure)) throw error;
-    switch (error.kind) {
-      case 'bad-request':
-      case 'unauthorized':
-      case 'forbidden':
-      case 'not-found':
-        throw new AuthError(`login refused (${error.detail})${describeVaultErrors(error)}`, { input, hint: REFUSED_HINTS[setting.method] });
-      default:
-        throw unavailableError('login failed', error, input);
-    }
+    if (isRefusal(error.kind)) throw new AuthError(`login refused (${error.detail})${describeVaultErrors(error)}`, { input, hint: REFUSED_HINTS[setting.method] });
+    throw unavailableError('login failed', error, input);
   }
 }
 

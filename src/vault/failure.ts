@@ -53,6 +53,14 @@ export class VaultFailure extends Error {
 }
 
 /** Transient failures are retried with backoff; the rest are answered once. */
+/**
+ * Whether the server understood the request and said no (400, 401, 403, 404): for a login or a token
+ * request, a refusal of what was sent rather than a server that could not answer.
+ */
+export function isRefusal(kind: FailureKind): boolean {
+  return kind === 'bad-request' || kind === 'unauthorized' || kind === 'forbidden' || kind === 'not-found';
+}
+
 export function isRetryable(kind: FailureKind): boolean {
   switch (kind) {
     case 'unreachable':
