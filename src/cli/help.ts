@@ -96,22 +96,19 @@ function newProgram(command: CommandName): { program: Command; output: () => str
     })
     // An action, so that commander reports an unknown option instead of listing commands.
     .action(() => {});
-  if (command === 'run') {
+  if (command === 'run' || command === 'check') {
+    // The two commands that take CMD [ARGS...]: the run, and check, which checks it.
+    const text =
+      command === 'run'
+        ? { description: `vaultenv ${packageJson.version} - run programs with secrets from HashiCorp Vault or OpenBao`, usage: USAGE, footer: RUN_FOOTER }
+        : { description: `vaultenv check ${packageJson.version} - check everything a run needs, starting nothing`, usage: CHECK_USAGE, footer: CHECK_FOOTER };
     program
-      .description(`vaultenv ${packageJson.version} - run programs with secrets from HashiCorp Vault or OpenBao`)
-      .usage(USAGE.replace(/^vaultenv /, ''))
+      .description(text.description)
+      .usage(text.usage.replace(/^vaultenv /, ''))
       .argument('[CMD]', optionDescription(optionRow('command')))
       .argument('[ARGS...]', optionDescription(optionRow('args')))
       .passThroughOptions()
-      .addHelpText('after', RUN_FOOTER);
-  } else if (command === 'check') {
-    program
-      .description(`vaultenv check ${packageJson.version} - check everything a run needs, starting nothing`)
-      .usage(CHECK_USAGE.replace(/^vaultenv /, ''))
-      .argument('[CMD]', optionDescription(optionRow('command')))
-      .argument('[ARGS...]', optionDescription(optionRow('args')))
-      .passThroughOptions()
-      .addHelpText('after', CHECK_FOOTER);
+      .addHelpText('after', text.footer);
   } else if (command === 'export') {
     program
       .description(`vaultenv export ${packageJson.version} - write the secrets for another tool`)
