@@ -1,12 +1,12 @@
-// Writing `vaultenv export --output FILE`: the secrets go to a new file created with mode 0600 beside
-// FILE, written in full and synced, then renamed over FILE, so a reader sees the old file or the new
-// one, never a part, and no other user can read it at any moment. A symbolic link at FILE is refused
+// Writing `vaultenv export --output FILE`: the secrets replace FILE as file-replace.ts writes (mode
+// 0600, renamed into place), so a reader sees the old file or the new one, never a part, and no other
+// user can read it at any moment. A symbolic link at FILE is refused
 // (it would let whoever placed it choose where the secrets go); so is anything but a regular file.
 
-import crypto from 'node:crypto';
-import { closeSync, constants, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, constants, lstatSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ConfigError, describeFileError, errorCode } from '../errors.ts';
+import { ReplaceFileError, replaceFile } from '../file-replace.ts';
 
 const INPUT = '--output';
 
@@ -18,35 +18,17 @@ export function writeOutputFile(path: string, text: string): void {
   if (existing !== undefined && !existing.isFile()) {
     throw new ConfigError(`the output file ${path} is not a regular file`, { input: INPUT, hint: 'give the path of a regular file, or of one to create' });
   }
-  const temporary = join(dirname(path), `.${basename(path)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
-  let fd: number;
   try {
-    // wx: O_CREAT | O_EXCL, which also refuses a link planted at the temporary name.
-    fd = openSync(temporary, 'wx', 0o600);
+    replaceFile(path, text);
   } catch (error) {
-    throw new ConfigError(`the output file's folder ${dirname(path)} ${describeFileError(errorCode(error)).replace(/^not found$/, 'does not exist')}`, {
-      input: INPUT,
-      hint: 'give a file in a folder you may write to',
-    });
-  }
-  try {
-    const buffer = Buffer.from(text, 'utf8');
-    for (let offset = 0; offset < buffer.length; ) offset += writeSync(fd, buffer, offset);
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(temporary, path);
-  } catch (error) {
-    try {
-      closeSync(fd);
-    } catch {
-      // Already closed.
+    if (!(error instanceof ReplaceFileError)) throw error;
+    if (error.stage === 'create') {
+      throw new ConfigError(`the output file's folder ${dirname(path)} ${describeFileError(error.code).replace(/^not found$/, 'does not exist')}`, {
+        input: INPUT,
+        hint: 'give a file in a folder you may write to',
+      });
     }
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // Renamed already, or gone.
-    }
-    throw new ConfigError(`the output file ${path} cannot be written (${errorCode(error) ?? 'unknown error'})`, { input: INPUT, hint: 'check the free space and the permissions of its folder' });
+    throw new ConfigError(`the output file ${path} cannot be written (${error.code ?? 'unknown error'})`, { input: INPUT, hint: 'check the free space and the permissions of its folder' });
   }
 }
 

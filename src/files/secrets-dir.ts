@@ -4,10 +4,10 @@
 // with mode 0600, exclusively under a temporary name and renamed into place, so a program never
 // reads half a file and nobody else can put one there. Runs between the fetch and the exec.
 
-import crypto from 'node:crypto';
-import { closeSync, fchmodSync, lstatSync, mkdirSync, openSync, renameSync, constants, unlinkSync, writeSync, chmodSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, chmodSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, EnvironmentError, describeFileError, errorCode } from '../errors.ts';
+import { ReplaceFileError, replaceFile } from '../file-replace.ts';
 
 /** The memory-backed folder every Linux has, when the login session gives no $XDG_RUNTIME_DIR. */
 const SHARED_MEMORY_DIR = '/dev/shm';
@@ -104,9 +104,9 @@ export function secretFilePath(dir: string, name: string): string {
 }
 
 /**
- * Writes each file: a new file of mode 0600 under a random name (O_EXCL: never one that exists,
- * O_NOFOLLOW: never through a link), then renamed over the final name, which replaces a file of an
- * earlier run in one step. A symbolic link at the final name is refused rather than replaced.
+ * Writes each file as file-replace.ts does (mode 0600, renamed over the final name, which replaces a
+ * file of an earlier run in one step). A symbolic link at the final name is refused rather than
+ * replaced.
  */
 export function writeSecretFiles(dir: string, files: ReadonlyArray<{ name: string; value: string }>): void {
   for (const { name, value } of files) {
@@ -118,25 +118,11 @@ export function writeSecretFiles(dir: string, files: ReadonlyArray<{ name: strin
         hint: 'remove it: only vaultenv writes into the secrets folder',
       });
     }
-    const temporary = join(dir, `.${name}.${crypto.randomBytes(8).toString('hex')}.tmp`);
     try {
-      const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-      try {
-        fchmodSync(fd, 0o600);
-        const bytes = Buffer.from(value, 'utf8');
-        let offset = 0;
-        while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(temporary, target);
+      replaceFile(target, value);
     } catch (error) {
-      try {
-        unlinkSync(temporary);
-      } catch {
-        // Not created, or already renamed: nothing to clean up.
-      }
-      throw new EnvironmentError(`FILE secret cannot be written (${errorCode(error) ?? 'unknown error'})`, {
+      if (!(error instanceof ReplaceFileError)) throw error;
+      throw new EnvironmentError(`FILE secret cannot be written (${error.code ?? 'unknown error'})`, {
         input,
         hint: 'check the space and permissions of the secrets folder (--secrets-dir)',
       });

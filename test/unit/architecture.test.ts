@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = new URL('../../src/', import.meta.url).pathname;
 
-/** Which stages each stage may import (leaves: errors.ts, limited-read.ts, log.ts, redact.ts, importable from anywhere). */
+/** Which stages each stage may import (leaves: errors.ts, file-replace.ts, limited-read.ts, log.ts, redact.ts, importable from anywhere). */
 const ALLOWED: Record<string, readonly string[]> = {
   config: ['config'],
   'secrets-file': ['secrets-file'],
@@ -23,7 +23,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   supervise: ['supervise', 'renew', 'vault', 'config', 'exec'],
   cli: ['cli', 'config', 'secrets-file', 'vault', 'auth', 'env', 'files', 'exec', 'renew', 'export', 'supervise'],
 };
-const LEAVES = new Set(['errors.ts', 'limited-read.ts', 'log.ts', 'redact.ts']);
+const LEAVES = new Set(['errors.ts', 'file-replace.ts', 'limited-read.ts', 'log.ts', 'redact.ts']);
 
 /** Packages (and built-ins) that only one file may import. */
 const ADAPTERS: Record<string, string> = {
