@@ -118,6 +118,15 @@ async function fetchEach(refs: readonly SecretRef[], client: VaultHttp, options:
   const versionOf = (ref: SecretRef) => mountInfo.get(normalizeMount(ref.mount))!.version;
   // A secret that is missing stops the run unless every line reading it is optional.
   const required = new Set(readable.filter((ref) => ref.optional !== true).map(pathOf));
+  // The variables of each request's lines, for onRead alone (built once, not per request).
+  const variablesOf = new Map<string, string[]>();
+  if (options.onRead !== undefined) {
+    for (const ref of readable) {
+      const names = variablesOf.get(pathOf(ref)) ?? [];
+      names.push(ref.kind === 'key' ? ref.variable : `${ref.prefix}*`);
+      variablesOf.set(pathOf(ref), names);
+    }
+  }
   const requests = new Map<string, Promise<Record<string, unknown> | undefined>>();
   const failures = new Map<string, VaultFailure>();
   for (const ref of readable) {
@@ -136,7 +145,7 @@ async function fetchEach(refs: readonly SecretRef[], client: VaultHttp, options:
           // A pinned version never changes: such a secret is watched by its value, not by its latest version.
           metadataPath: ref.version === undefined ? metadataRequestPath(ref.mount, ref.path, mountInfo.get(normalizeMount(ref.mount))!) : undefined,
           kvVersion: version,
-          variables: readable.filter((other) => pathOf(other) === path).map((other) => (other.kind === 'key' ? other.variable : `${other.prefix}*`)),
+          variables: variablesOf.get(path) ?? [],
           data: secret,
           ...parseReadInfo(body, version),
         });
