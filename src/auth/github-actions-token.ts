@@ -54,7 +54,8 @@ export async function requestGithubActionsToken(audience: string | undefined, de
   const url = githubTokenUrl(endpoint, audience);
   const tls = url.protocol === 'https:';
   const client = createVaultHttp({
-    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    // As in a Vault address: an IPv6 host keeps its brackets (the client strips them to connect).
+    host: url.hostname,
     port: url.port === '' ? (tls ? 443 : 80) : Number(url.port),
     tls,
     validateCerts: true,

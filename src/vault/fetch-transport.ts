@@ -11,7 +11,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { errorCode } from '../errors.ts';
 import type { VaultFailure } from './failure.ts';
-import { MAX_BODY_BYTES, tooLarge, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { MAX_BODY_BYTES, stripBrackets, tooLarge, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
 
 export interface FetchTransportOptions extends WireEndpoint {
   validateCerts: boolean;
@@ -91,7 +91,7 @@ const DIAGNOSIS_TIMEOUT_MS = 5000;
  * this handshake succeeds or says nothing more.
  */
 function handshakeError(options: FetchTransportOptions, settings: BunRequestInit['tls'], limitMs: number): Promise<unknown> {
-  const host = options.host.replace(/^\[(.*)\]$/, '$1');
+  const host = stripBrackets(options.host);
   const servername = settings?.serverName ?? (net.isIP(host) === 0 ? host : undefined);
   const fallback = Object.assign(new Error('TLS handshake failed'), { code: 'ERR_SSL_HANDSHAKE_FAILURE' });
   return new Promise((resolve) => {

@@ -12,7 +12,7 @@ import { errorCode } from '../errors.ts';
 import type { Deadline } from './deadline.ts';
 import { VaultFailure, failureForStatus } from './failure.ts';
 import { createFetchTransport } from './fetch-transport.ts';
-import { MAX_BODY_BYTES, address, tooLarge, transportFailure, type Transport, type WireAnswer, type WireRequest } from './wire.ts';
+import { MAX_BODY_BYTES, address, stripBrackets, tooLarge, transportFailure, type Transport, type WireAnswer, type WireRequest } from './wire.ts';
 import { vaultErrorStrings } from './kv.ts';
 
 export interface VaultHttpOptions {
@@ -221,10 +221,6 @@ function throughTunnel(agent: HttpAgent, tunnel: NonNullable<VaultHttpOptions['t
     );
     return undefined;
   };
-}
-
-export function stripBrackets(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
 /** The path to request next when `location` stays on our origin; undefined when it leaves it. */

@@ -51,6 +51,11 @@ export function tooLarge(): VaultFailure {
 // a connection that never got an answer (refused, reset, timed out: retried).
 const TLS_ERROR_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|SSL_/;
 
+/** A host as sockets take it: an IPv6 address without the brackets of its URL form. */
+export function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
 /** The address as the user writes it: the input of a failure that is about the address itself. */
 export function address(options: WireEndpoint): string {
   if (options.socketPath !== undefined) return `unix://${options.socketPath}`;
