@@ -5,6 +5,7 @@
 // distinct paths (one key each, KV v2 at secret/), with each build's time as a ratio of the reference's.
 //
 // Usage: npm run bench [-- --runs N] [-- --tls] [-- --tls-only] [-- --sizes 0,1,10] [-- --exe NAME=PATH ...]
+//                      [-- --reference-trust store|ca]
 //   --exe NAME=PATH (repeatable) measures another single executable in the same rounds, as its own
 //                   column: a Node SEA beside the Bun one, say (docs/bench.md)
 //   VAULTENV_BENCH_REFERENCE=/path/to/vaultenv  a wrapper with vaultenv's flags (Channable's vaultenv
@@ -13,10 +14,13 @@
 //                                                the Go peers, each given the same paths its own way
 //                                                (envconsul: -secret flags; vault-env: vault:… variables)
 // --tls also runs everything over TLS (`bao server -dev-tls`, addressed as localhost, certificates
-// verified): this project reads the dev CA from VAULT_CACERT, the reference from SSL_CERT_FILE
-// (OpenSSL's default verify paths), so nothing of the machine's trust store changes.
+// verified): this project and the Go peers read the dev CA from VAULT_CACERT. vaultenv 0.19 takes no
+// CA file: it reads the machine's trust store, so its users add their Vault's CA there. The reference
+// is given that store with the dev CA added, as a copy named by SSL_CERT_FILE (the machine's store
+// itself is left alone). --reference-trust ca gives it the dev CA alone instead: less to parse at
+// every start than any real machine's store.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +31,10 @@ const flag = (name) => process.argv.indexOf(name);
 const RUNS = flag('--runs') > 0 ? Number(process.argv[flag('--runs') + 1]) : 21;
 const SIZES = flag('--sizes') > 0 ? process.argv[flag('--sizes') + 1].split(',').map(Number) : [0, 1, 10, 100, 1000];
 const PROTOCOLS = flag('--tls-only') > 0 ? ['https'] : flag('--tls') > 0 ? ['http', 'https'] : ['http'];
+const REFERENCE_TRUST = flag('--reference-trust') > 0 ? process.argv[flag('--reference-trust') + 1] : 'store';
+if (REFERENCE_TRUST !== 'store' && REFERENCE_TRUST !== 'ca') throw new Error(`--reference-trust takes store or ca, not "${REFERENCE_TRUST}"`);
+/** The machine's trust store as one file (Debian's; OpenSSL reads it by default). */
+const MACHINE_STORE = '/etc/ssl/certs/ca-certificates.crt';
 const REFERENCE = process.env.VAULTENV_BENCH_REFERENCE;
 const PEERS = { envconsul: process.env.VAULTENV_BENCH_ENVCONSUL, vaultEnv: process.env.VAULTENV_BENCH_VAULT_ENV };
 const EXTRA = process.argv.flatMap((arg, i) => (arg === '--exe' ? [process.argv[i + 1]] : [])).map((spec) => {
@@ -104,6 +112,15 @@ function measure(argv, env) {
   return result;
 }
 
+/** The CA file the reference reads over TLS (see the top of this file). */
+function referenceTrust(work, ca) {
+  if (REFERENCE_TRUST === 'ca') return ca;
+  if (!existsSync(MACHINE_STORE)) throw new Error(`${MACHINE_STORE} is missing: install ca-certificates, or pass --reference-trust ca`);
+  const file = join(work, 'machine-store-and-dev-ca.pem');
+  writeFileSync(file, `${readFileSync(MACHINE_STORE, 'utf8')}\n${readFileSync(ca, 'utf8')}`);
+  return file;
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -134,7 +151,7 @@ async function benchProtocol(protocol, work) {
     mkdirSync(home);
     const common = { PATH: process.env.PATH, HOME: home, VAULT_ADDR: bao.address, VAULT_TOKEN: bao.token };
     const ours = { ...common, ...(bao.ca ? { VAULT_CACERT: bao.ca } : {}) };
-    const theirs = { ...common, ...(bao.ca ? { SSL_CERT_FILE: bao.ca } : {}) };
+    const theirs = { ...common, ...(bao.ca ? { SSL_CERT_FILE: referenceTrust(work, bao.ca) } : {}) };
     // Each CLI: a name, and how it runs a row (undefined: it has no such command).
     const vaultenvLike = (prefix, env) => (row) => ({ argv: [...prefix, ...row.args], env });
     const clis = [['bundle', vaultenvLike([process.execPath, cli], ours)]];
@@ -198,7 +215,8 @@ const work = mkdtempSync(join(tmpdir(), 'vaultenv-bench-'));
 try {
   console.log(
     `vaultenv bench: node ${process.versions.node}, ${RUNS} interleaved rounds (median wall time, peak RSS), OpenBao dev server on loopback` +
-      (REFERENCE ? `, reference ${REFERENCE}` : ''),
+      (REFERENCE ? `, reference ${REFERENCE}` : '') +
+      (REFERENCE && PROTOCOLS.includes('https') ? ` (over TLS it trusts ${REFERENCE_TRUST === 'store' ? "the machine's store with the dev CA added" : 'the dev CA alone'})` : ''),
   );
   for (const protocol of PROTOCOLS) print(protocol, await benchProtocol(protocol, work));
 } finally {

@@ -46,12 +46,14 @@ const wrapEntryForCommonJs = {
 // none of), `crypto` (the digest of a ./.env whose address needs allowing), the Vault client's
 // `http` and `https` (a run with nothing to fetch never connects; https only for TLS), the address
 // check's `net` (IPv6 literals), `tls` (the single executable's explanation of a failed handshake,
-// and the CONNECT tunnel of an https:// address behind a proxy), and `worker_threads` (read just
-// before the exec, which loads its internals anyway). Loading each costs start-up time
+// and the CONNECT tunnel of an https:// address behind a proxy), `util` (parseEnv, for a config
+// file that exists), `os` (errno and signal numbers, for a failed exec or a child killed by a
+// signal), and `worker_threads` (read just before the exec, which loads its internals anyway on
+// Node; Bun answers from its global). Loading each costs start-up time, on Bun most of all
 // (docs/bench.md).
 // Import them by their default export only (`import tty from 'node:tty'`, then `tty.isatty(…)`): a
 // named import fails the build.
-const LOADED_ON_FIRST_USE = new Set(['child_process', 'crypto', 'fs/promises', 'http', 'https', 'net', 'tls', 'tty', 'worker_threads']);
+const LOADED_ON_FIRST_USE = new Set(['child_process', 'crypto', 'fs/promises', 'http', 'https', 'net', 'os', 'tls', 'tty', 'util', 'worker_threads']);
 
 /**
  * esbuild plugin: every Node built-in comes from `process.getBuiltinModule`, as a small ESM module of
@@ -76,14 +78,20 @@ const builtinsFromProcess = {
       const name = path.replace(/^node:/, '');
       if (kind !== 'import-statement') throw new Error(`builtins-from-process: ${importer} loads ${path} by ${kind}; import it instead`);
       const names = importedNames(readFileSync(importer, 'utf8'), path, importer);
-      return { path: `${name}?${names.join(',')}`, namespace: 'node-builtin' };
+      const from = /[/\\]node_modules[/\\]/.test(importer) ? '?dependency' : '';
+      return { path: `${name}?${names.join(',')}${from}`, namespace: 'node-builtin' };
     });
     build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, ({ path }) => {
-      const [name = '', list = ''] = path.split('?');
+      const [name = '', list = '', from = ''] = path.split('?');
+      const fromDependency = from === 'dependency';
       const names = list === '' ? [] : list.split(',');
       const load = `process.getBuiltinModule(${JSON.stringify(`node:${name}`)})`;
-      if (LOADED_ON_FIRST_USE.has(name)) {
-        if (names.length > 0) throw new Error(`builtins-from-process: import node:${name} by its default export only (it loads on first use)`);
+      if (LOADED_ON_FIRST_USE.has(name) && names.length > 0 && !fromDependency) {
+        throw new Error(`builtins-from-process: import node:${name} by its default export only (it loads on first use)`);
+      }
+      // A dependency's named import (commander's stripVTControlCharacters) loads the module when the
+      // dependency is evaluated, which vaultenv's code does on demand (help.ts).
+      if (LOADED_ON_FIRST_USE.has(name) && names.length === 0) {
         const getters = Object.keys(process.getBuiltinModule(`node:${name}`)).map((key) => `get ${JSON.stringify(key)}() { return load()[${JSON.stringify(key)}]; }`);
         return { contents: `let loaded;\nconst load = () => (loaded ??= ${load});\nexport default {\n${getters.join(',\n')}\n};\n`, loader: 'js' };
       }

@@ -7,13 +7,16 @@ import { main } from './main.ts';
 import tty from 'node:tty';
 
 guardInspectorSignal(process);
+// Bun knows whether this is its main thread without node:worker_threads, which is slow to load there.
+const bun = (globalThis as { Bun?: { readonly isMainThread: boolean } }).Bun;
+const execDeps = nodeExecDeps(process, bun === undefined ? undefined : () => bun.isMainThread);
 process.exitCode = await main(process.argv.slice(2), process.env, {
   output: processOutput,
   cwd: process.cwd(),
-  run: (request) => runCommand(request, nodeExecDeps(process)),
+  run: (request) => runCommand(request, execDeps),
   isTerminal: (fd) => tty.isatty(fd),
-  programs: programHost(nodeExecDeps(process)),
-  runtime: process.versions.bun === undefined ? 'node' : 'bun',
+  programs: programHost(execDeps),
+  runtime: bun === undefined ? 'node' : 'bun',
   uid: process.getuid?.(),
   onTerminate: (handler) => {
     process.once('SIGTERM', handler);

@@ -8,7 +8,7 @@
 // Synchronous reads: a few small files at start-up do not need node:fs/promises, which would cost
 // start-up time to load (docs/bench.md).
 import { statSync } from 'node:fs';
-import { parseEnv } from 'node:util';
+import util from 'node:util';
 import { ConfigError, describeFileError, errorCode } from '../errors.ts';
 import { formatSize, readLimitedSync, type LimitedRead } from '../limited-read.ts';
 import { optionsFor, type CommandName, type FlagId, type FlagValues, type OptionId, type OptionRow, type OptionValues } from './options.ts';
@@ -90,7 +90,7 @@ export function parseEnvironmentSource(env: Readonly<Record<string, string | und
 }
 
 export function parseConfigFileSource(path: string, text: string, command: CommandName = 'run'): ConfigFileSource {
-  const parsed = parseEnv(text);
+  const parsed = util.parseEnv(text);
   const lines = text.split(/\r?\n/);
   const lineOf = (name: string): number | undefined => {
     const key = new RegExp(`^\\s*(?:export\\s+)?${escapeRegExp(name)}\\s*=`);

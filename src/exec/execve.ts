@@ -4,7 +4,7 @@
 // docs/architecture.md, section "The exec stage").
 
 import nodeModule from 'node:module';
-import { constants } from 'node:os';
+import os from 'node:os';
 import workerThreads from 'node:worker_threads';
 import { CommandNotExecutableError, CommandNotFoundError, EnvironmentError, errorCode } from '../errors.ts';
 import { TOO_LARGE_HINT } from './limits.ts';
@@ -158,9 +158,6 @@ export function execFailure(command: string, error: unknown): Error {
   }
 }
 
-/** The numbers of the errno names (E2BIG: 7 on Linux). */
-const ERRNO_NUMBERS: Readonly<Record<string, number>> = constants.errno;
-
 /**
  * The errno name of a failed exec or spawn: the error's `code`, or, where Node leaves it empty, the
  * name of its numeric `errno` (Node 26's process.execve throws E2BIG with code "" and errno 7).
@@ -170,7 +167,9 @@ function errnoName(error: unknown): string | undefined {
   if (code !== undefined && code !== '') return code;
   const number: unknown = error instanceof Error && 'errno' in error ? error.errno : undefined;
   if (typeof number !== 'number') return undefined;
-  return Object.keys(ERRNO_NUMBERS).find((name) => ERRNO_NUMBERS[name] === Math.abs(number));
+  // The numbers of the errno names (E2BIG: 7 on Linux).
+  const numbers: Readonly<Record<string, number>> = os.constants.errno;
+  return Object.keys(numbers).find((name) => numbers[name] === Math.abs(number));
 }
 
 /** Why the kernel refused, for the errnos the checks before the exec cannot foresee. */

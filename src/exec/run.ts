@@ -60,8 +60,11 @@ export interface ExecDeps {
 /** What the stage uses of Node's `process` object; cli/entry.ts hands in the real one. */
 export type ExecHost = Pick<NodeJS.Process, 'platform' | 'execve' | 'kill' | 'pid' | 'cwd' | 'chdir'> & SignalRegistry & NodeJS.EventEmitter & ActiveHandles;
 
-/** The real effects, on `host`. */
-export function nodeExecDeps(host: ExecHost): ExecDeps {
+/**
+ * The real effects, on `host`. `mainThread` answers whether this is the main thread where the runtime
+ * knows it without a module (Bun's global); otherwise node:worker_threads is asked.
+ */
+export function nodeExecDeps(host: ExecHost, mainThread: () => boolean = () => workerThreads.isMainThread): ExecDeps {
   const { execve } = host;
   return {
     platform: host.platform,
@@ -76,7 +79,7 @@ export function nodeExecDeps(host: ExecHost): ExecDeps {
     // Read when asked (just before the exec): loading node:worker_threads costs start-up time, and
     // these deps are built at start for --supervise.
     get isMainThread() {
-      return workerThreads.isMainThread;
+      return mainThread();
     },
     spawn: (file, args, options) => childProcess.spawn(file, [...args], options),
     kill: (pid, signal) => host.kill(pid, signal),

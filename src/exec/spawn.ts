@@ -5,7 +5,7 @@
 // (use `docker run --init`). With --mask the child's stdout and stderr are pipes whose bytes pass
 // through MaskFilter on their way to ours.
 
-import { constants } from 'node:os';
+import os from 'node:os';
 import { EXIT } from '../errors.ts';
 import { execFailure } from './execve.ts';
 import { MaskFilter } from './mask-stream.ts';
@@ -259,7 +259,7 @@ export function exitStatus(exit: ChildExit, deps: Pick<SpawnDeps, 'kill' | 'pid'
       resolve(code);
       return;
     }
-    const number = signal === null ? undefined : (constants.signals as Record<string, number | undefined>)[signal];
+    const number = signal === null ? undefined : (os.constants.signals as Record<string, number | undefined>)[signal];
     if (signal === null || number === undefined) {
       resolve(EXIT.internal);
       return;

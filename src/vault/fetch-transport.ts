@@ -119,6 +119,14 @@ function handshakeError(options: FetchTransportOptions, settings: BunRequestInit
 
 /** The body as text, at most MAX_BODY_BYTES: a larger one is cut off and reported. */
 async function readBody(response: Response, abort: (reason: VaultFailure) => void): Promise<string> {
+  // A body whose length is announced (and not compressed, which fetch would undo into more bytes) is
+  // read whole by the runtime: the stream reader below is much slower to set up, and the length
+  // bounds what is read.
+  const length = response.headers.get('content-length');
+  const encoding = response.headers.get('content-encoding');
+  if (length !== null && /^\d{1,9}$/.test(length) && Number(length) <= MAX_BODY_BYTES && (encoding === null || encoding === 'identity')) {
+    return Buffer.from(await response.arrayBuffer()).toString('utf8');
+  }
   if (response.body === null) return '';
   const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -36,7 +36,8 @@ export interface FaultRule {
   /** How many matching requests it applies to; default unlimited. */
   times?: number;
   /** Answer with this instead of forwarding. A non-string body is sent as JSON. */
-  respond?: { status: number; body?: unknown; headers?: Record<string, string> };
+  /** `chunked`: sent without a Content-Length, in chunks, so the client cannot know its size before reading it. */
+  respond?: { status: number; body?: unknown; headers?: Record<string, string>; chunked?: boolean };
   /** Wait this long first (then respond / drop / forward). */
   delayMs?: number;
   /** Destroy the client connection without any response. */
@@ -185,9 +186,9 @@ export async function startProxy(target: string, options: { keepAliveTimeoutMs?:
     }
     if (rule?.respond !== undefined) {
       record.fault = 'respond';
-      const { status, body: payload, headers } = rule.respond;
+      const { status, body: payload, headers, chunked } = rule.respond;
       const text = payload === undefined ? '' : typeof payload === 'string' ? payload : JSON.stringify(payload);
-      const out: OutgoingHttpHeaders = { 'content-length': Buffer.byteLength(text) };
+      const out: OutgoingHttpHeaders = chunked === true ? {} : { 'content-length': Buffer.byteLength(text) };
       if (payload !== undefined && typeof payload !== 'string') out['content-type'] = 'application/json';
       Object.assign(out, headers);
       record.status = status;

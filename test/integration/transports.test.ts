@@ -121,6 +121,13 @@ describe.each(TRANSPORTS)('the %s transport', (transport) => {
     expect(result).toMatchObject({ kind: 'too-large', detail: 'the answer is larger than 32 MiB', sent: 1 });
   });
 
+  it('an answer larger than 32 MiB sent without a length (chunked) is cut off and reported too', async () => {
+    proxy.reset();
+    proxy.inject({ times: 1, respond: { status: 200, body: `{"data":"${'x'.repeat(33 * 1024 * 1024)}"}`, chunked: true } });
+    const [result] = await outcomes(transport, spec(proxy.address, plain.rootToken));
+    expect(result).toMatchObject({ kind: 'too-large', detail: 'the answer is larger than 32 MiB', sent: 1 });
+  });
+
   it('a token with a line break is refused before anything is sent, and never echoed', async () => {
     proxy.reset();
     const [result] = await outcomes(transport, spec(proxy.address, `${plain.rootToken}\n`));
