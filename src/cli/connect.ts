@@ -108,6 +108,7 @@ export async function prepareConnection(config: ConnectionConfig, deps: ConnectD
     namespace: config.namespace,
     deadline: deps.retry?.deadline,
     transport: deps.transport,
+    log: (message) => deps.log.info(message),
   });
   return { client, prepared };
 }

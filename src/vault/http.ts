@@ -3,6 +3,8 @@
 // same origin (a standby's 307 to another host would otherwise receive the token), and failures
 // reported as VaultFailure built from status codes and error codes, never from Node's error objects
 // (which can carry request headers). https is loaded only when TLS is used: it costs start-up time.
+// On Node an https:// address is tried over HTTP/2 first (h2-transport.ts), which falls back to the
+// agent here when the server speaks only HTTP/1.1.
 
 // Default imports only: the bundle loads node:http and node:https on first use (scripts/bundle-options.mjs).
 import http, { type Agent as HttpAgent, type IncomingMessage, type RequestOptions } from 'node:http';
@@ -12,6 +14,7 @@ import { errorCode } from '../errors.ts';
 import type { Deadline } from './deadline.ts';
 import { VaultFailure, failureForStatus } from './failure.ts';
 import { createFetchTransport } from './fetch-transport.ts';
+import { createH2Transport } from './h2-transport.ts';
 import { MAX_BODY_BYTES, address, stripBrackets, tooLarge, transportFailure, type Transport, type WireAnswer, type WireRequest } from './wire.ts';
 import { vaultErrorStrings } from './kv.ts';
 
@@ -35,8 +38,14 @@ export interface VaultHttpOptions {
   namespace?: string | undefined;
   /** Every request ends by it: its time limit is capped by the time left, and none is sent once it passed. */
   deadline?: Deadline | undefined;
-  /** How requests are sent: Node's http/https modules (the default), or Bun's fetch (fetch-transport.ts). */
+  /**
+   * How requests are sent: Bun's fetch (fetch-transport.ts); 'node', Node's modules, over HTTP/2 to an
+   * https:// address that offers it (h2-transport.ts); unset, Node's http/https modules in HTTP/1.1
+   * only (for callers that may run on Bun, whose node:http2 is not relied on).
+   */
   transport?: 'node' | 'fetch' | undefined;
+  /** Progress lines for --log-level info: which protocol the server chose. */
+  log?: ((message: string) => void) | undefined;
   /** A unix socket (`unix:///path`) to send every request over, in plain HTTP/1.1: host and port are then only the Host header. */
   socketPath?: string | undefined;
   /**
@@ -71,7 +80,12 @@ export interface VaultHttp {
 export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   // A socket or a proxy tunnel goes through node:http's agent (HTTP/1.1), on Bun as on Node.
   const viaNode = options.socketPath !== undefined || options.tunnel !== undefined;
-  const transport = options.transport === 'fetch' && !viaNode ? createFetchTransport(options) : createNodeTransport(options);
+  const transport =
+    options.transport === 'fetch' && !viaNode
+      ? createFetchTransport(options)
+      : options.transport === 'node' && options.tls && !viaNode
+        ? createH2Transport(options, (socket) => createNodeTransport(options, socket))
+        : createNodeTransport(options);
   let requestsSent = 0;
   let token = options.token;
 
@@ -132,8 +146,11 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   };
 }
 
-/** node:http and node:https, with one keep-alive agent for the run. */
-function createNodeTransport(options: VaultHttpOptions): Transport {
+/**
+ * node:http and node:https, with one keep-alive agent for the run; its first connection is
+ * `firstSocket` when given (the one on which the server chose HTTP/1.1 over HTTP/2).
+ */
+function createNodeTransport(options: VaultHttpOptions, firstSocket?: Duplex): Transport {
   const maxSockets = options.maxSockets === 0 ? Infinity : options.maxSockets;
   let client: Pick<typeof http, 'request'>;
   let agent: HttpAgent;
@@ -152,6 +169,7 @@ function createNodeTransport(options: VaultHttpOptions): Transport {
     agent = new http.Agent({ keepAlive: true, maxSockets });
   }
   if (options.tunnel !== undefined) throughTunnel(agent, options.tunnel, options.tls);
+  const discardSpare = firstSocket === undefined ? undefined : handOver(agent, firstSocket);
   const send = ({ method, path, headers, payload, limitMs, timedOut, signal }: WireRequest) =>
     new Promise<WireAnswer>((resolve, reject) => {
       const requestOptions: RequestOptions = {
@@ -200,7 +218,13 @@ function createNodeTransport(options: VaultHttpOptions): Transport {
       request.on('error', (error) => reject(error instanceof VaultFailure ? error : transportFailure(error, options)));
       request.end(payload);
     });
-  return { send, close: () => agent.destroy() };
+  return {
+    send,
+    close: () => {
+      agent.destroy();
+      discardSpare?.();
+    },
+  };
 }
 
 /**
@@ -221,6 +245,22 @@ function throughTunnel(agent: HttpAgent, tunnel: NonNullable<VaultHttpOptions['t
     );
     return undefined;
   };
+}
+
+/**
+ * Makes `agent` take `socket`, already connected, as its next connection instead of opening one;
+ * returns how to close it if the agent never took it.
+ */
+function handOver(agent: HttpAgent, socket: Duplex): () => void {
+  const target = agent as unknown as { createConnection: (...args: unknown[]) => Duplex | undefined };
+  const open = target.createConnection;
+  let spare: Duplex | undefined = socket;
+  target.createConnection = function (this: unknown, ...args: unknown[]) {
+    const given = spare;
+    spare = undefined;
+    return given !== undefined && !given.destroyed ? given : open.apply(this, args);
+  };
+  return () => spare?.destroy();
 }
 
 /** The path to request next when `location` stays on our origin; undefined when it leaves it. */

@@ -51,6 +51,10 @@ export function tooLarge(): VaultFailure {
 // a connection that never got an answer (refused, reset, timed out: retried).
 const TLS_ERROR_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|SSL_/;
 
+// Node's and nghttp2's codes of a failed HTTP/2 stream or session (ERR_HTTP2_STREAM_ERROR,
+// ERR_HTTP2_GOAWAY_SESSION, NGHTTP2_REFUSED_STREAM, ...).
+const HTTP2_ERROR_CODE = /^(ERR_HTTP2_|NGHTTP2_)/;
+
 /** A host as sockets take it: an IPv6 address without the brackets of its URL form. */
 export function stripBrackets(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
@@ -66,6 +70,9 @@ export function transportFailure(error: unknown, options: WireEndpoint): VaultFa
   const code = errorCode(error) ?? '';
   if (code === 'ABORT_ERR') return new VaultFailure('cancelled', 'request cancelled');
   if (options.tls && isPlainHttpAnswer(error, code)) return new VaultFailure('plain-http', 'the server speaks plain HTTP: use http://', [], { input: address(options) });
+  // An HTTP/2 stream reset or a session ended (GOAWAY, a protocol error): the server went away
+  // mid-answer, as a reset HTTP/1.1 connection does, and a new connection may succeed.
+  if (HTTP2_ERROR_CODE.test(code)) return new VaultFailure('unreachable', `HTTP/2 connection lost (${code})`);
   if (TLS_ERROR_CODE.test(code)) return new VaultFailure('tls', describeTlsError(code));
   switch (code) {
     case 'ECONNREFUSED':

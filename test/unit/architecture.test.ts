@@ -1,6 +1,6 @@
 // Keeps the shape of src/ honest: data flows one way, config → secrets file → vault → env → exec,
 // with auth and renew beside vault, and cli/ on top; nothing imports cli/. Each third-party package
-// and node:http/https has exactly one adapter, and only cli/entry.ts uses Node's `process`.
+// and node:http/https/http2 has exactly one adapter, and only cli/entry.ts uses Node's `process`.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -31,6 +31,7 @@ const ADAPTERS: Record<string, string> = {
   'zod/mini': 'vault/answers.ts',
   'node:http': 'vault/http.ts',
   'node:https': 'vault/http.ts',
+  'node:http2': 'vault/h2-transport.ts',
 };
 
 /** The places (`file:line`) where `text` refers to the global `process`: not a property name, comment or string. */
