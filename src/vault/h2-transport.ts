@@ -250,27 +250,39 @@ export function createH2Transport(options: H2TransportOptions, http1: Http1Fallb
   };
 }
 
-/** Reads a stream's answer (status, Location, Retry-After and the body, at most MAX_BODY_BYTES) into `finish`. */
+/**
+ * Reads a stream's answer (status, Location, Retry-After and the body, at most MAX_BODY_BYTES) into
+ * `finish`. Decided when the stream closes: a stream whose connection is lost ends its body as a
+ * whole one does, and only its reset code (or a short body) tells them apart.
+ */
 function readAnswer(stream: http2.ClientHttp2Stream, endpoint: WireEndpoint, finish: (failure: VaultFailure | undefined, answer?: WireAnswer) => void): void {
   let status = 0;
   let location: string | undefined;
   let retryAfter: string | undefined;
+  let length: number | undefined;
+  let ended = false;
   const chunks: Buffer[] = [];
   let size = 0;
   stream.on('response', (headers) => {
     status = Number(headers[':status'] ?? 0);
     location = single(headers.location);
     retryAfter = single(headers['retry-after']);
+    const declared = single(headers['content-length']);
+    length = declared === undefined ? undefined : Number(declared);
   });
   stream.on('data', (chunk: Buffer) => {
     size += chunk.length;
     if (size > MAX_BODY_BYTES) finish(tooLarge());
     else chunks.push(chunk);
   });
-  stream.on('end', () => finish(undefined, { status, body: Buffer.concat(chunks).toString('utf8'), location, retryAfter }));
+  stream.on('end', () => (ended = true));
   stream.on('error', (error) => finish(transportFailure(error, endpoint)));
-  // A stream reset, or its connection lost, before the whole answer arrived.
-  stream.on('close', () => finish(new VaultFailure('unreachable', `HTTP/2 stream reset (${rstName(stream.rstCode)})`)));
+  stream.on('close', () => {
+    const code = stream.rstCode ?? http2.constants.NGHTTP2_NO_ERROR;
+    const whole = ended && status !== 0 && code === http2.constants.NGHTTP2_NO_ERROR && (length === undefined || length === size);
+    if (whole) finish(undefined, { status, body: Buffer.concat(chunks).toString('utf8'), location, retryAfter });
+    else finish(new VaultFailure('unreachable', `connection reset (HTTP/2 ${rstName(code)})`));
+  });
 }
 
 function single(value: string | string[] | undefined): string | undefined {

@@ -1,0 +1,218 @@
+// HTTP/2 and HTTP/1.1 over TLS, with the built CLI against a real `bao server -dev-tls`: the server
+// itself (which offers ALPN h2) and, where a fault is needed, a TLS proxy in front of it that offers
+// one protocol, h2 or http/1.1 only (test/helpers/tls-proxy.ts). Each scenario runs on both
+// protocols and on a KV v1 and a KV v2 mount: the protocol chosen in the info line, a connection cut
+// in the middle of an answer, a server that never answers, a 503 with Retry-After, a 307 on the same
+// origin and to another host, and many paths on one connection.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBao, type BaoServer } from '../helpers/bao.ts';
+import { makeTestPki, type TestPki } from '../helpers/certs.ts';
+import { baseEnv, expectNoLeak, runCli, type CliResult } from '../helpers/run-cli.ts';
+import { uniqueName } from '../helpers/servers.ts';
+import { startTlsProxy, type AlpnProtocol, type TlsProxy } from '../helpers/tls-proxy.ts';
+
+const ENV = '/usr/bin/env';
+const MANY = 50;
+const dir = mkdtempSync(join(tmpdir(), 'vaultenv-h2-'));
+const base = uniqueName('h2');
+let token: string;
+
+let server: BaoServer;
+let pki: TestPki;
+const proxies = new Map<AlpnProtocol, TlsProxy>();
+
+const MOUNTS = [
+  { mount: 'kv1', version: 1 },
+  { mount: 'kv2', version: 2 },
+] as const;
+type Mount = (typeof MOUNTS)[number];
+
+/** The value of path `name` on `mount`. */
+const valueOf = (mount: Mount, name: string) => `${mount.mount}-${name}-${base}`;
+/** Its request path. */
+const readPath = (mount: Mount, name: string) => (mount.version === 2 ? `/v1/${mount.mount}/data/${base}/${name}` : `/v1/${mount.mount}/${base}/${name}`);
+
+beforeAll(async () => {
+  pki = makeTestPki(['IP:127.0.0.1', 'DNS:localhost']);
+  server = await startBao({ tls: true });
+  const policy = uniqueName('h2-read');
+  let rules = '';
+  for (const mount of MOUNTS) {
+    await server.api.enableKv(mount.mount, mount.version);
+    const names = ['app', ...Array.from({ length: MANY }, (_, i) => `p${i}`)];
+    await Promise.all(names.map((name) => server.api.writeSecret(mount.mount, mount.version, `${base}/${name}`, { value: valueOf(mount, name) })));
+    rules += `path "${mount.mount}/${mount.version === 2 ? 'data/' : ''}${base}/*" { capabilities = ["read"] }\n`;
+    writeFileSync(join(dir, `${mount.mount}-app.secrets`), `VERSION 2\nMOUNT ${mount.mount}\nAPP_VALUE=${base}/app#value\n`);
+    const many = Array.from({ length: MANY }, (_, i) => `P${i}=${base}/p${i}#value\n`).join('');
+    writeFileSync(join(dir, `${mount.mount}-many.secrets`), `VERSION 2\nMOUNT ${mount.mount}\n${many}`);
+  }
+  // The mount lookup (sys/internal/ui/mounts) is allowed to every token.
+  await server.api.writePolicy(policy, rules);
+  token = await server.api.createToken({ policies: [policy] });
+  for (const protocol of ['h2', 'http/1.1'] as const) {
+    proxies.set(protocol, await startTlsProxy({ address: server.address, caCert: caOf(server) }, { cert: pki.serverCert, key: pki.serverKey, ca: pki.caCert }, protocol));
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([...proxies.values()].map((p) => p.close()));
+  await server?.stop();
+  pki?.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function caOf(bao: BaoServer): string {
+  if (bao.caCert === undefined) throw new Error('the TLS server has no CA file');
+  return bao.caCert;
+}
+
+const UNREACHABLE_HINT = 'Check the address (VAULT_ADDR, --host, --port) and that Vault is running; vaultenv retried with backoff';
+const TIMEOUT_HINT = 'Vault did not answer in time; raise --request-timeout-milliseconds or check the network';
+
+const PROTOCOLS = [
+  { name: 'HTTP/2', alpn: 'h2', chosen: 'HTTP/2 (ALPN h2)' },
+  { name: 'HTTP/1.1', alpn: 'http/1.1', chosen: 'HTTP/1.1 (ALPN http/1.1)' },
+] as const;
+
+function envOf(stdout: string): Record<string, string> {
+  return Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+/** The info lines that name a connection and the protocol chosen on it. */
+const connectedLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('vaultenv: info: connected to '));
+
+describe.each(PROTOCOLS)('over $name', (protocol) => {
+  const proxy = () => {
+    const found = proxies.get(protocol.alpn);
+    if (found === undefined) throw new Error(`no ${protocol.alpn} proxy`);
+    return found;
+  };
+
+  /** Runs the CLI at `target` (the proxy unless told) with the secrets file `file`; a failed run must not show a secret. */
+  async function run(mount: Mount, file: 'app' | 'many', args: string[] = [], target: { address: string; caCert: string } = proxy()): Promise<CliResult> {
+    const result = await runCli(['--log-level', 'info', '--retry-base-delay-milliseconds', '20', ...args, '--secrets-file', join(dir, `${mount.mount}-${file}.secrets`), '--', ENV], {
+      env: baseEnv({ VAULT_ADDR: target.address, VAULT_TOKEN: token, VAULT_CACERT: target.caCert }),
+      timeoutMs: 30_000,
+    });
+    expectNoLeak({ stdout: '', stderr: result.stderr }, [token, server.rootToken, ...MOUNTS.map((m) => valueOf(m, 'app'))]);
+    if (result.code !== 0) expectNoLeak(result, [token, server.rootToken, valueOf(mount, 'app')]);
+    return result;
+  }
+
+  describe.each(MOUNTS)('on a KV v$version mount', (mount) => {
+    it('says in an info line which protocol the server chose, once per connection, and reads the secret', async () => {
+      // HTTP/2: the server itself, which offers h2; HTTP/1.1: the proxy, which offers only http/1.1.
+      const target = protocol.alpn === 'h2' ? { address: server.address, caCert: caOf(server) } : proxy();
+      const result = await run(mount, 'app', [], target);
+      expect(result.code).toBe(0);
+      expect(envOf(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
+      expect(connectedLines(result.stderr)).toEqual([`vaultenv: info: connected to ${target.address} with ${protocol.chosen}`]);
+      expect(result.stderr).toContain('vaultenv: info: fetched 1 secrets with 2 requests in ');
+    });
+
+    it('a connection cut in the middle of the answer: retried on a new connection, then the secret', async () => {
+      const p = proxy();
+      p.reset();
+      const before = p.connections();
+      const path = readPath(mount, 'app');
+      p.inject({ times: 1, cutMidAnswer: true, match: (r) => r.path === path });
+      const result = await run(mount, 'app');
+      expect(result.code).toBe(0);
+      expect(envOf(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
+      const reset = protocol.alpn === 'h2' ? 'connection reset (HTTP/2 CANCEL)' : 'connection reset';
+      expect(result.stderr).toMatch(new RegExp(`vaultenv: info: ${path.replaceAll('/', '\\/')}: ${reset.replace(/[()]/g, '\\$&')}; retry 1 of 9 in \\d+ ms\\n`));
+      expect(p.requests().filter((r) => r.path === path)).toHaveLength(2);
+      // The mount lookup and the cut read on the first connection, the retry on a second one.
+      expect(p.connections() - before).toBe(2);
+      expect(connectedLines(result.stderr)).toEqual(Array(protocol.alpn === 'h2' ? 2 : 1).fill(`vaultenv: info: connected to ${p.address} with ${protocol.chosen}`));
+    });
+
+    it('a connection cut in every answer: a clear failure once the retries are spent (exit 6)', async () => {
+      const p = proxy();
+      p.reset();
+      const path = readPath(mount, 'app');
+      p.inject({ cutMidAnswer: true, match: (r) => r.path === path });
+      const result = await run(mount, 'app', ['--retry-attempts', '2']);
+      expect(result.code).toBe(6);
+      expect(result.stdout).toBe('');
+      const reset = protocol.alpn === 'h2' ? 'connection reset (HTTP/2 CANCEL)' : 'connection reset';
+      expect(result.stderr.split('\n').filter((l) => !l.startsWith('vaultenv: info: '))).toEqual([
+        `vaultenv: Vault request failed: ${reset} (${path}, ${join(dir, `${mount.mount}-app.secrets`)}:3). ${UNREACHABLE_HINT}`,
+        '',
+      ]);
+      expect(p.requests().filter((r) => r.path === path)).toHaveLength(3);
+    });
+
+    it('a server that never answers: the request timeout, retried, then exit 6', async () => {
+      const p = proxy();
+      p.reset();
+      const path = readPath(mount, 'app');
+      p.inject({ hang: true, match: (r) => r.path === path });
+      const started = performance.now();
+      const result = await run(mount, 'app', ['--request-timeout-milliseconds', '300', '--retry-attempts', '1']);
+      expect(result.code).toBe(6);
+      expect(result.stderr.split('\n').filter((l) => !l.startsWith('vaultenv: info: '))).toEqual([
+        `vaultenv: Vault request failed: no answer within 300 ms (${path}, ${join(dir, `${mount.mount}-app.secrets`)}:3). ${TIMEOUT_HINT}`,
+        '',
+      ]);
+      expect(p.requests().filter((r) => r.path === path)).toHaveLength(2);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(600);
+    });
+
+    it('a 503 with Retry-After: waited out, retried, then the secret', async () => {
+      const p = proxy();
+      p.reset();
+      const path = readPath(mount, 'app');
+      p.inject({ times: 1, match: (r) => r.path === path, respond: { status: 503, body: { errors: ['Vault is sealed'] }, headers: { 'Retry-After': '1' } } });
+      const result = await run(mount, 'app');
+      expect(result.code).toBe(0);
+      expect(envOf(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
+      const reads = p.log().filter((r) => r.path === path);
+      expect(reads.map((r) => r.status)).toEqual([503, 200]);
+      // Retry-After: 1 asks for a second at least (retry.ts adds up to a second of jitter).
+      expect((reads[1]?.at ?? 0) - (reads[0]?.at ?? 0)).toBeGreaterThanOrEqual(1000);
+    });
+
+    it('a 307 to the same origin is followed; one to another host is refused (exit 6)', async () => {
+      const p = proxy();
+      p.reset();
+      const path = readPath(mount, 'app');
+      p.inject({ times: 1, match: (r) => r.path === path, respond: { status: 307, headers: { Location: `${path}?moved=1` } } });
+      const followed = await run(mount, 'app');
+      expect(followed.code).toBe(0);
+      expect(envOf(followed.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
+      expect(p.requests().filter((r) => r.path.startsWith(path)).map((r) => r.path)).toEqual([path, `${path}?moved=1`]);
+
+      p.reset();
+      p.inject({ times: 1, match: (r) => r.path === path, respond: { status: 307, headers: { Location: `https://192.0.2.1:8200${path}` } } });
+      const elsewhere = await run(mount, 'app');
+      expect(elsewhere.code).toBe(6);
+      expect(elsewhere.stderr.split('\n').filter((l) => !l.startsWith('vaultenv: info: '))[0]).toBe(
+        `vaultenv: Vault request failed: HTTP 307 to another host (${path}, ${join(dir, `${mount.mount}-app.secrets`)}:3). ` +
+          'Point VAULT_ADDR at the active node; vaultenv does not send the token to another host',
+      );
+      expect(p.requests().filter((r) => r.path.startsWith(path))).toHaveLength(1);
+    });
+
+    it(`${MANY} paths: one request each, ${protocol.alpn === 'h2' ? 'all on one connection' : 'on at most --max-concurrent-requests connections'}`, async () => {
+      const p = proxy();
+      p.reset();
+      const before = p.connections();
+      const result = await run(mount, 'many', ['--max-concurrent-requests', '8']);
+      expect(result.code).toBe(0);
+      const env = envOf(result.stdout);
+      expect(Array.from({ length: MANY }, (_, i) => env[`P${i}`])).toEqual(Array.from({ length: MANY }, (_, i) => valueOf(mount, `p${i}`)));
+      expect(result.stderr).toContain(`vaultenv: info: fetched ${MANY} secrets with ${MANY + 1} requests in `);
+      expect(p.requests()).toHaveLength(MANY + 1);
+      const opened = p.connections() - before;
+      if (protocol.alpn === 'h2') expect(opened).toBe(1);
+      else expect(opened).toBeGreaterThanOrEqual(2);
+      expect(opened).toBeLessThanOrEqual(8);
+      expect(new Set(p.log().map((r) => r.connection)).size).toBe(opened);
+    });
+  });
+});
