@@ -31,6 +31,8 @@ export interface TlsProxy {
   log(): readonly ProxiedRequest[];
   /** Client TCP connections accepted so far (also those that never sent a request). */
   connections(): number;
+  /** Client TCP connections open now. */
+  open(): number;
   inject(rule: TlsFaultRule): FaultHandle;
   /** Forgets all rules and recorded requests (connection ids keep counting). */
   reset(): void;
@@ -138,6 +140,7 @@ export async function startTlsProxy(
       at: performance.now(),
     };
     records.push(record);
+    res.on('finish', () => (record.answeredAt = performance.now()));
     const active = rules.find((r) => r.left > 0 && (r.rule.match?.(record) ?? true));
     if (active !== undefined) {
       active.left -= 1;
@@ -206,6 +209,7 @@ export async function startTlsProxy(
     requests: () => records.map((r) => ({ method: r.method, path: r.path })),
     log: () => records,
     connections: () => connectionCount,
+    open: () => sockets.size,
     inject(rule) {
       const active = { rule, left: rule.times ?? Number.POSITIVE_INFINITY, hits: 0 };
       rules.push(active);

@@ -5,12 +5,13 @@
 // in the middle of an answer, a server that never answers, a 503 with Retry-After, a 307 on the same
 // origin and to another host, and many paths on one connection.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBao, type BaoServer } from '../helpers/bao.ts';
 import { makeTestPki, type TestPki } from '../helpers/certs.ts';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createVaultHttp } from '../../src/vault/http.ts';
 import { baseEnv, expectNoLeak, runCli, type CliResult } from '../helpers/run-cli.ts';
 import { uniqueName } from '../helpers/servers.ts';
 import { startTlsProxy, type AlpnProtocol, type TlsProxy } from '../helpers/tls-proxy.ts';
@@ -80,6 +81,12 @@ const PROTOCOLS = [
 
 function envOf(stdout: string): Record<string, string> {
   return Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+/** The value in a read's answer body, KV v1 or v2. */
+function valueIn(mount: Mount, body: string): unknown {
+  const { data } = JSON.parse(body) as { data: { value?: unknown; data?: { value?: unknown } } };
+  return mount.version === 2 ? data.data?.value : data.value;
 }
 
 /** The info lines that name a connection and the protocol chosen on it. */
@@ -213,6 +220,38 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
       else expect(opened).toBeGreaterThanOrEqual(2);
       expect(opened).toBeLessThanOrEqual(8);
       expect(new Set(p.log().map((r) => r.connection)).size).toBe(opened);
+    });
+
+    it('the client in this process: at most maxSockets requests in flight, and close() ends the connection at once', async () => {
+      const p = proxy();
+      p.reset();
+      const openBefore = p.open();
+      p.inject({ delayMs: 150 });
+      const client = createVaultHttp({
+        host: '127.0.0.1',
+        port: p.port,
+        tls: true,
+        validateCerts: true,
+        token,
+        timeoutMs: 5000,
+        maxSockets: 2,
+        ca: readFileSync(p.caCert, 'utf8'),
+        transport: 'node',
+      });
+      try {
+        const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => client.request('GET', readPath(mount, `p${i}`))));
+        expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+        expect(answers.map((a) => valueIn(mount, a.body))).toEqual(Array.from({ length: 6 }, (_, i) => valueOf(mount, `p${i}`)));
+        const log = p.log();
+        const inFlight = log.map((r) => log.filter((o) => o.at <= r.at && r.at < (o.answeredAt ?? Infinity)).length);
+        expect(Math.max(...inFlight)).toBe(2);
+        expect(p.open() - openBefore).toBe(protocol.alpn === 'h2' ? 1 : 2);
+      } finally {
+        client.close();
+      }
+      const closedBy = performance.now() + 1000;
+      while (p.open() > openBefore && performance.now() < closedBy) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(p.open()).toBe(openBefore);
     });
   });
 });
