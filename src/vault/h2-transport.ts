@@ -52,6 +52,9 @@ export function h2Headers(method: string, path: string, headers: Readonly<Record
   return out;
 }
 
+/** The request headers that carry a credential: the Vault token, and the bearer token of GitHub's endpoint. */
+const SENSITIVE_HEADERS = ['x-vault-token', 'authorization'];
+
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
 export function createH2Transport(options: H2TransportOptions, http1: Http1Fallback): Transport {
@@ -200,15 +203,22 @@ export function createH2Transport(options: H2TransportOptions, http1: Http1Fallb
       signal?.addEventListener('abort', onAbort, { once: true });
 
       const onStream = (open: http2.ClientHttp2Session) => {
+        if (done) {
+          leave();
+          return;
+        }
         entered = true;
-        if (done || open.closed || open.destroyed) {
+        if (open.closed || open.destroyed) {
           finish(new VaultFailure('unreachable', 'the HTTP/2 connection closed'));
           return;
         }
         streamSession = open;
         open.ref();
         try {
-          stream = open.request(h2Headers(method, path, headers), { endStream: payload === undefined });
+          const fields = h2Headers(method, path, headers);
+          // Never indexed by HPACK (RFC 7541 7.1.3): a credential stays out of both sides' header tables.
+          const sensitive = SENSITIVE_HEADERS.filter((name) => name in fields);
+          stream = open.request({ ...fields, [http2.sensitiveHeaders]: sensitive }, { endStream: payload === undefined });
         } catch (error) {
           // The session ended meanwhile (retried), or Node refused a header (as http.ts reports it).
           const code = errorCode(error);

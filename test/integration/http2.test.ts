@@ -5,6 +5,7 @@
 // in the middle of an answer, a server that never answers, a 503 with Retry-After, a 307 on the same
 // origin and to another host, and many paths on one connection.
 
+import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -246,6 +247,9 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
         const inFlight = log.map((r) => log.filter((o) => o.at <= r.at && r.at < (o.answeredAt ?? Infinity)).length);
         expect(Math.max(...inFlight)).toBe(2);
         expect(p.open() - openBefore).toBe(protocol.alpn === 'h2' ? 1 : 2);
+        // Over HTTP/2 the token goes as a never-indexed field: no HPACK table on either side keeps it.
+        const sensitive = (log[0]?.headers as Record<symbol, unknown> | undefined)?.[http2.sensitiveHeaders];
+        expect(sensitive).toEqual(protocol.alpn === 'h2' ? ['x-vault-token'] : undefined);
       } finally {
         client.close();
       }
