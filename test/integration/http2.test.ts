@@ -3,7 +3,8 @@
 // one protocol, h2 or http/1.1 only (test/helpers/tls-proxy.ts). Each scenario runs on both
 // protocols and on a KV v1 and a KV v2 mount: the protocol chosen in the info line, a connection cut
 // in the middle of an answer, a server that never answers, a 503 with Retry-After, a 307 on the same
-// origin and to another host, and many paths on one connection.
+// origin and to another host, and many paths on one connection. And which of node:tls, node:http2
+// and node:https a run loads: only what its address and its server's protocol need.
 
 import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { makeTestPki, type TestPki } from '../helpers/certs.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createVaultHttp } from '../../src/vault/http.ts';
 import { baseEnv, expectNoLeak, runCli, type CliResult } from '../helpers/run-cli.ts';
-import { uniqueName } from '../helpers/servers.ts';
+import { kvServer, uniqueName } from '../helpers/servers.ts';
 import { startTlsProxy, type AlpnProtocol, type TlsProxy } from '../helpers/tls-proxy.ts';
 
 const ENV = '/usr/bin/env';
@@ -256,6 +257,49 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
       const closedBy = performance.now() + 1000;
       while (p.open() > openBefore && performance.now() < closedBy) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(p.open()).toBe(openBefore);
+    });
+  });
+});
+
+describe('the modules a run loads', () => {
+  // Printed when vaultenv exits (spawn mode: with execve no exit event would run).
+  const hook = join(dir, 'modules-hook.cjs');
+  const names = ['tls', 'http2', 'https'];
+
+  beforeAll(() => {
+    writeFileSync(
+      hook,
+      `process.on('exit', () => require('node:fs').writeSync(2, 'loaded: ' + ${JSON.stringify(names)}.filter((m) => process.moduleLoadList.includes('NativeModule ' + m)).join(' ') + '\\n'));\n`,
+    );
+  });
+
+  async function loaded(target: { address: string; caCert?: string | undefined; token: string }, secretsFile: string, value: string): Promise<string> {
+    const result = await runCli(['--exec-mode', 'spawn', '--secrets-file', secretsFile, '--', ENV], {
+      env: baseEnv({ VAULT_ADDR: target.address, VAULT_TOKEN: target.token, VAULT_CACERT: target.caCert, NODE_OPTIONS: `--require ${hook}` }),
+    });
+    expect(result.code).toBe(0);
+    expect(envOf(result.stdout).APP_VALUE).toBe(value);
+    return result.stderr;
+  }
+
+  describe.each(MOUNTS)('on a KV v$version mount', (mount) => {
+    const appFile = () => join(dir, `${mount.mount}-app.secrets`);
+
+    it('an http:// run loads none of node:tls, node:http2 and node:https', async () => {
+      const plain = kvServer(mount.version);
+      const file = join(dir, `plain-${mount.mount}.secrets`);
+      await plain.api.writeSecret('secret', mount.version, `${base}/app`, { value: valueOf(mount, 'app') });
+      writeFileSync(file, `VERSION 2\nMOUNT secret\nAPP_VALUE=${base}/app#value\n`);
+      expect(await loaded({ address: plain.address, token: plain.rootToken }, file, valueOf(mount, 'app'))).toBe('loaded: \n');
+    });
+
+    it('an https:// run loads node:tls and node:http2 when the server speaks HTTP/2, and not node:https', async () => {
+      expect(await loaded({ address: server.address, caCert: caOf(server), token }, appFile(), valueOf(mount, 'app'))).toBe('loaded: tls http2\n');
+    });
+
+    it('an https:// run whose server speaks only HTTP/1.1 loads node:tls and node:https, and not node:http2', async () => {
+      const p = proxies.get('http/1.1');
+      expect(await loaded({ address: p?.address ?? '', caCert: p?.caCert, token }, appFile(), valueOf(mount, 'app'))).toBe('loaded: tls https\n');
     });
   });
 });

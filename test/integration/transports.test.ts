@@ -1,6 +1,7 @@
 // The Vault HTTP client's transports side by side against real OpenBao servers (plain and -dev-tls,
 // a fault-injecting proxy in front where a fault is needed): Node's http modules, which the npm
-// package uses, and Bun's fetch, which the single executable uses (run under Bun by the driver).
+// package uses (HTTP/2 with the -dev-tls server: test/integration/http2.test.ts has the rest of it),
+// and Bun's fetch, which the single executable uses (run under Bun by the driver).
 // Each scenario must end alike on both: the same status and body, or the same failure kind, detail
 // and address, after the same number of requests.
 
