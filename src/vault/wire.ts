@@ -1,6 +1,7 @@
-// The contract between the Vault client (http.ts) and its transports (Node's http modules there, Bun's
-// fetch in fetch-transport.ts): one request on the wire and its whole answer, and how a transport's
-// error becomes a VaultFailure, from error codes only (an error object can carry request headers).
+// The contract between the Vault client (http.ts) and its transports (Node's http modules there,
+// Node's http2 in h2-transport.ts, Bun's fetch in fetch-transport.ts): one request on the wire and its
+// whole answer, and how a transport's error becomes a VaultFailure, from error codes only (an error
+// object can carry request headers).
 
 import { errorCode } from '../errors.ts';
 import { VaultFailure } from './failure.ts';
