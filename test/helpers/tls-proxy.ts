@@ -17,6 +17,11 @@ export type AlpnProtocol = 'h2' | 'http/1.1';
 export interface TlsFaultRule extends FaultRule {
   /** Forward the request, then send the status, the headers and half the body, and cut the connection. */
   cutMidAnswer?: boolean;
+  /**
+   * Forward the request and its whole answer, then close the connection as a server does when it
+   * idles out or shuts down: HTTP/2 GOAWAY, or the end of an HTTP/1.1 keep-alive connection.
+   */
+  closeAfterAnswer?: boolean;
 }
 
 export interface TlsProxy {
@@ -100,7 +105,17 @@ export async function startTlsProxy(
     sockets.get(req.socket.remotePort ?? 0)?.socket.destroy();
   };
 
-  const forward = (req: Request, res: Response, record: ProxiedRequest, cutMidAnswer: boolean): void => {
+  /** Announces, before the answer, that the connection closes after it: GOAWAY, or `Connection: close`. */
+  const closeAfter = (req: Request, headers: OutgoingHttpHeaders): void => {
+    if ('stream' in req) {
+      const { session, id } = req.stream;
+      session?.goaway(http2.constants.NGHTTP2_NO_ERROR, id);
+      req.stream.on('close', () => session?.close());
+    } else headers.connection = 'close';
+  };
+
+  const forward = (req: Request, res: Response, record: ProxiedRequest, rule: TlsFaultRule | undefined): void => {
+    const cutMidAnswer = rule?.cutMidAnswer === true;
     const headers = forwardable(req.headers);
     headers.host = upstream.host;
     if (record.body.length > 0) headers['content-length'] = String(Buffer.byteLength(record.body));
@@ -114,6 +129,7 @@ export async function startTlsProxy(
         if (retryAfter !== undefined) record.retryAfter = retryAfter;
         const out = forwardable(answer.headers);
         out['content-length'] = String(body.length);
+        if (rule?.closeAfterAnswer === true) closeAfter(req, out);
         res.writeHead(record.status, out);
         if (!cutMidAnswer) {
           res.end(body);
@@ -170,7 +186,7 @@ export async function startTlsProxy(
         res.end(text);
         return;
       }
-      forward(req, res, record, rule?.cutMidAnswer === true);
+      forward(req, res, record, rule);
     };
     if (rule?.delayMs !== undefined && rule.delayMs > 0) {
       record.fault = 'delay';

@@ -140,6 +140,18 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
       expect(connectedLines(result.stderr)).toEqual(Array(protocol.alpn === 'h2' ? 2 : 1).fill(`vaultenv: info: connected to ${p.address} with ${protocol.chosen}`));
     });
 
+    it('a server that closes the connection after an answer (GOAWAY, or a keep-alive connection ended): the next request on a new one', async () => {
+      const p = proxy();
+      p.reset();
+      const before = p.connections();
+      p.inject({ times: 1, closeAfterAnswer: true, match: (r) => r.path.includes('sys/internal/ui/mounts') });
+      const result = await run(mount, 'app');
+      expect(result.code).toBe(0);
+      expect(envOf(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
+      expect(p.log().map((r) => r.connection - before)).toEqual([1, 2]);
+      expect(result.stderr).toContain('vaultenv: info: fetched 1 secrets with 2 requests in ');
+    });
+
     it('a connection cut in every answer: a clear failure once the retries are spent (exit 6)', async () => {
       const p = proxy();
       p.reset();
