@@ -236,7 +236,7 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
       expect(new Set(p.log().map((r) => r.connection)).size).toBe(opened);
     });
 
-    it('the client in this process: at most maxSockets requests in flight, and close() ends the connection at once', async () => {
+    it('the client in this process: at most maxSockets requests in flight, a request with a body, and close() ends the connection at once', async () => {
       const p = proxy();
       p.reset();
       const openBefore = p.open();
@@ -263,6 +263,10 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
         // Over HTTP/2 the token goes as a never-indexed field: no HPACK table on either side keeps it.
         const sensitive = (log[0]?.headers as Record<symbol, unknown> | undefined)?.[http2.sensitiveHeaders];
         expect(sensitive).toEqual(protocol.alpn === 'h2' ? ['x-vault-token'] : undefined);
+        // A request with a body: the server reads it (hex, not its default base64).
+        client.setToken(server.rootToken);
+        const random = await client.request('POST', '/v1/sys/tools/random/8', { body: { format: 'hex' } });
+        expect((JSON.parse(random.body) as { data: { random_bytes: string } }).data.random_bytes).toMatch(/^[0-9a-f]{16}$/);
       } finally {
         client.close();
       }
