@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBao, type BaoServer } from '../helpers/bao.ts';
 import { makeTestPki, type TestPki } from '../helpers/certs.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { VaultFailure, isRetryable } from '../../src/vault/failure.ts';
 import { createVaultHttp } from '../../src/vault/http.ts';
 import { baseEnv, expectNoLeak, runCli, type CliResult } from '../helpers/run-cli.ts';
 import { kvServer, uniqueName } from '../helpers/servers.ts';
@@ -111,6 +112,26 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
     if (result.code !== 0) expectNoLeak(result, [token, server.rootToken, valueOf(mount, 'app')]);
     return result;
   }
+
+  it('an answer larger than 32 MiB is cut off and reported, not retried', async () => {
+    const p = proxy();
+    p.reset();
+    p.inject({ times: 1, respond: { status: 200, body: `{"data":"${'x'.repeat(33 * 1024 * 1024)}"}` } });
+    const client = createVaultHttp({ host: '127.0.0.1', port: p.port, tls: true, validateCerts: true, token, timeoutMs: 10_000, maxSockets: 8, ca: readFileSync(p.caCert, 'utf8'), transport: 'node' });
+    try {
+      const failure = await client.request('GET', '/v1/sys/health').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(VaultFailure);
+      expect([(failure as VaultFailure).kind, (failure as VaultFailure).detail]).toEqual(['too-large', 'the answer is larger than 32 MiB']);
+      expect(isRetryable('too-large')).toBe(false);
+      // The connection stays usable (HTTP/2: only the stream was cancelled).
+      expect((await client.request('GET', '/v1/sys/health')).status).toBe(200);
+    } finally {
+      client.close();
+    }
+  });
 
   describe.each(MOUNTS)('on a KV v$version mount', (mount) => {
     it('says in an info line which protocol the server chose, once per connection, and reads the secret', async () => {
