@@ -12,7 +12,7 @@ import { VaultenvError } from '../errors.ts';
 import { resolveCommand } from '../exec/path-search.ts';
 import { Logger, type Output } from '../log.ts';
 import type { Redactor } from '../redact.ts';
-import type { SecretRef } from '../secrets-file/secret-ref.ts';
+import { distinctSecrets, type SecretRef } from '../secrets-file/secret-ref.ts';
 import { readCommandSecretsFiles } from './secrets-files.ts';
 import { checkSecrets, type SecretOutcome } from '../vault/fetch.ts';
 import type { RetryClock } from '../vault/retry.ts';
@@ -43,7 +43,7 @@ export async function runCheck(commandLine: CheckArguments, env: Readonly<Record
   let outcomes: SecretOutcome[] = [];
   // A login is checked even when no secret is named: a run that exports its token needs it.
   if (refs.length > 0 || LOGINS.includes(config.auth.method)) {
-    outcomes = await withVaultSession(config, { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime }, false, ({ client, fetchOptions }) =>
+    outcomes = await withVaultSession(config, { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime, secretCount: distinctSecrets(refs) }, false, ({ client, fetchOptions }) =>
       checkSecrets(refs, client, fetchOptions),
     );
   }

@@ -32,6 +32,8 @@ export interface ConnectDeps {
   retry?: RetryPolicy;
   /** How requests are sent (vault/http.ts): Node's http modules unless told otherwise. */
   transport?: 'node' | 'fetch';
+  /** Whether an https:// address is tried over HTTP/2 on the Node transport (vault/http.ts). */
+  http2?: boolean;
 }
 
 export interface Connection {
@@ -108,6 +110,7 @@ export async function prepareConnection(config: ConnectionConfig, deps: ConnectD
     namespace: config.namespace,
     deadline: deps.retry?.deadline,
     transport: deps.transport,
+    http2: deps.http2,
     log: (message) => deps.log.info(message),
   });
   return { client, prepared };

@@ -13,7 +13,7 @@ import type { ExecRequest, ProgramHost } from '../exec/run.ts';
 import { Logger, type Output } from '../log.ts';
 import { Redactor } from '../redact.ts';
 import { CREDENTIAL_VARIABLES, readCommandSecretsFiles } from './secrets-files.ts';
-import type { SecretRef } from '../secrets-file/secret-ref.ts';
+import { distinctSecrets, type SecretRef } from '../secrets-file/secret-ref.ts';
 import type { RetryClock } from '../vault/retry.ts';
 import { OPTIONS } from '../config/options.ts';
 import type { RenewArguments } from '../config/sources.ts';
@@ -194,7 +194,7 @@ async function prepareEnvironment(
   const files: Array<{ name: string; value: string }> = [];
   const values: string[] = [];
   const [{ withVaultSession }, { fetchSecrets }] = await Promise.all([import('./vault-session.ts'), import('../vault/fetch.ts')]);
-  const sessionDeps = { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime };
+  const sessionDeps = { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime, secretCount: distinctSecrets(refs) };
   // A login's token stays alive when it is handed on, or when --supervise goes on using it.
   const keepToken = config.exportToken || config.supervise;
   await withVaultSession(config, sessionDeps, keepToken, async ({ client, prepared, loginToken, fetchOptions }) => {

@@ -23,7 +23,17 @@ export interface SessionDeps {
   redactor: Redactor;
   /** The JavaScript runtime: on Bun, requests go through its fetch, its fastest client. */
   runtime?: 'node' | 'bun' | undefined;
+  /** How many distinct secrets the command reads, when it knows (see HTTP2_FROM_SECRETS). */
+  secretCount?: number | undefined;
 }
+
+/**
+ * On Node over TLS, HTTP/2 carries every request on one connection, where HTTP/1.1 opens one per
+ * request in flight, each with its own handshake. But node:http2 takes longer to load than one
+ * handshake takes: a single secret (its mount lookup, then its read, one after the other, on one
+ * connection) is read sooner over HTTP/1.1. docs/bench.md has the numbers.
+ */
+export const HTTP2_FROM_SECRETS = 2;
 
 export interface Session {
   client: VaultHttp;
@@ -65,6 +75,7 @@ export async function withVaultSession<T>(
       retry,
       // Bun's fetch is its fastest client; its node:http is a layer over the same one.
       transport: deps.runtime === 'bun' ? 'fetch' : 'node',
+      http2: deps.runtime !== 'bun' && (deps.secretCount ?? HTTP2_FROM_SECRETS) >= HTTP2_FROM_SECRETS,
     });
     let succeeded = false;
     try {

@@ -49,3 +49,8 @@ export interface AllKeysRef extends RefBase {
 }
 
 export type SecretRef = KeyRef | AllKeysRef;
+
+/** How many distinct secrets `refs` read: lines naming the same mount, path and version count once. */
+export function distinctSecrets(refs: readonly SecretRef[]): number {
+  return new Set(refs.map((ref) => `${ref.mount}\0${ref.path}\0${ref.version ?? ''}`)).size;
+}

@@ -38,12 +38,14 @@ export interface VaultHttpOptions {
   namespace?: string | undefined;
   /** Every request ends by it: its time limit is capped by the time left, and none is sent once it passed. */
   deadline?: Deadline | undefined;
-  /**
-   * How requests are sent: Bun's fetch (fetch-transport.ts); 'node', Node's modules, over HTTP/2 to an
-   * https:// address that offers it (h2-transport.ts); unset, Node's http/https modules in HTTP/1.1
-   * only (for callers that may run on Bun, whose node:http2 is not relied on).
-   */
+  /** How requests are sent: Node's http/https modules (the default), or Bun's fetch (fetch-transport.ts). */
   transport?: 'node' | 'fetch' | undefined;
+  /**
+   * On the Node transport, an https:// address is tried over HTTP/2 (h2-transport.ts), falling back
+   * to HTTP/1.1 when the server does not offer it. Unset for callers that may run on Bun, whose
+   * node:http2 is not relied on.
+   */
+  http2?: boolean | undefined;
   /** Progress lines for --log-level info: which protocol the server chose. */
   log?: ((message: string) => void) | undefined;
   /** A unix socket (`unix:///path`) to send every request over, in plain HTTP/1.1: host and port are then only the Host header. */
@@ -83,7 +85,7 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   const transport =
     options.transport === 'fetch' && !viaNode
       ? createFetchTransport(options)
-      : options.transport === 'node' && options.tls && !viaNode
+      : options.transport !== 'fetch' && options.http2 === true && options.tls && !viaNode
         ? createH2Transport(options, (socket) => createNodeTransport(options, socket))
         : createNodeTransport(options);
   let requestsSent = 0;

@@ -26,9 +26,9 @@ function cliKind(value: string | undefined): CliKind {
 export const CLI_KIND: CliKind = cliKind(process.env.VAULTENV_TEST_CLI);
 if (CLI_KIND === 'sea' && !existsSync(SEA)) throw new Error(`VAULTENV_TEST_CLI=sea but ${SEA} is missing: run npm run build`);
 
-/** The file to spawn and its arguments for `vaultenv ...args` with the build under test. */
-export function cliCommand(args: readonly string[]): [file: string, argv: string[]] {
-  return CLI_KIND === 'sea' ? [SEA, [...args]] : [process.execPath, [CLI, ...args]];
+/** The file to spawn and its arguments for `vaultenv ...args` with the build under test (or the build `kind`). */
+export function cliCommand(args: readonly string[], kind: CliKind = CLI_KIND): [file: string, argv: string[]] {
+  return kind === 'sea' ? [SEA, [...args]] : [process.execPath, [CLI, ...args]];
 }
 
 export interface CliResult {
@@ -62,8 +62,20 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): Record<
 }
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return runBuild(CLI_KIND, args, options);
+}
+
+/**
+ * Runs the bundle on Node whatever VAULTENV_TEST_CLI says: for what only the Node transport does
+ * (HTTP/2). scripts/test.sh re-runs against the single executable only the files that call runCli.
+ */
+export function runBundle(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return runBuild('bundle', args, options);
+}
+
+function runBuild(kind: CliKind, args: readonly string[], options: CliOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const [file, argv] = cliCommand(args);
+    const [file, argv] = cliCommand(args, kind);
     const child = spawn(file, argv, {
       env: options.env ?? baseEnv(),
       cwd: options.cwd ?? PROJECT_ROOT,

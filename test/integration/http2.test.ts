@@ -5,6 +5,8 @@
 // in the middle of an answer, a server that never answers, a 503 with Retry-After, a 307 on the same
 // origin and to another host, and many paths on one connection. And which of node:tls, node:http2
 // and node:https a run loads: only what its address and its server's protocol need.
+// The bundle on Node only (runBundle): the single executable sends its requests with Bun's fetch,
+// over HTTP/1.1 (test/integration/transports.test.ts).
 
 import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,7 @@ import { makeTestPki, type TestPki } from '../helpers/certs.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { VaultFailure, isRetryable } from '../../src/vault/failure.ts';
 import { createVaultHttp } from '../../src/vault/http.ts';
-import { baseEnv, expectNoLeak, runCli, type CliResult } from '../helpers/run-cli.ts';
+import { baseEnv, expectNoLeak, runBundle, type CliResult } from '../helpers/run-cli.ts';
 import { kvServer, uniqueName } from '../helpers/servers.ts';
 import { startTlsProxy, type AlpnProtocol, type TlsProxy } from '../helpers/tls-proxy.ts';
 
@@ -50,7 +52,9 @@ beforeAll(async () => {
     const names = ['app', ...Array.from({ length: MANY }, (_, i) => `p${i}`)];
     await Promise.all(names.map((name) => server.api.writeSecret(mount.mount, mount.version, `${base}/${name}`, { value: valueOf(mount, name) })));
     rules += `path "${mount.mount}/${mount.version === 2 ? 'data/' : ''}${base}/*" { capabilities = ["read"] }\n`;
-    writeFileSync(join(dir, `${mount.mount}-app.secrets`), `VERSION 2\nMOUNT ${mount.mount}\nAPP_VALUE=${base}/app#value\n`);
+    // Two secrets: a run that reads one secret stays on HTTP/1.1 (vault-session.ts, HTTP2_FROM_SECRETS).
+    writeFileSync(join(dir, `${mount.mount}-app.secrets`), `VERSION 2\nMOUNT ${mount.mount}\nAPP_VALUE=${base}/app#value\nAPP_OTHER=${base}/p0#value\n`);
+    writeFileSync(join(dir, `${mount.mount}-one.secrets`), `VERSION 2\nMOUNT ${mount.mount}\nAPP_VALUE=${base}/app#value\n`);
     const many = Array.from({ length: MANY }, (_, i) => `P${i}=${base}/p${i}#value\n`).join('');
     writeFileSync(join(dir, `${mount.mount}-many.secrets`), `VERSION 2\nMOUNT ${mount.mount}\n${many}`);
   }
@@ -102,9 +106,14 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
     return found;
   };
 
-  /** Runs the CLI at `target` (the proxy unless told) with the secrets file `file`; a failed run must not show a secret. */
-  async function run(mount: Mount, file: 'app' | 'many', args: string[] = [], target: { address: string; caCert: string } = proxy()): Promise<CliResult> {
-    const result = await runCli(['--log-level', 'info', '--retry-base-delay-milliseconds', '20', ...args, '--secrets-file', join(dir, `${mount.mount}-${file}.secrets`), '--', ENV], {
+  /**
+   * Runs the CLI at `target` (the proxy unless told) with the secrets file `file`; a failed run must
+   * not show a secret. The two secrets of `app` are read one after the other, on one connection with
+   * either protocol, so that the connections counted are the same for both.
+   */
+  async function run(mount: Mount, file: 'app' | 'one' | 'many', args: string[] = [], target: { address: string; caCert: string } = proxy()): Promise<CliResult> {
+    const oneAtATime = file === 'app' ? ['--max-concurrent-requests', '1'] : [];
+    const result = await runBundle(['--log-level', 'info', '--retry-base-delay-milliseconds', '20', ...oneAtATime, ...args, '--secrets-file', join(dir, `${mount.mount}-${file}.secrets`), '--', ENV], {
       env: baseEnv({ VAULT_ADDR: target.address, VAULT_TOKEN: token, VAULT_CACERT: target.caCert }),
       timeoutMs: 30_000,
     });
@@ -117,7 +126,7 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
     const p = proxy();
     p.reset();
     p.inject({ times: 1, respond: { status: 200, body: `{"data":"${'x'.repeat(33 * 1024 * 1024)}"}` } });
-    const client = createVaultHttp({ host: '127.0.0.1', port: p.port, tls: true, validateCerts: true, token, timeoutMs: 10_000, maxSockets: 8, ca: readFileSync(p.caCert, 'utf8'), transport: 'node' });
+    const client = createVaultHttp({ host: '127.0.0.1', port: p.port, tls: true, validateCerts: true, token, timeoutMs: 10_000, maxSockets: 8, ca: readFileSync(p.caCert, 'utf8'), transport: 'node', http2: true });
     try {
       const failure = await client.request('GET', '/v1/sys/health').then(
         () => undefined,
@@ -141,7 +150,7 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
       expect(result.code).toBe(0);
       expect(envOf(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
       expect(connectedLines(result.stderr)).toEqual([`vaultenv: info: connected to ${target.address} with ${protocol.chosen}`]);
-      expect(result.stderr).toContain('vaultenv: info: fetched 1 secrets with 2 requests in ');
+      expect(result.stderr).toContain('vaultenv: info: fetched 2 secrets with 3 requests in ');
     });
 
     it('a connection cut in the middle of the answer: retried on a new connection, then the secret', async () => {
@@ -169,8 +178,8 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
       const result = await run(mount, 'app');
       expect(result.code).toBe(0);
       expect(envOf(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
-      expect(p.log().map((r) => r.connection - before)).toEqual([1, 2]);
-      expect(result.stderr).toContain('vaultenv: info: fetched 1 secrets with 2 requests in ');
+      expect(p.log().map((r) => r.connection - before)).toEqual([1, 2, 2]);
+      expect(result.stderr).toContain('vaultenv: info: fetched 2 secrets with 3 requests in ');
     });
 
     it('a connection cut in every answer: a clear failure once the retries are spent (exit 6)', async () => {
@@ -272,6 +281,7 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
         maxSockets: 2,
         ca: readFileSync(p.caCert, 'utf8'),
         transport: 'node',
+        http2: true,
       });
       try {
         const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => client.request('GET', readPath(mount, `p${i}`))));
@@ -311,7 +321,7 @@ describe('the modules a run loads', () => {
   });
 
   async function loaded(target: { address: string; caCert?: string | undefined; token: string }, secretsFile: string, value: string): Promise<string> {
-    const result = await runCli(['--exec-mode', 'spawn', '--secrets-file', secretsFile, '--', ENV], {
+    const result = await runBundle(['--exec-mode', 'spawn', '--secrets-file', secretsFile, '--', ENV], {
       env: baseEnv({ VAULT_ADDR: target.address, VAULT_TOKEN: target.token, VAULT_CACERT: target.caCert, NODE_OPTIONS: `--require ${hook}` }),
     });
     expect(result.code).toBe(0);
@@ -332,6 +342,11 @@ describe('the modules a run loads', () => {
 
     it('an https:// run loads node:tls and node:http2 when the server speaks HTTP/2, and not node:https', async () => {
       expect(await loaded({ address: server.address, caCert: caOf(server), token }, appFile(), valueOf(mount, 'app'))).toBe('loaded: tls http2\n');
+    });
+
+    it('an https:// run that reads one secret stays on HTTP/1.1 although the server speaks HTTP/2: node:https, not node:http2', async () => {
+      const one = join(dir, `${mount.mount}-one.secrets`);
+      expect(await loaded({ address: server.address, caCert: caOf(server), token }, one, valueOf(mount, 'app'))).toBe('loaded: tls https\n');
     });
 
     it('an https:// run whose server speaks only HTTP/1.1 loads node:tls and node:https, and not node:http2', async () => {
