@@ -46,12 +46,12 @@ const wrapEntryForCommonJs = {
 // none of), `crypto` (the digest of a ./.env whose address needs allowing), the Vault client's
 // `http` and `https` (a run with nothing to fetch never connects; https only for TLS), the address
 // check's `net` (IPv6 literals), `tls` (the single executable's explanation of a failed handshake,
-// and the CONNECT tunnel of an https:// address behind a proxy), and `worker_threads` (read just
-// before the exec, which loads its internals anyway). Loading each costs start-up time
+// and the CONNECT tunnel of an https:// address behind a proxy), `v8` (tuning for a run of many
+// requests), and `worker_threads` (read just before the exec, which loads its internals anyway). Loading each costs start-up time
 // (docs/bench.md).
 // Import them by their default export only (`import tty from 'node:tty'`, then `tty.isatty(…)`): a
 // named import fails the build.
-const LOADED_ON_FIRST_USE = new Set(['child_process', 'crypto', 'fs/promises', 'http', 'https', 'net', 'tls', 'tty', 'worker_threads']);
+const LOADED_ON_FIRST_USE = new Set(['child_process', 'crypto', 'fs/promises', 'http', 'https', 'net', 'tls', 'tty', 'v8', 'worker_threads']);
 
 /**
  * esbuild plugin: every Node built-in comes from `process.getBuiltinModule`, as a small ESM module of
