@@ -47,8 +47,9 @@ export interface MainDeps {
   /** The program as a child, for --supervise. */
   programs?: ProgramHost;
   /**
-   * Called before a run parses secrets files of MANY_SECRET_LINES lines or more (secrets-files.ts), so
-   * before it sends that many requests: the runtime may trade its code optimizers for memory.
+   * Called before a run, check or export parses secrets files of MANY_SECRET_LINES lines or more
+   * (secrets-files.ts), so before it sends that many requests: the runtime may trade its code
+   * optimizers for memory.
    */
   beforeManyRequests?: () => void;
 }

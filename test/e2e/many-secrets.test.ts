@@ -1,7 +1,8 @@
 // A long secrets file, as the built CLI runs it: from MANY_SECRET_LINES lines on, the bundle turns
 // V8's optimizing compilers off and bounds its young generation before it parses the file
-// (src/cli/entry.ts). The run must not notice: every variable set, and nothing on stderr (V8 prints a
-// flag it does not know there). The single executable (Bun) has no such flags and must pass the same.
+// (src/cli/entry.ts). The run, export and check must not notice: every variable set, and nothing on
+// stderr (V8 prints a flag it does not know there). The single executable (Bun) has no such flags
+// and must pass the same.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,20 @@ describe.each([1, 2] as const)('a secrets file of many lines, KV v%i', (version)
     expect(result.code).toBe(0);
     const env = new Map(result.stdout.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
     for (let j = 0; j < LINES; j++) expect(env.get(`V${j}`)).toBe(values[j % PATHS]);
+  });
+
+  it('vaultenv export and vaultenv check read it too, and print nothing on stderr', async () => {
+    const env = baseEnv({ VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken });
+    const exported = await runCli(['export', '--format', 'json', '--secrets-file', file], { env });
+    expect(exported.stderr).toBe('');
+    expect(exported.code).toBe(0);
+    const json = JSON.parse(exported.stdout) as Record<string, string>;
+    expect(Object.keys(json)).toHaveLength(LINES);
+    expect(json[`V${LINES - 1}`]).toBe(values[(LINES - 1) % PATHS]);
+    const checked = await runCli(['check', '--format', 'json', '--secrets-file', file], { env });
+    expect(checked.stderr).toBe('');
+    expect(checked.code).toBe(0);
+    expectNoLeak(checked, values);
   });
 
   it('fails as a short file does, with one line and no value in it', async () => {
