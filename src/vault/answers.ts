@@ -1,8 +1,9 @@
 // The shapes vaultenv accepts from outside, checked with zod: Vault's JSON answers, and the JSON files
-// Vault's tooling writes (kubernetes-vault token files, AppRole secret ID files). The only importer of
-// zod. Each check takes parsed JSON and gives back plain typed data, or undefined when the shape is
-// wrong; the callers turn that into their own errors. A schema is built on first use: a run builds
-// only those of the answers it gets (each costs start-up time).
+// Vault's tooling writes (kubernetes-vault token files, AppRole secret ID files); a secret read, the
+// one answer a run gets hundreds of, is checked by hand. The only importer of zod. Each check takes
+// parsed JSON and gives back plain typed data, or undefined when the shape is wrong; the callers turn
+// that into their own errors. A schema is built on first use: a run builds only those of the answers
+// it gets (each costs start-up time).
 
 import * as z from 'zod/mini';
 
@@ -42,7 +43,7 @@ const kv2Deleted = lazy(() => z.object({ data: z.object({ data: z.null() }) }));
  * The key/value map of a KV v1 or v2 secret read: `data` (v1) or `data.data` (v2), an object. Checked
  * by hand, as `z.object({ data: z.record(z.string(), z.unknown()) })` and its v2 form would check it
  * (test/unit/vault/answers.property.test.ts holds it to them): it runs once per secret, and zod's
- * generic parse allocated several times the answer's size for each.
+ * generic parse allocates several times the answer's size for each.
  */
 export function secretData(json: unknown, version: 1 | 2): Record<string, unknown> | undefined {
   const data = field(json, 'data');
