@@ -29,6 +29,8 @@ export interface CommandDeps {
   runtime?: 'node' | 'bun' | undefined;
   /** Whether a file descriptor is a terminal (export refuses to print secrets to one). */
   isTerminal?: ((fd: number) => boolean) | undefined;
+  /** Called before long secrets files are parsed (main.ts MainDeps). */
+  beforeManyRequests?: (() => void) | undefined;
 }
 
 const LOGINS = ['kubernetes', 'github', 'approle', 'jwt'];
@@ -37,7 +39,7 @@ export async function runCheck(commandLine: CheckArguments, env: Readonly<Record
   const config = loadCheckConfig({ commandLine, env, cwd: deps.cwd, configFiles: deps.configFiles });
   if (config.auth.method === 'token' || config.auth.method === 'github') redactor.add(config.auth.token);
   const log = new Logger(deps.output, config.logLevel, redactor);
-  const refs = readCommandSecretsFiles(config, env, deps.cwd);
+  const refs = readCommandSecretsFiles(config, env, deps.cwd, deps.beforeManyRequests);
   log.info(`checking ${refs.length} secret${refs.length === 1 ? '' : 's'} named in ${config.secretsFiles.join(', ')}`);
 
   let outcomes: SecretOutcome[] = [];

@@ -5,6 +5,16 @@ import { guardInspectorSignal } from '../exec/signals.ts';
 import { processOutput } from '../log.ts';
 import { main } from './main.ts';
 import tty from 'node:tty';
+import v8 from 'node:v8';
+
+/**
+ * V8's optimizing compilers (Maglev, TurboFan) and a young generation that doubles as it fills cost a
+ * run of hundreds of requests tens of MB at its peak, and save it little or no time: the run is over
+ * before optimized code pays for its compiling (docs/bench.md, "Memory at 1000 paths"). Only the
+ * bundle on Node has them (the single executable is Bun's). Set when the secrets files turn out long,
+ * before they are parsed, so a short run does not pay for loading node:v8.
+ */
+const MANY_REQUESTS_V8_FLAGS = '--no-turbofan --no-maglev --semi-space-growth-factor=1';
 
 guardInspectorSignal(process);
 // Bun knows whether this is its main thread without node:worker_threads, which is slow to load there.
@@ -17,6 +27,7 @@ process.exitCode = await main(process.argv.slice(2), process.env, {
   isTerminal: (fd) => tty.isatty(fd),
   programs: programHost(execDeps),
   runtime: bun === undefined ? 'node' : 'bun',
+  ...(bun === undefined ? { beforeManyRequests: () => v8.setFlagsFromString(MANY_REQUESTS_V8_FLAGS) } : {}),
   uid: process.getuid?.(),
   onTerminate: (handler) => {
     process.once('SIGTERM', handler);

@@ -46,6 +46,12 @@ export interface MainDeps {
   uid?: number | undefined;
   /** The program as a child, for --supervise. */
   programs?: ProgramHost;
+  /**
+   * Called before a run, check or export parses secrets files of MANY_SECRET_LINES lines or more
+   * (secrets-files.ts), so before it sends that many requests: the runtime may trade its code
+   * optimizers for memory.
+   */
+  beforeManyRequests?: () => void;
 }
 
 /**
@@ -174,7 +180,7 @@ async function prepareEnvironment(
   log: Logger,
   sink?: FetchSink,
 ): Promise<{ childEnv: Record<string, string>; values: string[] }> {
-  const refs = readCommandSecretsFiles(config, env, deps.cwd);
+  const refs = readCommandSecretsFiles(config, env, deps.cwd, deps.beforeManyRequests);
   log.info(`${refs.length} secret${refs.length === 1 ? '' : 's'} named in ${config.secretsFiles.join(', ')}`);
 
   let secrets: EnvEntry[] = [];

@@ -27,13 +27,15 @@ const MAX_DIRECTORY_ENTRIES = 10_000;
 
 /**
  * Relative paths are resolved against `cwd`. The refs of all files, in the order given; each file
- * has its own version. `variables` is what `${NAME}` reads in version 3 files.
+ * has its own version. `variables` is what `${NAME}` reads in version 3 files. `onText` is shown each
+ * file's text before it is parsed.
  */
-export function readSecretsFiles(paths: readonly string[], cwd: string, variables?: VariableScope): SecretRef[] {
+export function readSecretsFiles(paths: readonly string[], cwd: string, variables?: VariableScope, onText?: (text: string) => void): SecretRef[] {
   const refs: SecretRef[] = [];
   for (const path of paths) {
     for (const file of isDirectory(resolve(cwd, path)) ? directoryFiles(path, cwd) : [path]) {
       const text = readSecretsText(file, cwd);
+      onText?.(text);
       refs.push(...parseSecretsFile(text, file, variables));
     }
   }

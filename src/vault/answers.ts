@@ -1,8 +1,9 @@
 // The shapes vaultenv accepts from outside, checked with zod: Vault's JSON answers, and the JSON files
-// Vault's tooling writes (kubernetes-vault token files, AppRole secret ID files). The only importer of
-// zod. Each check takes parsed JSON and gives back plain typed data, or undefined when the shape is
-// wrong; the callers turn that into their own errors. A schema is built on first use: a run builds
-// only those of the answers it gets (each costs start-up time).
+// Vault's tooling writes (kubernetes-vault token files, AppRole secret ID files); a secret read, the
+// one answer a run gets hundreds of, is checked by hand. The only importer of zod. Each check takes
+// parsed JSON and gives back plain typed data, or undefined when the shape is wrong; the callers turn
+// that into their own errors. A schema is built on first use: a run builds only those of the answers
+// it gets (each costs start-up time).
 
 import * as z from 'zod/mini';
 
@@ -36,13 +37,33 @@ export function mountDescription(json: unknown): MountDescription | undefined {
   return check(mountAnswer(), json)?.data;
 }
 
-const kv1Answer = lazy(() => z.object({ data: z.record(z.string(), z.unknown()) }));
-const kv2Answer = lazy(() => z.object({ data: z.object({ data: z.record(z.string(), z.unknown()) }) }));
 const kv2Deleted = lazy(() => z.object({ data: z.object({ data: z.null() }) }));
 
-/** The key/value map of a KV v1 or v2 secret read. */
+/**
+ * The key/value map of a KV v1 or v2 secret read: `data` (v1) or `data.data` (v2), an object. Checked
+ * by hand, as `z.object({ data: z.record(z.string(), z.unknown()) })` and its v2 form would check it
+ * (test/unit/vault/answers.property.test.ts holds it to them): it runs once per secret, and zod's
+ * generic parse allocates several times the answer's size for each.
+ */
 export function secretData(json: unknown, version: 1 | 2): Record<string, unknown> | undefined {
-  return version === 2 ? check(kv2Answer(), json)?.data.data : check(kv1Answer(), json)?.data;
+  const data = field(json, 'data');
+  return jsonRecord(version === 2 ? field(data, 'data') : data);
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function field(value: unknown, key: string): unknown {
+  return isJsonObject(value) ? value[key] : undefined;
+}
+
+/** A copy of an object's own keys and values, without `__proto__` (an assignment would set the prototype), as zod's record gives it. */
+function jsonRecord(value: unknown): Record<string, unknown> | undefined {
+  if (!isJsonObject(value)) return undefined;
+  const record: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) if (key !== '__proto__') record[key] = value[key];
+  return record;
 }
 
 /** A KV v2 secret deleted but not destroyed: `data: null`. */

@@ -38,7 +38,7 @@ function firstUseModulesLoaded(args: readonly string[]): string[] {
   });
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);
-  const firstUse = ['child_process', 'crypto', 'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'tls', 'tty', 'util', 'worker_threads'];
+  const firstUse = ['child_process', 'crypto', 'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'tls', 'tty', 'util', 'v8', 'worker_threads'];
   return (JSON.parse(readFileSync(out, 'utf8')) as string[]).filter((name) => firstUse.includes(name));
 }
 
