@@ -83,7 +83,7 @@ export async function prepareConnection(config: ConnectionConfig, deps: ConnectD
   }
   const { host, port, tls, socketPath } = endpoint(config, prepared);
   const caFromTokenFile = config.caCert === undefined && config.caPath === undefined && prepared.kind === 'token' ? prepared.caFile : undefined;
-  const material = await readTlsMaterial({
+  const material = readTlsMaterial({
     caCert: config.caCert ?? caFromTokenFile,
     caPath: config.caPath,
     clientCert: config.clientCert,
