@@ -91,19 +91,60 @@ function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   return out;
 }
 
-interface ActiveRule {
-  rule: FaultRule;
-  left: number;
-  hits: number;
+/**
+ * What a proxy saw and the faults it was told to inject: the requests in arrival order, and the
+ * rules each new request is matched against (the first that matches and has applications left).
+ * Shared by this proxy and the TLS one (tls-proxy.ts).
+ */
+export interface RuleBook<R extends FaultRule> {
+  /** Records a request that just arrived; answers its record and the rule it falls under, if any. */
+  arrived(request: Omit<ProxiedRequest, 'seq' | 'at'>): { record: ProxiedRequest; rule: R | undefined };
+  records(): ProxiedRequest[];
+  inject(rule: R): FaultHandle;
+  /** Forgets all rules and recorded requests. */
+  reset(): void;
+}
+
+export function createRuleBook<R extends FaultRule>(): RuleBook<R> {
+  let rules: Array<{ rule: R; left: number; hits: number }> = [];
+  let records: ProxiedRequest[] = [];
+  let seq = 0;
+  return {
+    arrived(request) {
+      const record: ProxiedRequest = { seq: ++seq, ...request, at: performance.now() };
+      records.push(record);
+      const active = rules.find((r) => r.left > 0 && (r.rule.match?.(record) ?? true));
+      if (active !== undefined) {
+        active.left -= 1;
+        active.hits += 1;
+      }
+      return { record, rule: active?.rule };
+    },
+    records: () => records,
+    inject(rule) {
+      const active = { rule, left: rule.times ?? Number.POSITIVE_INFINITY, hits: 0 };
+      rules.push(active);
+      return {
+        hits: () => active.hits,
+        remaining: () => active.left,
+        remove: () => {
+          rules = rules.filter((r) => r !== active);
+        },
+      };
+    },
+    reset() {
+      rules = [];
+      records = [];
+      seq = 0;
+    },
+  };
 }
 
 export async function startProxy(target: string, options: { keepAliveTimeoutMs?: number; port?: number } = {}): Promise<Proxy> {
   const upstream = new URL(target);
   if (upstream.protocol !== 'http:') throw new Error(`startProxy: only plain http targets are supported, got ${target}`);
   const agent = new http.Agent({ keepAlive: true });
-  let rules: ActiveRule[] = [];
-  let records: ProxiedRequest[] = [];
-  let seq = 0;
+  const book = createRuleBook<FaultRule>();
   let connectionCount = 0;
   const connectionIds = new WeakMap<Socket, number>();
   const timers = new Set<NodeJS.Timeout>();
@@ -154,23 +195,14 @@ export async function startProxy(target: string, options: { keepAliveTimeoutMs?:
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, body: string): Promise<void> => {
-    const record: ProxiedRequest = {
-      seq: ++seq,
+    const { record, rule } = book.arrived({
       method: req.method ?? 'GET',
       path: req.url ?? '/',
       headers: req.headers,
       body,
       connection: connectionIds.get(req.socket) ?? 0,
-      at: performance.now(),
-    };
-    records.push(record);
+    });
     res.on('finish', () => (record.answeredAt = performance.now()));
-    const active = rules.find((r) => r.left > 0 && (r.rule.match?.(record) ?? true));
-    if (active !== undefined) {
-      active.left -= 1;
-      active.hits += 1;
-    }
-    const rule = active?.rule;
     if (rule?.delayMs !== undefined && rule.delayMs > 0) {
       record.fault = 'delay';
       await delay(rule.delayMs);
@@ -223,26 +255,12 @@ export async function startProxy(target: string, options: { keepAliveTimeoutMs?:
     address: `http://127.0.0.1:${port}`,
     port,
     target,
-    requests: () => records.map((r) => ({ method: r.method, path: r.path })),
-    log: () => records,
-    count: (predicate) => (predicate === undefined ? records.length : records.filter(predicate).length),
+    requests: () => book.records().map((r) => ({ method: r.method, path: r.path })),
+    log: () => book.records(),
+    count: (predicate) => (predicate === undefined ? book.records().length : book.records().filter(predicate).length),
     connections: () => connectionCount,
-    inject(rule) {
-      const active: ActiveRule = { rule, left: rule.times ?? Number.POSITIVE_INFINITY, hits: 0 };
-      rules.push(active);
-      return {
-        hits: () => active.hits,
-        remaining: () => active.left,
-        remove: () => {
-          rules = rules.filter((r) => r !== active);
-        },
-      };
-    },
-    reset() {
-      rules = [];
-      records = [];
-      seq = 0;
-    },
+    inject: (rule) => book.inject(rule),
+    reset: () => book.reset(),
     close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();

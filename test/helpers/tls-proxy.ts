@@ -10,7 +10,7 @@ import https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
-import type { FaultHandle, FaultRule, ProxiedRequest } from './proxy.ts';
+import { createRuleBook, type FaultHandle, type FaultRule, type ProxiedRequest } from './proxy.ts';
 
 export type AlpnProtocol = 'h2' | 'http/1.1';
 
@@ -73,9 +73,7 @@ export async function startTlsProxy(
   const agent = new https.Agent({ keepAlive: true, ca: readFileSync(target.caCert) });
   const cert = readFileSync(tlsFiles.cert);
   const key = readFileSync(tlsFiles.key);
-  let rules: Array<{ rule: TlsFaultRule; left: number; hits: number }> = [];
-  let records: ProxiedRequest[] = [];
-  let seq = 0;
+  const book = createRuleBook<TlsFaultRule>();
   let connectionCount = 0;
   // Each client connection's TCP socket, by the client's port: what a fault cuts.
   const sockets = new Map<number, { id: number; socket: Socket }>();
@@ -146,23 +144,14 @@ export async function startTlsProxy(
   };
 
   const handle = (req: Request, res: Response, body: string): void => {
-    const record: ProxiedRequest = {
-      seq: ++seq,
+    const { record, rule } = book.arrived({
       method: req.method ?? 'GET',
       path: req.url ?? '/',
       headers: req.headers,
       body,
       connection: sockets.get(req.socket.remotePort ?? 0)?.id ?? 0,
-      at: performance.now(),
-    };
-    records.push(record);
+    });
     res.on('finish', () => (record.answeredAt = performance.now()));
-    const active = rules.find((r) => r.left > 0 && (r.rule.match?.(record) ?? true));
-    if (active !== undefined) {
-      active.left -= 1;
-      active.hits += 1;
-    }
-    const rule = active?.rule;
     const act = (): void => {
       if (rule?.hang === true) {
         record.fault = 'hang';
@@ -222,26 +211,12 @@ export async function startTlsProxy(
     port,
     protocol,
     caCert: tlsFiles.ca,
-    requests: () => records.map((r) => ({ method: r.method, path: r.path })),
-    log: () => records,
+    requests: () => book.records().map((r) => ({ method: r.method, path: r.path })),
+    log: () => book.records(),
     connections: () => connectionCount,
     open: () => sockets.size,
-    inject(rule) {
-      const active = { rule, left: rule.times ?? Number.POSITIVE_INFINITY, hits: 0 };
-      rules.push(active);
-      return {
-        hits: () => active.hits,
-        remaining: () => active.left,
-        remove: () => {
-          rules = rules.filter((r) => r !== active);
-        },
-      };
-    },
-    reset() {
-      rules = [];
-      records = [];
-      seq = 0;
-    },
+    inject: (rule) => book.inject(rule),
+    reset: () => book.reset(),
     close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
