@@ -95,6 +95,16 @@ function runBuild(kind: CliKind, args: readonly string[], options: CliOptions): 
   });
 }
 
+/** The variables `env` (the program) printed, one `NAME=value` per line: what the program got. */
+export function envFromOutput(stdout: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of stdout.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env;
+}
+
 /** Fails the test when any of `secrets` (seeded values, tokens) appears in the run's output. */
 export function expectNoLeak(result: Pick<CliResult, 'stdout' | 'stderr'>, secrets: readonly string[]): void {
   for (const secret of secrets) {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeProxyDir, startBaoProxy, type BaoProxy } from '../helpers/bao-proxy.ts';
-import { baseEnv, expectNoLeak, runCli, type CliResult } from '../helpers/run-cli.ts';
+import { baseEnv, envFromOutput, expectNoLeak, runCli, type CliResult } from '../helpers/run-cli.ts';
 import { kvServer, uniqueName } from '../helpers/servers.ts';
 
 const ENV = '/usr/bin/env';
@@ -24,10 +24,6 @@ const DEADLINE_HINT = 'Raise --deadline-seconds (VAULTENV_DEADLINE) if Vault nee
 const SOCKET_HINT =
   'Check the path in the address, and that the Vault Agent or OpenBao Proxy runs and shares its socket with this container ' +
   '(in Kubernetes, the same emptyDir volume mounted in both)';
-
-function envOf(stdout: string): Record<string, string> {
-  return Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-}
 
 describe.each([1, 2] as const)('behind bao proxy, KV v%i', (version) => {
   const server = kvServer(version);
@@ -75,7 +71,7 @@ describe.each([1, 2] as const)('behind bao proxy, KV v%i', (version) => {
 
   const expectSecrets = (result: CliResult): void => {
     expect(result.code).toBe(0);
-    expect(envOf(result.stdout).APP_VALUE).toBe(value);
+    expect(envFromOutput(result.stdout).APP_VALUE).toBe(value);
   };
 
   it('no credential, VAULT_ADDR=unix:///…: reads through the socket, probing no token file', async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBao, type BaoServer } from '../helpers/bao.ts';
 import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy.ts';
-import { baseEnv, expectNoLeak, runCli, type CliResult } from '../helpers/run-cli.ts';
+import { baseEnv, envFromOutput, expectNoLeak, runCli, type CliResult } from '../helpers/run-cli.ts';
 import { kvServer, uniqueName } from '../helpers/servers.ts';
 
 const ENV = '/usr/bin/env';
@@ -18,10 +18,6 @@ const ENV = '/usr/bin/env';
 const VAULT_HOST = 'vault.proxied.test';
 const dir = mkdtempSync(join(tmpdir(), 'vaultenv-http-proxy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function envOf(stdout: string): Record<string, string> {
-  return Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-}
 
 describe.each([1, 2] as const)('through a CONNECT proxy, KV v%i', (version) => {
   let tlsServer: BaoServer;
@@ -71,7 +67,7 @@ describe.each([1, 2] as const)('through a CONNECT proxy, KV v%i', (version) => {
     const result = await runTls({ HTTPS_PROXY: proxy.url });
     expect(result.stderr).toContain(`vaultenv: info: through the proxy 127.0.0.1:${proxy.port} (HTTPS_PROXY), in a CONNECT tunnel\n`);
     expect(result.code).toBe(0);
-    expect(envOf(result.stdout).APP_VALUE).toBe(value);
+    expect(envFromOutput(result.stdout).APP_VALUE).toBe(value);
     // One keep-alive connection carries the mount lookup and the read.
     expect(proxy.connects.slice(before).map(({ target }) => target)).toEqual([`${VAULT_HOST}:${tlsServer.port}`]);
     const received = proxy.received();
@@ -84,7 +80,7 @@ describe.each([1, 2] as const)('through a CONNECT proxy, KV v%i', (version) => {
     const before = proxy.connects.length;
     const lower = await runTls({ https_proxy: proxy.url });
     expect(lower.code).toBe(0);
-    expect(envOf(lower.stdout).APP_VALUE).toBe(value);
+    expect(envFromOutput(lower.stdout).APP_VALUE).toBe(value);
     expect(proxy.connects.length).toBe(before + 1);
 
     const httpOnly = await runTls({ HTTP_PROXY: proxy.url }, ['--retry-attempts', '0']);
@@ -114,7 +110,7 @@ describe.each([1, 2] as const)('through a CONNECT proxy, KV v%i', (version) => {
 
     const forced = await runTls({ VAULT_ADDR: `https://localhost:${tlsServer.port}`, VAULT_PROXY_ADDR: proxy.url, NO_PROXY: '*' });
     expect(forced.code).toBe(0);
-    expect(envOf(forced.stdout).APP_VALUE).toBe(value);
+    expect(envFromOutput(forced.stdout).APP_VALUE).toBe(value);
     expect(forced.stderr).toContain(`vaultenv: info: through the proxy 127.0.0.1:${proxy.port} (VAULT_PROXY_ADDR), in a CONNECT tunnel\n`);
     expect(proxy.connects.slice(before).map(({ target }) => target)).toEqual([`localhost:${tlsServer.port}`]);
   });
@@ -124,7 +120,7 @@ describe.each([1, 2] as const)('through a CONNECT proxy, KV v%i', (version) => {
     try {
       const withCredentials = await runTls({ HTTPS_PROXY: `http://ci:hunter2-proxy@127.0.0.1:${guarded.port}` });
       expect(withCredentials.code).toBe(0);
-      expect(envOf(withCredentials.stdout).APP_VALUE).toBe(value);
+      expect(envFromOutput(withCredentials.stdout).APP_VALUE).toBe(value);
 
       const started = Date.now();
       const without = await runTls({ HTTPS_PROXY: guarded.url });
@@ -161,7 +157,7 @@ describe.each([1, 2] as const)('through a CONNECT proxy, KV v%i', (version) => {
       `vaultenv: info: through the proxy 127.0.0.1:${proxy.port} (HTTP_PROXY), in a CONNECT tunnel: plain http, so the token crosses the proxy unencrypted inside the tunnel; use https://\n`,
     );
     expect(result.code).toBe(0);
-    expect(envOf(result.stdout).APP_VALUE).toBe(value);
+    expect(envFromOutput(result.stdout).APP_VALUE).toBe(value);
     const connects = proxy.connects.slice(before);
     expect(connects.map(({ target }) => target)).toEqual([`${VAULT_HOST}:${port}`]);
     expect(connects.some(({ head }) => head.includes(plainToken))).toBe(false);

@@ -17,7 +17,7 @@ import { makeTestPki, type TestPki } from '../helpers/certs.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { VaultFailure, isRetryable } from '../../src/vault/failure.ts';
 import { createVaultHttp } from '../../src/vault/http.ts';
-import { baseEnv, expectNoLeak, runBundle, type CliResult } from '../helpers/run-cli.ts';
+import { baseEnv, envFromOutput, expectNoLeak, runBundle, type CliResult } from '../helpers/run-cli.ts';
 import { kvServer, uniqueName } from '../helpers/servers.ts';
 import { startTlsProxy, type AlpnProtocol, type TlsProxy } from '../helpers/tls-proxy.ts';
 
@@ -86,10 +86,6 @@ const PROTOCOLS = [
   { name: 'HTTP/1.1', alpn: 'http/1.1', chosen: 'HTTP/1.1 (ALPN http/1.1)' },
 ] as const;
 
-function envOf(stdout: string): Record<string, string> {
-  return Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-}
-
 /** The value in a read's answer body, KV v1 or v2. */
 function valueIn(mount: Mount, body: string): unknown {
   const { data } = JSON.parse(body) as { data: { value?: unknown; data?: { value?: unknown } } };
@@ -148,7 +144,7 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
       const target = protocol.alpn === 'h2' ? { address: server.address, caCert: caOf(server) } : proxy();
       const result = await run(mount, 'app', [], target);
       expect(result.code).toBe(0);
-      expect(envOf(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
+      expect(envFromOutput(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
       expect(connectedLines(result.stderr)).toEqual([`vaultenv: info: connected to ${target.address} with ${protocol.chosen}`]);
       expect(result.stderr).toContain('vaultenv: info: fetched 2 secrets with 3 requests in ');
     });
@@ -161,7 +157,7 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
       p.inject({ times: 1, cutMidAnswer: true, match: (r) => r.path === path });
       const result = await run(mount, 'app');
       expect(result.code).toBe(0);
-      expect(envOf(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
+      expect(envFromOutput(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
       const reset = protocol.alpn === 'h2' ? 'connection reset (HTTP/2 CANCEL)' : 'connection reset';
       expect(result.stderr).toMatch(new RegExp(`vaultenv: info: ${path.replaceAll('/', '\\/')}: ${reset.replace(/[()]/g, '\\$&')}; retry 1 of 9 in \\d+ ms\\n`));
       expect(p.requests().filter((r) => r.path === path)).toHaveLength(2);
@@ -177,7 +173,7 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
       p.inject({ times: 1, closeAfterAnswer: true, match: (r) => r.path.includes('sys/internal/ui/mounts') });
       const result = await run(mount, 'app');
       expect(result.code).toBe(0);
-      expect(envOf(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
+      expect(envFromOutput(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
       expect(p.log().map((r) => r.connection - before)).toEqual([1, 2, 2]);
       expect(result.stderr).toContain('vaultenv: info: fetched 2 secrets with 3 requests in ');
     });
@@ -221,7 +217,7 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
       p.inject({ times: 1, match: (r) => r.path === path, respond: { status: 503, body: { errors: ['Vault is sealed'] }, headers: { 'Retry-After': '1' } } });
       const result = await run(mount, 'app');
       expect(result.code).toBe(0);
-      expect(envOf(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
+      expect(envFromOutput(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
       const reads = p.log().filter((r) => r.path === path);
       expect(reads.map((r) => r.status)).toEqual([503, 200]);
       // Retry-After: 1 asks for a second at least (retry.ts adds up to a second of jitter).
@@ -235,7 +231,7 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
       p.inject({ times: 1, match: (r) => r.path === path, respond: { status: 307, headers: { Location: `${path}?moved=1` } } });
       const followed = await run(mount, 'app');
       expect(followed.code).toBe(0);
-      expect(envOf(followed.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
+      expect(envFromOutput(followed.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
       expect(p.requests().filter((r) => r.path.startsWith(path)).map((r) => r.path)).toEqual([path, `${path}?moved=1`]);
 
       p.reset();
@@ -255,7 +251,7 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
       const before = p.connections();
       const result = await run(mount, 'many', ['--max-concurrent-requests', '8']);
       expect(result.code).toBe(0);
-      const env = envOf(result.stdout);
+      const env = envFromOutput(result.stdout);
       expect(Array.from({ length: MANY }, (_, i) => env[`P${i}`])).toEqual(Array.from({ length: MANY }, (_, i) => valueOf(mount, `p${i}`)));
       expect(result.stderr).toContain(`vaultenv: info: fetched ${MANY} secrets with ${MANY + 1} requests in `);
       expect(p.requests()).toHaveLength(MANY + 1);
@@ -325,7 +321,7 @@ describe('the modules a run loads', () => {
       env: baseEnv({ VAULT_ADDR: target.address, VAULT_TOKEN: target.token, VAULT_CACERT: target.caCert, NODE_OPTIONS: `--require ${hook}` }),
     });
     expect(result.code).toBe(0);
-    expect(envOf(result.stdout).APP_VALUE).toBe(value);
+    expect(envFromOutput(result.stdout).APP_VALUE).toBe(value);
     return result.stderr;
   }
 

@@ -9,19 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startProxy, type Proxy } from '../helpers/proxy.ts';
-import { baseEnv, expectNoLeak, runCli, type CliResult } from '../helpers/run-cli.ts';
+import { baseEnv, envFromOutput, expectNoLeak, runCli, type CliResult } from '../helpers/run-cli.ts';
 import { kvServer, uniqueName } from '../helpers/servers.ts';
 
 const ENV = '/usr/bin/env';
-
-function parseEnv(stdout: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of stdout.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return env;
-}
 
 describe.each([1, 2] as const)('version 3 files on KV v%i', (version) => {
   const server = kvServer(version);
@@ -54,7 +45,7 @@ describe.each([1, 2] as const)('version 3 files on KV v%i', (version) => {
     const result = await run([...args, '--', ENV], env);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    return parseEnv(result.stdout);
+    return envFromOutput(result.stdout);
   };
   const fails = async (args: string[], env: Record<string, string> = {}): Promise<CliResult> => {
     const result = await run([...args, '--', ENV], env);
@@ -123,7 +114,7 @@ describe.each([1, 2] as const)('version 3 files on KV v%i', (version) => {
     );
     const result = await run(['--secrets-file', secretsFile, '--log-level', 'info', '--', ENV]);
     expect(result.code).toBe(0);
-    const env = parseEnv(result.stdout);
+    const env = envFromOutput(result.stdout);
     expect(env.USER).toBe(db.username);
     expect(Object.hasOwn(env, 'SENTRY_DSN')).toBe(false);
     expect(Object.hasOwn(env, 'NO_KEY')).toBe(false);

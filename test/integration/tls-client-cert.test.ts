@@ -17,16 +17,12 @@ import type { BaoApi } from '../helpers/bao.ts';
 import { makeTestPki } from '../helpers/certs.ts';
 import type { TestPki } from '../helpers/certs.ts';
 import { freePortRun, isListening, isPortFree } from '../helpers/ports.ts';
-import { baseEnv, expectNoLeak, runCli } from '../helpers/run-cli.ts';
+import { baseEnv, envFromOutput, expectNoLeak, runCli } from '../helpers/run-cli.ts';
 import type { CliResult } from '../helpers/run-cli.ts';
 
 const ENV = '/usr/bin/env';
 const SERVER_NAME = 'vault.test';
 const START_TIMEOUT_MS = 30_000;
-
-function envOf(stdout: string): Record<string, string> {
-  return Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -206,7 +202,7 @@ describe('TLS client certificate and server name (real OpenBao, mTLS listener)',
   const expectSuccess = (result: CliResult): void => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(envOf(result.stdout).APP_VALUE).toBe(value);
+    expect(envFromOutput(result.stdout).APP_VALUE).toBe(value);
   };
 
   const expectFailure = (result: CliResult, message: RegExp): void => {

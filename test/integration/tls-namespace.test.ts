@@ -7,16 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBao, type BaoServer } from '../helpers/bao.ts';
-import { baseEnv, expectNoLeak, runCli } from '../helpers/run-cli.ts';
+import { baseEnv, envFromOutput, expectNoLeak, runCli } from '../helpers/run-cli.ts';
 import { kvServer, uniqueName } from '../helpers/servers.ts';
 
 const ENV = '/usr/bin/env';
 const dir = mkdtempSync(join(tmpdir(), 'vaultenv-tls-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function envOf(stdout: string): Record<string, string> {
-  return Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-}
 
 describe('TLS', () => {
   let server: BaoServer;
@@ -40,7 +36,7 @@ describe('TLS', () => {
     for (const name of ['VAULT_CACERT', 'BAO_CACERT']) {
       const result = await run({ [name]: server.caCert });
       expect(result.stderr).toBe('');
-      expect(envOf(result.stdout).TLS_VALUE).toBe(value);
+      expect(envFromOutput(result.stdout).TLS_VALUE).toBe(value);
     }
   });
 
@@ -50,7 +46,7 @@ describe('TLS', () => {
     writeFileSync(join(caDir, 'vault.pem'), readPem(server.caCert));
     const result = await run({ VAULT_CAPATH: caDir });
     expect(result.stderr).toBe('');
-    expect(envOf(result.stdout).TLS_VALUE).toBe(value);
+    expect(envFromOutput(result.stdout).TLS_VALUE).toBe(value);
   });
 
   it('a wrong CA fails with a clear message, without retrying for ever', async () => {
@@ -69,10 +65,10 @@ describe('TLS', () => {
   it('skip verify works: VAULT_SKIP_VERIFY=true, and --no-validate-certs', async () => {
     const bySkip = await run({ VAULT_SKIP_VERIFY: 'true' });
     expect(bySkip.stderr).toBe('');
-    expect(envOf(bySkip.stdout).TLS_VALUE).toBe(value);
+    expect(envFromOutput(bySkip.stdout).TLS_VALUE).toBe(value);
     const byFlag = await run({}, ['--no-validate-certs']);
     expect(byFlag.stderr).toBe('');
-    expect(envOf(byFlag.stdout).TLS_VALUE).toBe(value);
+    expect(envFromOutput(byFlag.stdout).TLS_VALUE).toBe(value);
   });
 
   it('VAULT_SKIP_VERIFY=false verifies', async () => {
@@ -111,14 +107,14 @@ describe.each([1, 2] as const)('namespaces, KV v%i', (version) => {
   it('reads the secret through --namespace', async () => {
     const result = await run({}, ['--namespace', namespace]);
     expect(result.stderr).toBe('');
-    expect(envOf(result.stdout).NS_VALUE).toBe(value);
+    expect(envFromOutput(result.stdout).NS_VALUE).toBe(value);
   });
 
   it('reads the secret through VAULT_NAMESPACE and BAO_NAMESPACE', async () => {
     for (const name of ['VAULT_NAMESPACE', 'BAO_NAMESPACE']) {
       const result = await run({ [name]: namespace });
       expect(result.stderr).toBe('');
-      expect(envOf(result.stdout).NS_VALUE).toBe(value);
+      expect(envFromOutput(result.stdout).NS_VALUE).toBe(value);
     }
   });
 

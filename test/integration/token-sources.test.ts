@@ -11,15 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import type { ExecRequest } from '../../src/exec/run.ts';
 import { startBao, type BaoServer } from '../helpers/bao.ts';
-import { baseEnv, expectNoLeak, runCli } from '../helpers/run-cli.ts';
+import { baseEnv, envFromOutput, expectNoLeak, runCli } from '../helpers/run-cli.ts';
 import { kvServer, uniqueName } from '../helpers/servers.ts';
 
 const ENV = '/usr/bin/env';
 const dir = mkdtempSync(join(tmpdir(), 'vaultenv-tokens-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const envOf = (stdout: string) =>
-  Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 
 describe.each([1, 2] as const)('token files, KV v%i', (version) => {
   const server = kvServer(version);
@@ -42,7 +39,7 @@ describe.each([1, 2] as const)('token files, KV v%i', (version) => {
     writeFileSync(file, JSON.stringify({ clientToken: token, accessor: 'acc', leaseDuration: 3600, renewable: true, vaultAddr: server.address }));
     const result = await runCli(['--secrets-file', secretsFile, '--', ENV], { env: baseEnv({ VAULTENV_TOKEN_FILE: file }) });
     expect(result.stderr).toBe('');
-    expect(envOf(result.stdout).DB_PASSWORD).toBe(value);
+    expect(envFromOutput(result.stdout).DB_PASSWORD).toBe(value);
     expect(result.stdout).not.toContain(token);
   });
 
@@ -67,7 +64,7 @@ describe.each([1, 2] as const)('token files, KV v%i', (version) => {
     writeFileSync(file, `${token}\n`);
     const result = await runCli(['--token-file', file, '--secrets-file', secretsFile, '--', ENV], { env: baseEnv({ VAULT_ADDR: server.address }) });
     expect(result.stderr).toBe('');
-    expect(envOf(result.stdout).DB_PASSWORD).toBe(value);
+    expect(envFromOutput(result.stdout).DB_PASSWORD).toBe(value);
   });
 
   it.each([
@@ -78,7 +75,7 @@ describe.each([1, 2] as const)('token files, KV v%i', (version) => {
     writeFileSync(file, `${token}\n`, { mode });
     const result = await runCli(['--log-level', 'info', '--token-file', file, '--secrets-file', secretsFile, '--', ENV], { env: baseEnv({ VAULT_ADDR: server.address }) });
     expect(result.code).toBe(0);
-    expect(envOf(result.stdout).DB_PASSWORD).toBe(value);
+    expect(envFromOutput(result.stdout).DB_PASSWORD).toBe(value);
     const note = `vaultenv: info: token file ${file} is readable by other users (mode 0644): chmod 600 where you can (in Kubernetes, the volume's defaultMode)`;
     expect(result.stderr.split('\n').filter((line) => line.includes('readable by other users'))).toEqual(noted ? [note] : []);
     expectNoLeak({ stdout: '', stderr: result.stderr }, [token, value]);
@@ -113,7 +110,7 @@ describe('the CA beside a kubernetes-vault token file', () => {
     writeFileSync(secretsFile, 'APP_KEY=pod/app#key\n');
     const result = await runCli(['--token-file', join(tokenDir, 'vault-token'), '--secrets-file', secretsFile, '--', ENV], { env: baseEnv() });
     expect(result.stderr).toBe('');
-    expect(envOf(result.stdout).APP_KEY).toBe('from-tls-server');
+    expect(envFromOutput(result.stdout).APP_KEY).toBe('from-tls-server');
   });
 });
 
@@ -148,13 +145,13 @@ describe('--export-token', () => {
   it('without it, the login token stays out of the program\'s environment', async () => {
     const result = await run([]);
     expect(result.stderr).toBe('');
-    expect(envOf(result.stdout).DB_USER).toBe('app-user');
-    expect(envOf(result.stdout)).not.toHaveProperty('VAULT_TOKEN');
+    expect(envFromOutput(result.stdout).DB_USER).toBe('app-user');
+    expect(envFromOutput(result.stdout)).not.toHaveProperty('VAULT_TOKEN');
   });
 
   it('with it, the program gets VAULT_TOKEN, a token that works', async () => {
     const result = await run(['--export-token']);
-    const token = envOf(result.stdout).VAULT_TOKEN ?? '';
+    const token = envFromOutput(result.stdout).VAULT_TOKEN ?? '';
     const lookup = await server.api.request('GET', 'auth/token/lookup-self', undefined, { token });
     expect(lookup.status).toBe(200);
     // The token of the AppRole login, not the root token or anything else.

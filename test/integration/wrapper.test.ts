@@ -5,21 +5,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, expectNoLeak, runCli, type CliResult } from '../helpers/run-cli.ts';
+import { baseEnv, envFromOutput, expectNoLeak, runCli, type CliResult } from '../helpers/run-cli.ts';
 import { kvServer, uniqueName, TEAM_MOUNT } from '../helpers/servers.ts';
 import { startProxy } from '../helpers/proxy.ts';
 import { freePort } from '../helpers/ports.ts';
 
 const ENV = '/usr/bin/env';
-
-function parseEnv(stdout: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of stdout.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return env;
-}
 
 describe.each([1, 2] as const)('on KV v%i mounts', (version) => {
   const server = kvServer(version);
@@ -83,7 +74,7 @@ describe.each([1, 2] as const)('on KV v%i mounts', (version) => {
     const result = await cli(['--secrets-file', secretsFile, 'env']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const env = parseEnv(result.stdout);
+    const env = envFromOutput(result.stdout);
     const derived = prefix.toUpperCase().replaceAll('-', '_');
     expect(env[`${derived}_PRODUCTION_THIRD_PARTY_API_KEY`]).toBe(values.apiKey);
     expect(env[`${derived}_PRODUCTION_ANOTHER_THIRD_PARTY_REFRESH_TOKEN`]).toBe(values.refresh);
@@ -97,7 +88,7 @@ describe.each([1, 2] as const)('on KV v%i mounts', (version) => {
     );
     const result = await cli(['--secrets-file', secretsFile, '--', ENV]);
     expect(result.code).toBe(0);
-    const env = parseEnv(result.stdout);
+    const env = envFromOutput(result.stdout);
     const derived = prefix.toUpperCase().replaceAll('-', '_');
     expect(env[`SECRET_${derived}_PRODUCTION_THIRD_PARTY_API_KEY`]).toBe(values.apiKey);
     expect(env.TEAM_KEY).toBe(values.teamKey);
@@ -135,13 +126,13 @@ describe.each([1, 2] as const)('on KV v%i mounts', (version) => {
     it('keep: the inherited value wins', async () => {
       const result = await cli(['--duplicate-variable-behavior', 'keep', '--secrets-file', await dupFile(), '--', ENV], { HOME: '/home/inherited' });
       expect(result.code).toBe(0);
-      expect(parseEnv(result.stdout).HOME).toBe('/home/inherited');
+      expect(envFromOutput(result.stdout).HOME).toBe('/home/inherited');
     });
 
     it('overwrite: the secret wins (also from VAULTENV_DUPLICATE_VARIABLE_BEHAVIOR)', async () => {
       const result = await cli(['--secrets-file', await dupFile(), '--', ENV], { HOME: '/home/inherited', VAULTENV_DUPLICATE_VARIABLE_BEHAVIOR: 'overwrite' });
       expect(result.code).toBe(0);
-      expect(parseEnv(result.stdout).HOME).toBe(values.foobar);
+      expect(envFromOutput(result.stdout).HOME).toBe(values.foobar);
     });
   });
 
@@ -150,31 +141,31 @@ describe.each([1, 2] as const)('on KV v%i mounts', (version) => {
 
     it('inherits the environment by default and not with --no-inherit-env', async () => {
       const inherited = await cli(['--secrets-file', await oneSecret(), '--', ENV], { EXTRA: 'x' });
-      expect(parseEnv(inherited.stdout)).toMatchObject({ EXTRA: 'x', FOOBAR: values.foobar });
+      expect(envFromOutput(inherited.stdout)).toMatchObject({ EXTRA: 'x', FOOBAR: values.foobar });
       const alone = await cli(['--no-inherit-env', '--secrets-file', await oneSecret(), '--', ENV], { EXTRA: 'x' });
       expect(alone.code).toBe(0);
-      expect(parseEnv(alone.stdout)).toEqual({ FOOBAR: values.foobar });
+      expect(envFromOutput(alone.stdout)).toEqual({ FOOBAR: values.foobar });
     });
 
     it('removes blacklisted names given by flag, by environment, and by ./.env', async () => {
       const secretsFile = await oneSecret();
       const byFlag = await cli(['--inherit-env-blacklist', 'EXTRA,FOOBAR', '--secrets-file', secretsFile, '--', ENV], { EXTRA: 'x', OTHER: 'o' });
-      expect(parseEnv(byFlag.stdout)).not.toHaveProperty('EXTRA');
-      expect(parseEnv(byFlag.stdout)).not.toHaveProperty('FOOBAR');
-      expect(parseEnv(byFlag.stdout)).toHaveProperty('OTHER', 'o');
+      expect(envFromOutput(byFlag.stdout)).not.toHaveProperty('EXTRA');
+      expect(envFromOutput(byFlag.stdout)).not.toHaveProperty('FOOBAR');
+      expect(envFromOutput(byFlag.stdout)).toHaveProperty('OTHER', 'o');
 
       const byEnv = await cli(['--secrets-file', secretsFile, '--', ENV], { EXTRA: 'x', VAULTENV_INHERIT_ENV_BLACKLIST: 'EXTRA' });
-      expect(parseEnv(byEnv.stdout)).not.toHaveProperty('EXTRA');
+      expect(envFromOutput(byEnv.stdout)).not.toHaveProperty('EXTRA');
 
       const project = await mkdtemp(join(dir, 'project-'));
       await writeFile(join(project, '.env'), 'VAULTENV_INHERIT_ENV_BLACKLIST=EXTRA\n');
       const byDotEnv = await cli(['--secrets-file', secretsFile, '--', ENV], { EXTRA: 'x' }, project);
       expect(byDotEnv.code).toBe(0);
-      expect(parseEnv(byDotEnv.stdout)).not.toHaveProperty('EXTRA');
+      expect(envFromOutput(byDotEnv.stdout)).not.toHaveProperty('EXTRA');
 
       // An empty value in a higher source overrides the lower source's list and so keeps EXTRA.
       const emptied = await cli(['--secrets-file', secretsFile, '--', ENV], { EXTRA: 'x', VAULTENV_INHERIT_ENV_BLACKLIST: '' }, project);
-      expect(parseEnv(emptied.stdout)).toHaveProperty('EXTRA', 'x');
+      expect(envFromOutput(emptied.stdout)).toHaveProperty('EXTRA', 'x');
     });
   });
 
@@ -194,14 +185,14 @@ describe.each([1, 2] as const)('on KV v%i mounts', (version) => {
       // The host and the scheme come from ./.env and the token from the environment: that needs trust.
       const result = await cli(['--trust-dotenv', '--port', port, '--secrets-file', secretsFile, '--', ENV], { VAULT_ADDR: undefined }, project);
       expect(result.stderr).toBe('');
-      expect(parseEnv(result.stdout).FOOBAR).toBe(values.foobar);
+      expect(envFromOutput(result.stdout).FOOBAR).toBe(values.foobar);
     });
 
     it('accepts a URL given to --host, as a Kubernetes pod passes a kubernetes-vault address', async () => {
       const secretsFile = await file('host.secrets', `FOOBAR=${prefix}/production/third-party#foobar\n`);
       const result = await cli(['--host', server.address, '--secrets-file', secretsFile, '--', ENV], { VAULT_ADDR: undefined });
       expect(result.stderr).toBe('');
-      expect(parseEnv(result.stdout).FOOBAR).toBe(values.foobar);
+      expect(envFromOutput(result.stdout).FOOBAR).toBe(values.foobar);
     });
   });
 
@@ -252,7 +243,7 @@ describe.each([1, 2] as const)('on KV v%i mounts', (version) => {
       const empty = await file('empty.secrets', '');
       const ok = await cli(['--secrets-file', empty, '--', ENV], { EXTRA: 'x' });
       expect(ok.code).toBe(0);
-      expect(parseEnv(ok.stdout).EXTRA).toBe('x');
+      expect(envFromOutput(ok.stdout).EXTRA).toBe('x');
     });
   });
 
@@ -326,7 +317,7 @@ describe.each([1, 2] as const)('on KV v%i mounts', (version) => {
         const result = await run;
         expect(result.stderr).toBe('');
         expect(result.code).toBe(0);
-        expect(parseEnv(result.stdout).FOOBAR).toBe(values.foobar);
+        expect(envFromOutput(result.stdout).FOOBAR).toBe(values.foobar);
         expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
       } finally {
         await proxy.close();
@@ -340,7 +331,7 @@ describe.each([1, 2] as const)('on KV v%i mounts', (version) => {
         const secretsFile = await file('flaky.secrets', `FOOBAR=${prefix}/production/third-party#foobar\n`);
         const result = await cli(['--secrets-file', secretsFile, '--', ENV], { VAULT_ADDR: proxy.address });
         expect(result.code).toBe(0);
-        expect(parseEnv(result.stdout).FOOBAR).toBe(values.foobar);
+        expect(envFromOutput(result.stdout).FOOBAR).toBe(values.foobar);
         expect(proxy.count((req) => req.path.includes('/third-party'))).toBe(3);
       } finally {
         await proxy.close();
