@@ -89,7 +89,16 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
         ? createH2Transport(options, (socket) => createNodeTransport(options, socket))
         : createNodeTransport(options);
   let requestsSent = 0;
-  let token = options.token;
+  /** The headers every request sends, built when the token is set rather than for each request. */
+  const sessionHeaders = (token: string | undefined): { headers: Record<string, string>; valid: boolean } => {
+    const headers: Record<string, string> = { ...options.headers, 'X-Vault-Request': 'true' };
+    if (token !== undefined) headers['X-Vault-Token'] = token;
+    if (options.namespace !== undefined && options.namespace !== '') headers['X-Vault-Namespace'] = options.namespace;
+    // Checked for every transport alike: Node refuses such a header, but fetch would trim a trailing
+    // line break and send a token other than the one configured.
+    return { headers, valid: Object.values(headers).every((value) => HEADER_VALUE.test(value)) };
+  };
+  let session = sessionHeaders(options.token);
 
   const once = async (method: string, path: string, payload: string | undefined, signal: AbortSignal | undefined): Promise<WireAnswer> => {
     const left = options.deadline?.remainingMs() ?? Infinity;
@@ -100,14 +109,8 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
       limitMs < options.timeoutMs
         ? new VaultFailure('deadline', `no answer within ${options.deadline?.label}`)
         : new VaultFailure('timeout', `no answer within ${options.timeoutMs} ms`);
-    const headers: Record<string, string> = { ...options.headers, 'X-Vault-Request': 'true' };
-    if (token !== undefined) headers['X-Vault-Token'] = token;
-    if (options.namespace !== undefined && options.namespace !== '') headers['X-Vault-Namespace'] = options.namespace;
-    // Checked here, for every transport alike: Node refuses such a header, but fetch would trim a
-    // trailing line break and send a token other than the one configured.
-    if (Object.values(headers).some((value) => !HEADER_VALUE.test(value))) {
-      throw new VaultFailure('invalid-request', 'invalid character in a request header (token or namespace)');
-    }
+    if (!session.valid) throw new VaultFailure('invalid-request', 'invalid character in a request header (token or namespace)');
+    const headers = { ...session.headers };
     if (payload !== undefined) {
       headers['Content-Type'] = 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));
@@ -143,7 +146,7 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
       transport.close();
     },
     setToken(newToken) {
-      token = newToken;
+      session = sessionHeaders(newToken);
     },
   };
 }
