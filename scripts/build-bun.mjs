@@ -9,6 +9,12 @@
 // --bytecode stores the code compiled ahead of time, as Node SEA's code cache does; --minify makes
 // the embedded source smaller. VAULTENV_BUN_BYTECODE=0 leaves the bytecode out (docs/bench.md
 // measures both).
+//
+// --compile-jit-policy multiplies JavaScriptCore's tier-up thresholds from the first instruction on.
+// A run is over within a second, before optimized code would pay for its compiling: with the
+// thresholds raised, every run is quicker and holds less memory, most of all one of a thousand
+// requests (docs/bench.md, "JavaScriptCore's JIT thresholds"). When vaultenv stays running as the
+// program's parent (spawn mode, --mask, --supervise), cli/entry.ts puts the normal policy back.
 import { spawnSync } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -23,6 +29,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // flags), and bunfig.toml could preload code into the process that holds the token.
 const NO_AUTOLOAD = ['--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--no-compile-autoload-tsconfig', '--no-compile-autoload-package-json'];
 
+/** The tier-up threshold scale the executable starts with (1 is JavaScriptCore's normal policy). */
+const JIT_POLICY = 1000;
+
 /** Builds the executable from the bundle `bundle`; returns its path, or undefined where none is built. */
 export function buildBun({ bundle = join(root, 'dist', 'vaultenv.cjs'), bytecode = process.env.VAULTENV_BUN_BYTECODE !== '0' } = {}) {
   const output = seaPath();
@@ -33,7 +42,7 @@ export function buildBun({ bundle = join(root, 'dist', 'vaultenv.cjs'), bytecode
   const partial = `${output}.partial`;
   rmSync(partial, { force: true });
   try {
-    const args = ['build', '--compile', ...NO_AUTOLOAD, '--minify', ...(bytecode ? ['--bytecode'] : []), resolve(bundle), '--outfile', partial];
+    const args = ['build', '--compile', ...NO_AUTOLOAD, `--compile-jit-policy=${JIT_POLICY}`, '--minify', ...(bytecode ? ['--bytecode'] : []), resolve(bundle), '--outfile', partial];
     // scripts/with-tools.sh puts .tools/bun first on PATH; VAULTENV_BUN names another (the Dockerfile's).
     const result = spawnSync(process.env.VAULTENV_BUN || 'bun', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     if (result.status !== 0) {

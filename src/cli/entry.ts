@@ -16,10 +16,28 @@ import v8 from 'node:v8';
  */
 const MANY_REQUESTS_V8_FLAGS = '--no-turbofan --no-maglev --semi-space-growth-factor=1';
 
+/** What vaultenv uses of Bun's global, where it runs as the single executable. */
+interface BunGlobal {
+  readonly isMainThread: boolean;
+  /** Absent from older Bun releases; the executable is built with one that has it. */
+  readonly unsafe: { setJITPolicy?: (scale: number) => void };
+}
+
 guardInspectorSignal(process);
-// Bun knows whether this is its main thread without node:worker_threads, which is slow to load there.
-const bun = (globalThis as { Bun?: { readonly isMainThread: boolean } }).Bun;
-const execDeps = nodeExecDeps(process, bun === undefined ? undefined : () => bun.isMainThread);
+const bun = (globalThis as { Bun?: BunGlobal }).Bun;
+const execDeps = nodeExecDeps(
+  process,
+  bun === undefined
+    ? {}
+    : {
+        // Bun knows whether this is its main thread without node:worker_threads, which is slow to load there.
+        isMainThread: () => bun.isMainThread,
+        // The single executable starts with JavaScriptCore's JIT thresholds raised (scripts/build-bun.mjs),
+        // which suits a run that is over within a second. A parent that relays a program's output and
+        // signals for as long as it runs gets the normal policy back.
+        staysRunning: () => bun.unsafe.setJITPolicy?.(1),
+      },
+);
 process.exitCode = await main(process.argv.slice(2), process.env, {
   output: processOutput,
   cwd: process.cwd(),

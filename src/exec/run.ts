@@ -55,17 +55,27 @@ export interface ExecDeps {
   /** The process's working directory, and a way to change it (execve keeps ours). */
   cwd: () => string;
   chdir: (directory: string) => void;
+  /**
+   * Told once vaultenv is about to stay running as the program's parent (spawn mode, --mask,
+   * --supervise), never before an execve: the runtime may go back to its settings for a long run.
+   */
+  staysRunning?: (() => void) | undefined;
+}
+
+/** What the runtime answers or does without a module of its own (Bun's global). */
+export interface RuntimeHooks {
+  /** Whether this is the main thread; otherwise node:worker_threads is asked. */
+  isMainThread?: (() => boolean) | undefined;
+  staysRunning?: (() => void) | undefined;
 }
 
 /** What the stage uses of Node's `process` object; cli/entry.ts hands in the real one. */
 export type ExecHost = Pick<NodeJS.Process, 'platform' | 'execve' | 'kill' | 'pid' | 'cwd' | 'chdir'> & SignalRegistry & NodeJS.EventEmitter & ActiveHandles;
 
-/**
- * The real effects, on `host`. `mainThread` answers whether this is the main thread where the runtime
- * knows it without a module (Bun's global); otherwise node:worker_threads is asked.
- */
-export function nodeExecDeps(host: ExecHost, mainThread: () => boolean = () => workerThreads.isMainThread): ExecDeps {
+/** The real effects, on `host`, with what the runtime offers of its own (`hooks`). */
+export function nodeExecDeps(host: ExecHost, hooks: RuntimeHooks = {}): ExecDeps {
   const { execve } = host;
+  const mainThread = hooks.isMainThread ?? (() => workerThreads.isMainThread);
   return {
     platform: host.platform,
     execve:
@@ -95,6 +105,7 @@ export function nodeExecDeps(host: ExecHost, mainThread: () => boolean = () => w
     },
     cwd: () => host.cwd(),
     chdir: (directory) => host.chdir(directory),
+    staysRunning: hooks.staysRunning,
   };
 }
 
@@ -127,6 +138,7 @@ export async function runCommand(request: ExecRequest, d: ExecDeps): Promise<num
     if (d.cwd() !== request.cwd) d.chdir(request.cwd);
     execCommand(file, argv, request.env, { execve: d.execve, signals: d.signals, stdioHandles: d.stdioHandles });
   }
+  d.staysRunning?.();
   // No stdio fix-up needed here: libuv's spawn makes fds 0-2 blocking in the child itself.
   return spawnAndRelay(file, request.command, request.args, request.env, request.cwd, d, request.mask);
 }
@@ -146,6 +158,7 @@ export function programHost(d: ExecDeps): ProgramHost {
     start: async (request) => {
       const file = resolveCommand(request.command, { usePath: request.usePath, searchPath: request.searchPath, cwd: request.cwd }, d.fs);
       checkExecLimits(file, [request.command, ...request.args], request.env, execArgBudget(d.fs));
+      d.staysRunning?.();
       return startChild(file, request.command, request.args, request.env, request.cwd, d);
     },
     relay: (target, onSignal) => relaySignals(target, d, onSignal),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CommandNotFoundError, ConfigError, EnvironmentError } from '../../../src/errors.ts';
 import { execveAvailable, nodeStdioHandles, restoreDefaultOnExec } from '../../../src/exec/execve.ts';
 import type { ExecveFn, StdioHandle } from '../../../src/exec/execve.ts';
-import { guardInspectorSignal, runCommand } from '../../../src/exec/run.ts';
+import { guardInspectorSignal, programHost, runCommand } from '../../../src/exec/run.ts';
 import type { ExecDeps, ExecRequest } from '../../../src/exec/run.ts';
 import { inspectorGuard } from '../../../src/exec/signals.ts';
 import { elf64, FakeFs } from '../../fixtures/exec/fake-fs.ts';
@@ -106,6 +106,28 @@ describe('runCommand', () => {
     expect(events).toEqual([]);
     child.exit(0);
     await expect(status).resolves.toBe(0);
+  });
+
+  it('tells the runtime it stays running before it spawns the program, and never before an execve', async () => {
+    const told: string[] = [];
+    const staysRunning = () => told.push('stays running');
+    await replaced(runCommand(request(), setup({ staysRunning }).deps));
+    expect(told).toEqual([]);
+    for (const [overrides, asked] of [
+      [{ execve: undefined }, {}],
+      [{}, { mode: 'spawn' as const }],
+    ] as const) {
+      told.length = 0;
+      const { deps, child } = setup({ staysRunning, ...overrides });
+      const status = runCommand(request(asked), deps);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(told).toEqual(['stays running']);
+      child.exit(0);
+      await expect(status).resolves.toBe(0);
+    }
+    told.length = 0;
+    await programHost(setup({ staysRunning }).deps).start(request());
+    expect(told).toEqual(['stays running']);
   });
 
   it('refuses execve mode where execve is unavailable, before running anything', async () => {
