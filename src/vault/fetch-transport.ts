@@ -23,7 +23,7 @@ export interface FetchTransportOptions extends WireEndpoint {
 
 /** Bun's additions to RequestInit. */
 interface BunRequestInit extends RequestInit {
-  tls?: { rejectUnauthorized: boolean; ca?: string; cert?: string; key?: string; serverName?: string };
+  tls?: { rejectUnauthorized: boolean; ca?: string; cert?: string; key?: string; serverName?: string } | undefined;
   proxy?: false;
 }
 
@@ -38,48 +38,75 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         ...(options.serverName !== undefined ? { serverName: options.serverName } : {}),
       }
     : undefined;
-  const open = new Set<AbortController>();
+  // Built once: the options every request shares. Bun looks a TLS context up by these settings.
+  const shared = { redirect: 'manual', proxy: false, tls: tlsSettings } as const;
+  /** The requests in flight, each with the signal its caller gave and how to abort it. */
+  const open = new Set<Flight>();
+  // The callers' signals listened to: one listener per signal (a run has one) aborts every request
+  // that carries it, rather than a listener added and removed for each of a thousand requests.
+  const watched = new WeakSet<AbortSignal>();
+  const watch = (signal: AbortSignal) => {
+    if (watched.has(signal)) return;
+    watched.add(signal);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const flight of open) if (flight.signal === signal) flight.abort(cancelled(options));
+      },
+      { once: true },
+    );
+  };
 
   async function send({ method, path, headers, payload, limitMs, timedOut, signal }: WireRequest): Promise<WireAnswer> {
     const controller = new AbortController();
-    open.add(controller);
     let failure: VaultFailure | undefined;
-    const abort = (reason: VaultFailure) => {
-      failure ??= reason;
-      controller.abort();
+    const flight: Flight = {
+      signal,
+      abort: (reason) => {
+        failure ??= reason;
+        controller.abort();
+      },
     };
-    const timer = setTimeout(() => abort(timedOut()), limitMs);
-    const onCancel = () => abort(transportFailure(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' }), options));
-    if (signal?.aborted === true) onCancel();
-    signal?.addEventListener('abort', onCancel, { once: true });
+    if (signal?.aborted === true) flight.abort(cancelled(options));
+    else if (signal !== undefined) watch(signal);
+    open.add(flight);
+    const timer = setTimeout(() => flight.abort(timedOut()), limitMs);
     try {
-      const init: BunRequestInit = { method, headers, redirect: 'manual', signal: controller.signal, proxy: false, ...(tlsSettings ? { tls: tlsSettings } : {}) };
+      const init: BunRequestInit = { ...shared, method, headers, signal: controller.signal };
       if (payload !== undefined) init.body = payload;
       const response = await fetch(origin + path, init);
-      const body = await readBody(response, abort);
-      return {
-        status: response.status,
-        body,
-        location: response.headers.get('location') ?? undefined,
-        retryAfter: response.headers.get('retry-after') ?? undefined,
-      };
+      const body = await readBody(response, flight.abort);
+      const { status } = response;
+      // A redirect's target and a refusal's wait: only an answer that is not a success has them.
+      if (status < 300) return { status, body, location: undefined, retryAfter: undefined };
+      return { status, body, location: response.headers.get('location') ?? undefined, retryAfter: response.headers.get('retry-after') ?? undefined };
     } catch (error) {
       if (failure !== undefined) throw failure;
       if (options.tls && errorCode(error) === 'EPROTO') throw transportFailure(await handshakeError(options, tlsSettings, limitMs), options);
       throw transportFailure(error, options);
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onCancel);
-      open.delete(controller);
+      open.delete(flight);
     }
   }
 
   return {
     send,
     close() {
-      for (const controller of open) controller.abort();
+      for (const flight of open) flight.abort(cancelled(options));
     },
   };
+}
+
+/** A request in flight. */
+interface Flight {
+  readonly signal: AbortSignal | undefined;
+  readonly abort: (reason: VaultFailure) => void;
+}
+
+/** What a request cancelled by its caller, or by close(), fails with. */
+function cancelled(options: FetchTransportOptions): VaultFailure {
+  return transportFailure(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' }), options);
 }
 
 /** How long the handshake that explains a failed one may take. */
@@ -125,7 +152,7 @@ async function readBody(response: Response, abort: (reason: VaultFailure) => voi
   const length = response.headers.get('content-length');
   const encoding = response.headers.get('content-encoding');
   if (length !== null && /^\d{1,9}$/.test(length) && Number(length) <= MAX_BODY_BYTES && (encoding === null || encoding === 'identity')) {
-    return Buffer.from(await response.arrayBuffer()).toString('utf8');
+    return response.text();
   }
   if (response.body === null) return '';
   const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();

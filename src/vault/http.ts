@@ -90,7 +90,7 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
         : createNodeTransport(options);
   let requestsSent = 0;
   /** The headers every request sends, built when the token is set rather than for each request. */
-  const sessionHeaders = (token: string | undefined): { headers: Record<string, string>; valid: boolean } => {
+  const sessionHeaders = (token: string | undefined): { headers: Readonly<Record<string, string>>; valid: boolean } => {
     const headers: Record<string, string> = { ...options.headers, 'X-Vault-Request': 'true' };
     if (token !== undefined) headers['X-Vault-Token'] = token;
     if (options.namespace !== undefined && options.namespace !== '') headers['X-Vault-Namespace'] = options.namespace;
@@ -110,11 +110,9 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
         ? new VaultFailure('deadline', `no answer within ${options.deadline?.label}`)
         : new VaultFailure('timeout', `no answer within ${options.timeoutMs} ms`);
     if (!session.valid) throw new VaultFailure('invalid-request', 'invalid character in a request header (token or namespace)');
-    const headers = { ...session.headers };
-    if (payload !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      headers['Content-Length'] = String(Buffer.byteLength(payload));
-    }
+    // A GET sends the session's headers as they are (transports do not change them).
+    const headers =
+      payload === undefined ? session.headers : { ...session.headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) };
     requestsSent++;
     return transport.send({ method, path, headers, payload, limitMs, timedOut, signal });
   };

@@ -19,7 +19,7 @@ export interface WireEndpoint {
 export interface WireRequest {
   method: string;
   path: string;
-  headers: Record<string, string>;
+  headers: Readonly<Record<string, string>>;
   payload: string | undefined;
   limitMs: number;
   /** The failure to report when `limitMs` passes without a whole answer. */

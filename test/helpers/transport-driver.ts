@@ -9,7 +9,8 @@ import { createVaultHttp, type VaultHttpOptions } from '../../src/vault/http.ts'
 
 export interface Exercise {
   options: Omit<VaultHttpOptions, 'deadline' | 'ca'> & { caFile?: string };
-  requests: Array<{ method: 'GET' | 'POST' | 'PUT'; path: string; body?: unknown }>;
+  /** `cancelAfterMs`: the caller cancels the request that long after sending it (0: before). */
+  requests: Array<{ method: 'GET' | 'POST' | 'PUT'; path: string; body?: unknown; cancelAfterMs?: number }>;
 }
 
 export type Outcome =
@@ -22,13 +23,18 @@ export async function exercise({ options, requests }: Exercise): Promise<Outcome
   const client = createVaultHttp({ ...rest, ...(caFile !== undefined ? { ca: readFileSync(caFile, 'utf8') } : {}) });
   const outcomes: Outcome[] = [];
   try {
-    for (const { method, path, body } of requests) {
+    for (const { method, path, body, cancelAfterMs } of requests) {
+      const cancel = new AbortController();
+      if (cancelAfterMs === 0) cancel.abort();
+      const timer = cancelAfterMs === undefined ? undefined : setTimeout(() => cancel.abort(), cancelAfterMs);
       try {
-        const response = await client.request(method, path, body === undefined ? {} : { body });
+        const response = await client.request(method, path, { signal: cancel.signal, ...(body === undefined ? {} : { body }) });
         outcomes.push({ status: response.status, body: response.body, sent: client.requestsSent });
       } catch (error) {
         if (!(error instanceof VaultFailure)) throw error;
         outcomes.push({ kind: error.kind, detail: error.detail, input: error.input, retryAfterMs: error.retryAfterMs, sent: client.requestsSent });
+      } finally {
+        clearTimeout(timer);
       }
     }
   } finally {

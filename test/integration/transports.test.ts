@@ -101,6 +101,24 @@ describe.each(TRANSPORTS)('the %s transport', (transport) => {
     expect(result).toMatchObject({ kind: 'timeout', detail: 'no answer within 300 ms', sent: 1 });
   });
 
+  it('a request its caller cancels: cancelled, in flight or before it is sent; the next one on the client is answered', async () => {
+    proxy.reset();
+    proxy.inject({ times: 1, hang: true });
+    const result = await outcomes(
+      transport,
+      spec(proxy.address, plain.rootToken, {}, [
+        { ...read, cancelAfterMs: 200 },
+        { ...read, cancelAfterMs: 0 },
+        { ...read, cancelAfterMs: 4000 },
+      ]),
+    );
+    expect(result.map((o) => ('status' in o ? [o.status, secretOf(o)] : [o.kind, o.detail]))).toEqual([
+      ['cancelled', 'request cancelled'],
+      ['cancelled', 'request cancelled'],
+      [200, value],
+    ]);
+  });
+
   it('a connection dropped without an answer: unreachable (retried by the caller)', async () => {
     proxy.reset();
     proxy.inject({ times: 1, dropConnection: true });
