@@ -18,9 +18,11 @@ export function isWhitespace(char: string): boolean {
   return /^\p{Zs}$/u.test(char);
 }
 
-/** Haskell's `isControl`: general category Cc. */
+/** Haskell's `isControl`: general category Cc, which is U+0000–U+001F and U+007F–U+009F. */
 export function isControl(char: string): boolean {
-  return /^\p{Cc}$/u.test(char);
+  if (char.length !== 1) return false;
+  const cp = char.charCodeAt(0);
+  return cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f);
 }
 
 /** A character of a path, key or mount name (a path component in vaultenv 0.19's grammar). */
@@ -28,12 +30,16 @@ export function isComponentChar(char: string): boolean {
   return char !== '#' && char !== '=' && !isWhitespace(char) && !isControl(char);
 }
 
+/** An ASCII letter or `_`. */
 export function isVarnameStart(char: string | undefined): boolean {
-  return char !== undefined && /^[A-Za-z_]$/.test(char);
+  if (char === undefined || char.length !== 1) return false;
+  const cp = char.charCodeAt(0) | 0x20;
+  return (cp >= 0x61 && cp <= 0x7a) || char === '_';
 }
 
+/** An ASCII letter, digit or `_`. */
 export function isVarnameChar(char: string | undefined): boolean {
-  return char !== undefined && /^[A-Za-z0-9_]$/.test(char);
+  return isVarnameStart(char) || (char !== undefined && char.length === 1 && char >= '0' && char <= '9');
 }
 
 /** Code points of a line an error shows around the column: a long line is never echoed whole. */

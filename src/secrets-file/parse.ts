@@ -28,7 +28,7 @@ import type { SecretsFileError } from '../errors.ts';
 import { Line, SYNTAX_HINT, controlCharacterError, describeChar, excerpt, isComponentChar, isControl, isVarnameChar, isVarnameStart, isWhitespace } from './line.ts';
 import { derivedPrefix, deriveVariableName, isValidVariableName } from './names.ts';
 import { checkSegments, placeChars, placeText, type PlaceChar, type PlaceKind } from './place.ts';
-import type { SecretRef } from './secret-ref.ts';
+import type { SecretRef, SourcePosition } from './secret-ref.ts';
 import { expandPlace, type VariableScope } from './variables.ts';
 
 export type { VariableScope } from './variables.ts';
@@ -37,6 +37,24 @@ export type { VariableScope } from './variables.ts';
 const V1_MOUNT = 'secret';
 
 const BOM = '\uFEFF';
+
+/**
+ * The most common version 1 and 2 secret line, `NAME=path#key` or `path#key` in ASCII letters,
+ * digits, `_`, `-` and `.` (and `/` between a path's segments), with nothing around it. Such a line is
+ * read in one match instead of code point by code point: a long file is mostly such lines. Every
+ * other line, and one whose path has a `.` or `..` segment, goes through parseSecretLine, which
+ * reads these lines the same way (test/unit/secrets-file/parse.property.test.ts holds the two to it).
+ */
+const PLAIN_SECRET_LINE = /^(?:([A-Za-z_][A-Za-z0-9_]*)=)?([\w.-]+(?:\/[\w.-]+)*)#([\w.-]+)$/;
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
+/** `text` when it is a plain secret line (PLAIN_SECRET_LINE): its name (if any), path and key. */
+export function plainSecretLine(text: string): { name: string | undefined; path: string; key: string } | undefined {
+  const match = PLAIN_SECRET_LINE.exec(text);
+  if (match === null) return undefined;
+  const [, name, path = '', key = ''] = match;
+  return DOT_SEGMENT.test(path) ? undefined : { name, path, key };
+}
 
 /** The largest version `@N` takes: nine digits, far above any secret's history, and an exact number. */
 const MAX_VERSION_DIGITS = 9;
@@ -315,6 +333,15 @@ export function parseSecretsFile(text: string, fileName: string, variables: Vari
   let mount: Mount | undefined;
 
   for (const [index, lineText] of splitLines(text).entries()) {
+    // A plain line of a version 1 file, or of a MOUNT block of a version 2 file. Anywhere else (before
+    // the first MOUNT of a version 2 file) the full reading below reports it.
+    const plain = version !== 3 && (version !== 2 || mount !== undefined) ? plainSecretLine(lineText) : undefined;
+    if (plain !== undefined) {
+      version ??= 1;
+      const position = { file: fileName, line: index + 1, column: 1 };
+      refs.push(v1v2Ref(position, version === 2 ? mount?.name : undefined, plain.name, plain.path, plain.key));
+      continue;
+    }
     const line = new Line(fileName, index + 1, lineText);
     const start = line.skipWhitespace(0);
     if (start === line.length || line.at(start) === '#') continue;
@@ -348,22 +375,25 @@ export function parseSecretsFile(text: string, fileName: string, variables: Vari
     if (version !== 1 && mount === undefined) {
       throw line.error(start, 'secret before the first MOUNT line', `In a version ${version} file every secret belongs to a block: add a MOUNT <name> line above it`);
     }
-    refs.push(version === 3 && mount !== undefined ? v3Ref(line, start, mount, secret) : v1v2Ref(line, start, version === 2 ? mount?.name : undefined, secret));
+    refs.push(
+      version === 3 && mount !== undefined
+        ? v3Ref(line, start, mount, secret)
+        : v1v2Ref(line.position(start), version === 2 ? mount?.name : undefined, secret.name, placeText(secret.path), secret.key),
+    );
   }
   return refs;
 }
 
 /** `nameMount` is the MOUNT of a version 2 line, undefined in version 1 (no mount prefix, mount `secret`). */
-function v1v2Ref(line: Line, start: number, nameMount: string | undefined, secret: SecretLine): SecretRef {
-  const path = placeText(secret.path);
+function v1v2Ref(position: SourcePosition, nameMount: string | undefined, name: string | undefined, path: string, key: string): SecretRef {
   return {
     kind: 'key',
-    variable: secret.name ?? deriveVariableName(nameMount, path, secret.key),
+    variable: name ?? deriveVariableName(nameMount, path, key),
     mount: nameMount ?? V1_MOUNT,
     path,
-    key: secret.key,
+    key,
     nonString: 'error',
-    position: line.position(start),
+    position,
   };
 }
 

@@ -87,23 +87,11 @@ describe('parseSecretsFile on any text', () => {
   });
 
   it('parses every file that is not a version 3 file as the parser before version 3 did', () => {
-    fc.assert(
-      fc.property(secretsText, (text) => {
-        const before = outcome(() => parseSecretsFileV2(text, 'f.secrets').map(({ variable, mount, path, key, position }) => ({ variable, mount, path, key, position })));
-        if (before.kind === 'error' && before.message === "secrets file: unsupported secrets file version '3'") return;
-        const now = outcome(() =>
-          parseSecretsFile(text, 'f.secrets', FIXTURE_SCOPE).map((ref) => {
-            // Version 1 and 2 refs: one key, read as vaultenv 0.19 reads it, none of version 3's fields.
-            expect(projectRef(ref)).not.toHaveProperty('values');
-            expect([ref.kind, ref.version, ref.optional, ref.fallback, ref.kind === 'key' ? ref.asFile : true]).toEqual(['key', undefined, undefined, undefined, undefined]);
-            const { mount, path, position } = ref;
-            return ref.kind === 'key' ? { variable: ref.variable, mount, path, key: ref.key, position } : {};
-          }),
-        );
-        expect(now).toEqual(before);
-      }),
-      { numRuns: 3000 },
-    );
+    fc.assert(fc.property(secretsText, expectAsBefore), { numRuns: 3000 });
+  });
+
+  it('reads lines near the plain form NAME=path#key (read in one match) as the parser before version 3 did', () => {
+    fc.assert(fc.property(plainLinesText, expectAsBefore), { numRuns: 3000 });
   });
 
   it('parses every valid version 1 and 2 fixture as the parser before version 3 did', () => {
@@ -118,6 +106,34 @@ describe('parseSecretsFile on any text', () => {
     }
   });
 });
+
+/** Asserts that `text` parses to the refs, or fails with the error, of the parser before version 3 (unless it is a version 3 file). */
+function expectAsBefore(text: string): void {
+  const before = outcome(() => parseSecretsFileV2(text, 'f.secrets').map(({ variable, mount, path, key, position }) => ({ variable, mount, path, key, position })));
+  if (before.kind === 'error' && before.message === "secrets file: unsupported secrets file version '3'") return;
+  const now = outcome(() =>
+    parseSecretsFile(text, 'f.secrets', FIXTURE_SCOPE).map((ref) => {
+      // Version 1 and 2 refs: one key, read as vaultenv 0.19 reads it, none of version 3's fields.
+      expect(projectRef(ref)).not.toHaveProperty('values');
+      expect([ref.kind, ref.version, ref.optional, ref.fallback, ref.kind === 'key' ? ref.asFile : true]).toEqual(['key', undefined, undefined, undefined, undefined]);
+      const { mount, path, position } = ref;
+      return ref.kind === 'key' ? { variable: ref.variable, mount, path, key: ref.key, position } : {};
+    }),
+  );
+  expect(now).toEqual(before);
+}
+
+/**
+ * Files of lines that are plain secret lines or nearly so: names, paths and keys of the characters
+ * the one-match reading takes, and what it leaves to the full reading (dot segments, `%`, `//`,
+ * whitespace around, a second `=` or `#`, a wide character), in a version 1 file or in a version 2
+ * file, with or without a MOUNT line before them.
+ */
+const PLAIN_PIECES = ['A', 'b', 'z', '_', '0', '9', '-', '.', '..', '/', '//', '=', '#', 'NAME=', '_X1=', '1A=', 'db', 'pass.word', ' ', '\t', '%', '%2e', 'é', '@', '?'];
+const plainLine = fc.array(fc.constantFrom(...PLAIN_PIECES), { minLength: 1, maxLength: 10 }).map((pieces) => pieces.join(''));
+const plainLinesText = fc
+  .tuple(fc.constantFrom('', 'VERSION 2\nMOUNT secret\n', 'VERSION 2\nMOUNT kv/team/\n', 'VERSION 2\n'), fc.array(plainLine, { minLength: 1, maxLength: 8 }))
+  .map(([head, lines]) => head + lines.join('\n'));
 
 type Outcome = { kind: 'refs'; refs: unknown } | { kind: 'error'; message: string; input: string | undefined; hint: string | undefined; context: readonly string[] };
 
