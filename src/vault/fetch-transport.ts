@@ -75,7 +75,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       const init: BunRequestInit = { ...shared, method, headers, signal: controller.signal };
       if (payload !== undefined) init.body = payload;
       const response = await fetch(origin + path, init);
-      const body = await readBody(response, flight.abort);
+      const body = hasWholeLength(response) ? await response.text() : await readStream(response, flight.abort);
       const { status } = response;
       // A redirect's target and a refusal's wait: only an answer that is not a success has them.
       if (status < 300) return { status, body, location: undefined, retryAfter: undefined };
@@ -144,16 +144,20 @@ function handshakeError(options: FetchTransportOptions, settings: BunRequestInit
   });
 }
 
-/** The body as text, at most MAX_BODY_BYTES: a larger one is cut off and reported. */
-async function readBody(response: Response, abort: (reason: VaultFailure) => void): Promise<string> {
-  // A body whose length is announced (and not compressed, which fetch would undo into more bytes) is
-  // read whole by the runtime: the stream reader below is much slower to set up, and the length
-  // bounds what is read.
+/**
+ * Whether the body's length is announced (and not compressed, which fetch would undo into more bytes)
+ * and within MAX_BODY_BYTES: the runtime then reads it whole, which is much quicker than setting up
+ * the stream reader, and the length bounds what is read.
+ */
+function hasWholeLength(response: Response): boolean {
   const length = response.headers.get('content-length');
+  if (length === null || !/^\d{1,9}$/.test(length) || Number(length) > MAX_BODY_BYTES) return false;
   const encoding = response.headers.get('content-encoding');
-  if (length !== null && /^\d{1,9}$/.test(length) && Number(length) <= MAX_BODY_BYTES && (encoding === null || encoding === 'identity')) {
-    return response.text();
-  }
+  return encoding === null || encoding === 'identity';
+}
+
+/** The body as text, read as a stream, at most MAX_BODY_BYTES: a larger one is cut off and reported. */
+async function readStream(response: Response, abort: (reason: VaultFailure) => void): Promise<string> {
   if (response.body === null) return '';
   const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   const chunks: Uint8Array[] = [];

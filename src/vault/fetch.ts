@@ -159,8 +159,9 @@ async function fetchEach(refs: readonly SecretRef[], client: VaultHttp, options:
       }),
     );
   }
+  // Every request is under way, and none rejects (each catches above): waiting for them in turn is waiting for all.
   const data = new Map<string, Record<string, unknown> | undefined>();
-  await Promise.all([...requests].map(async ([path, pending]) => data.set(path, await pending)));
+  for (const [path, pending] of requests) data.set(path, await pending);
 
   // 3. Report the failure of the earliest line, not whichever request failed first: cancelled
   // requests fail too, and the earliest real failure is the one worth reading.

@@ -100,7 +100,8 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   };
   let session = sessionHeaders(options.token);
 
-  const once = async (method: string, path: string, payload: string | undefined, signal: AbortSignal | undefined): Promise<WireAnswer> => {
+  // Not async: request awaits what it returns, and a throw here rejects request alike.
+  const once = (method: string, path: string, payload: string | undefined, signal: AbortSignal | undefined): Promise<WireAnswer> => {
     const left = options.deadline?.remainingMs() ?? Infinity;
     if (left <= 0) throw new VaultFailure('deadline', `${options.deadline?.label} passed before the request was sent`);
     // The time limit of this request: its own, or the time left before the deadline when that is shorter.

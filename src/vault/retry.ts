@@ -65,7 +65,8 @@ export async function withRetries<T>(
 ): Promise<T> {
   const { gate } = policy;
   for (let retryNumber = 0; ; retryNumber++) {
-    const ticket = await gate?.enter(signal);
+    const entered = gate?.enter(signal);
+    const ticket = entered instanceof Promise ? await entered : entered;
     // Every attempt leaves the gate once; a throttled one that is retried closes it for its wait.
     const leave = (throttledMs?: number) => {
       if (gate !== undefined && ticket !== undefined) gate.leave(ticket, throttledMs);

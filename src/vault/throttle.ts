@@ -62,12 +62,23 @@ export class ThrottleGate {
     this.#stop.abort();
   }
 
-  /** Waits until an attempt may start (not at all when the gate is open), or until `signal` aborts. */
-  async enter(signal?: AbortSignal): Promise<GateTicket> {
+  /**
+   * The ticket of an attempt: at once when the gate is open (most attempts of a run: no promise to
+   * wait for), else once the attempt may start or `signal` aborts.
+   */
+  enter(signal?: AbortSignal): GateTicket | Promise<GateTicket> {
+    return this.#closed === undefined && this.#firstOut === undefined ? this.#admit() : this.#enterWhenOpen(signal);
+  }
+
+  async #enterWhenOpen(signal: AbortSignal | undefined): Promise<GateTicket> {
     for (let blocker = this.#closed ?? this.#firstOut; blocker !== undefined; blocker = this.#closed ?? this.#firstOut) {
       if (signal?.aborted === true) return { closings: this.#closings, first: false };
       await untilAborted(blocker, signal);
     }
+    return this.#admit();
+  }
+
+  #admit(): GateTicket {
     const first = this.#firstDue;
     if (first) {
       this.#firstDue = false;
