@@ -48,7 +48,8 @@ describe('the throttle gate', () => {
     gate.leave(c); // c was answered
     expect(clock.waits).toHaveLength(1);
 
-    const entering = [gate.enter(), gate.enter(), gate.enter()];
+    // The gate is closed: each ticket comes as a promise.
+    const entering = [gate.enter(), gate.enter(), gate.enter()].map((ticket) => Promise.resolve(ticket));
     expect(await settled(Promise.race(entering))).toBe(false);
     clock.waits[0]!.end();
     await settle();
