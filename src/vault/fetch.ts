@@ -79,8 +79,16 @@ async function fetchEach(refs: readonly SecretRef[], client: VaultHttp, options:
       ),
     );
 
+  // Each mount as written, normalized once: a file names a few mounts on many lines.
+  const normalized = new Map<string, string>();
+  const mountOf = (ref: SecretRef): string => {
+    let mount = normalized.get(ref.mount);
+    if (mount === undefined) normalized.set(ref.mount, (mount = normalizeMount(ref.mount)));
+    return mount;
+  };
+
   // 1. The KV version of each mount, once per mount per run.
-  const mounts = [...new Set(refs.map((ref) => normalizeMount(ref.mount)))];
+  const mounts = [...new Set(refs.map(mountOf))];
   const mountInfo = new Map<string, MountInfo>();
   const mountFailures = new Map<string, VaultFailure>();
   await Promise.all(
@@ -99,13 +107,13 @@ async function fetchEach(refs: readonly SecretRef[], client: VaultHttp, options:
       }
     }),
   );
-  const mountFailureOf = (ref: SecretRef) => mountFailures.get(normalizeMount(ref.mount));
+  const mountFailureOf = (ref: SecretRef) => mountFailures.get(mountOf(ref));
   const firstMountFailure =
     refs.find((ref) => mountFailureOf(ref) !== undefined && mountFailureOf(ref)?.kind !== 'cancelled') ?? refs.find((ref) => mountFailureOf(ref) !== undefined);
   if (firstMountFailure && allOrNothing) throw mountError(firstMountFailure, mountFailureOf(firstMountFailure)!, options.hasToken);
 
   // A version pin needs a KV v2 mount: refused before any secret is read.
-  const pinnedOnV1 = (ref: SecretRef) => mountFailureOf(ref) === undefined && ref.version !== undefined && mountInfo.get(normalizeMount(ref.mount))!.version !== 2;
+  const pinnedOnV1 = (ref: SecretRef) => mountFailureOf(ref) === undefined && ref.version !== undefined && mountInfo.get(mountOf(ref))!.version !== 2;
   const firstPinnedOnV1 = refs.find(pinnedOnV1);
   if (firstPinnedOnV1 && allOrNothing) throw versionWithoutKv2Error(firstPinnedOnV1, options.kvVersion);
   // Checking: the lines of a failed mount get its failure, a pin on KV v1 its error; the others go on.
@@ -113,9 +121,9 @@ async function fetchEach(refs: readonly SecretRef[], client: VaultHttp, options:
 
   // 2. One request per distinct path.
   // Each line's request path, computed once: requests, failure reports and key picking all use it.
-  const paths = new Map(readable.map((ref) => [ref, secretRequestPath(ref.mount, ref.path, mountInfo.get(normalizeMount(ref.mount))!, ref.version)]));
+  const paths = new Map(readable.map((ref) => [ref, secretRequestPath(ref.mount, ref.path, mountInfo.get(mountOf(ref))!, ref.version)]));
   const pathOf = (ref: SecretRef) => paths.get(ref)!;
-  const versionOf = (ref: SecretRef) => mountInfo.get(normalizeMount(ref.mount))!.version;
+  const versionOf = (ref: SecretRef) => mountInfo.get(mountOf(ref))!.version;
   // A secret that is missing stops the run unless every line reading it is optional.
   const required = new Set(readable.filter((ref) => ref.optional !== true).map(pathOf));
   // The variables of each request's lines, for onRead alone (built once, not per request).
@@ -143,7 +151,7 @@ async function fetchEach(refs: readonly SecretRef[], client: VaultHttp, options:
         options.onRead?.({
           path,
           // A pinned version never changes: such a secret is watched by its value, not by its latest version.
-          metadataPath: ref.version === undefined ? metadataRequestPath(ref.mount, ref.path, mountInfo.get(normalizeMount(ref.mount))!) : undefined,
+          metadataPath: ref.version === undefined ? metadataRequestPath(ref.mount, ref.path, mountInfo.get(mountOf(ref))!) : undefined,
           kvVersion: version,
           variables: variablesOf.get(path) ?? [],
           data: secret,
