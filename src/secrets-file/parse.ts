@@ -49,7 +49,7 @@ const PLAIN_SECRET_LINE = /^(?:([A-Za-z_][A-Za-z0-9_]*)=)?([\w.-]+(?:\/[\w.-]+)*
 const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
 
 /** `text` when it is a plain secret line (PLAIN_SECRET_LINE): its name (if any), path and key. */
-export function plainSecretLine(text: string): { name: string | undefined; path: string; key: string } | undefined {
+function plainSecretLine(text: string): { name: string | undefined; path: string; key: string } | undefined {
   const match = PLAIN_SECRET_LINE.exec(text);
   if (match === null) return undefined;
   const [, name, path = '', key = ''] = match;

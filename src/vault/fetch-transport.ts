@@ -75,7 +75,8 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       const init: BunRequestInit = { ...shared, method, headers, signal: controller.signal };
       if (payload !== undefined) init.body = payload;
       const response = await fetch(origin + path, init);
-      const body = hasWholeLength(response) ? await response.text() : await readStream(response, flight.abort);
+      // Decoded as Node's transport decodes (Buffer's UTF-8, which keeps a BOM; text() would drop it).
+      const body = hasWholeLength(response) ? Buffer.from(await response.arrayBuffer()).toString('utf8') : await readStream(response, flight.abort);
       const { status } = response;
       // A redirect's target and a refusal's wait: only an answer that is not a success has them.
       if (status < 300) return { status, body, location: undefined, retryAfter: undefined };
