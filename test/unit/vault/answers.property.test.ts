@@ -1,11 +1,11 @@
-// secretData checks a secret read by hand: over generated JSON (objects, arrays, null and scalars
-// where the data should be, `__proto__` and `constructor` keys, numeric keys), it gives what the zod
-// schemas it replaces gave, to the key order, and never a value of another shape.
+// secretData and mountDescription check an answer by hand: over generated JSON (objects, arrays, null
+// and scalars where the data should be, `__proto__` and `constructor` keys, numeric keys), each gives
+// what the zod schema it replaces gave, to the key order, and never a value of another shape.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { secretData } from '../../../src/vault/answers.ts';
+import { mountDescription, secretData } from '../../../src/vault/answers.ts';
 
 const kv1Answer = z.object({ data: z.record(z.string(), z.unknown()) });
 const kv2Answer = z.object({ data: z.object({ data: z.record(z.string(), z.unknown()) }) });
@@ -58,5 +58,35 @@ describe('secretData against the zod schemas', () => {
     expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
     expect(secretData(JSON.parse('{"data":[1]}') as unknown, 1)).toBeUndefined();
     expect(secretData(JSON.parse('{"data":{"data":[]}}') as unknown, 2)).toBeUndefined();
+  });
+});
+
+const mountSchema = z.object({ data: z.object({ path: z.string(), type: z.string(), options: z.nullish(z.record(z.string(), z.unknown())) }) });
+
+/** Mount lookup answers, parsed from their text, with each field often present, often of the right type. */
+const field = (right: fc.Arbitrary<unknown>) => fc.oneof(right, json);
+const mountData = fc.record(
+  { path: field(fc.constantFrom('secret/', 'kv/team/', '')), type: field(fc.constantFrom('kv', 'generic', 'database')), options: field(fc.oneof(fc.constant(null), fc.record({ version: fc.constantFrom('1', '2') }), json)), extra: json },
+  { requiredKeys: [] },
+);
+const mountText = fc.oneof(mountData.map((data) => ({ data })), json.map((data) => ({ data })), json);
+
+describe('mountDescription against the zod schema', () => {
+  it('gives what the schema gives, for any JSON', () => {
+    fc.assert(
+      fc.property(mountText, (value) => {
+        const body = JSON.parse(JSON.stringify(value)) as unknown;
+        const ours = mountDescription(body);
+        const parsed = mountSchema.safeParse(body);
+        const theirs = parsed.success ? parsed.data.data : undefined;
+        expect(ours).toEqual(theirs);
+        if (ours !== undefined && theirs !== undefined) {
+          expect(Object.keys(ours)).toEqual(Object.keys(theirs));
+          expect('options' in ours).toBe('options' in theirs);
+          if (ours.options && theirs.options) expect(Object.keys(ours.options)).toEqual(Object.keys(theirs.options));
+        }
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
