@@ -68,18 +68,20 @@ export async function withRetries<T>(
     const entered = gate?.enter(signal);
     const ticket = entered instanceof Promise ? await entered : entered;
     // Every attempt leaves the gate once; a throttled one that is retried closes it for its wait.
-    const leave = (throttledMs?: number, answered?: boolean) => {
-      if (gate !== undefined && ticket !== undefined) gate.leave(ticket, throttledMs, answered);
+    const leave = (throttledMs?: number) => {
+      if (gate !== undefined && ticket !== undefined) gate.leave(ticket, throttledMs);
     };
-    let error: unknown;
+    let outcome: { value: T } | { error: unknown };
     try {
-      const value = await operation();
-      leave(undefined, true);
-      return value;
-    } catch (caught) {
-      error = caught;
+      outcome = { value: await operation() };
+    } catch (error) {
+      outcome = { error };
     }
-    const next = nextAttempt(error, retryNumber, policy, () => clock.random(), signal);
+    if ('value' in outcome) {
+      if (gate !== undefined && ticket !== undefined) gate.leave(ticket, undefined, true);
+      return outcome.value;
+    }
+    const next = nextAttempt(outcome.error, retryNumber, policy, () => clock.random(), signal);
     if ('error' in next) {
       leave();
       throw next.error;
