@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeSegments, metadataRequestPath, mountLookupPath, normalizeMount, parseMountAnswer, parseReadInfo, parseSecretAnswer, secretRequestPath, vaultErrorStrings } from '../../../src/vault/kv.ts';
 import { VaultFailure } from '../../../src/vault/failure.ts';
@@ -17,6 +18,16 @@ describe('request paths', () => {
     expect(encodeSegments('team a/ü?')).toBe('team%20a/%C3%BC%3F');
     expect(secretRequestPath('secret', 'a b/ü?x%', { path: 'secret', version: 2 })).toBe('/v1/secret/data/a%20b/%C3%BC%3Fx%25');
     expect(mountLookupPath('kv/team a')).toBe('/v1/sys/internal/ui/mounts/kv/team%20a');
+  });
+
+  it('encodes any path as encodeURIComponent encodes each of its segments (a path that needs none is kept as it is)', () => {
+    const pathChars = fc.constantFrom('a', 'Z', '0', '-', '_', '.', '!', '~', '*', "'", '(', ')', '/', ' ', '%', '?', '#', 'ü', '🔑', '+', '&', '=');
+    fc.assert(
+      fc.property(fc.oneof(fc.array(pathChars, { maxLength: 12 }).map((chars) => chars.join('')), fc.string({ unit: 'binary', maxLength: 20 })), (path) => {
+        expect(encodeSegments(path)).toBe(path.split('/').map(encodeURIComponent).join('/'));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('normalizes slashes around a mount (vaultenv sent /v1/secret//foo)', () => {
