@@ -103,13 +103,15 @@ export interface RuleBook<R extends FaultRule> {
   inject(rule: R): FaultHandle;
   /** Forgets all rules and recorded requests. */
   reset(): void;
+  /** What a proxy hands its tests of the book, as it is: both proxies spread it into their own. */
+  controls: Pick<Proxy, 'requests' | 'log' | 'reset'> & { inject(rule: R): FaultHandle };
 }
 
 export function createRuleBook<R extends FaultRule>(): RuleBook<R> {
   let rules: Array<{ rule: R; left: number; hits: number }> = [];
   let records: ProxiedRequest[] = [];
   let seq = 0;
-  return {
+  const book: Omit<RuleBook<R>, 'controls'> = {
     arrived(request) {
       const record: ProxiedRequest = { seq: ++seq, ...request, at: performance.now() };
       records.push(record);
@@ -136,6 +138,15 @@ export function createRuleBook<R extends FaultRule>(): RuleBook<R> {
       rules = [];
       records = [];
       seq = 0;
+    },
+  };
+  return {
+    ...book,
+    controls: {
+      requests: () => records.map((r) => ({ method: r.method, path: r.path })),
+      log: () => records,
+      inject: (rule) => book.inject(rule),
+      reset: () => book.reset(),
     },
   };
 }
@@ -255,12 +266,9 @@ export async function startProxy(target: string, options: { keepAliveTimeoutMs?:
     address: `http://127.0.0.1:${port}`,
     port,
     target,
-    requests: () => book.records().map((r) => ({ method: r.method, path: r.path })),
-    log: () => book.records(),
+    ...book.controls,
     count: (predicate) => (predicate === undefined ? book.records().length : book.records().filter(predicate).length),
     connections: () => connectionCount,
-    inject: (rule) => book.inject(rule),
-    reset: () => book.reset(),
     close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();

@@ -211,12 +211,9 @@ export async function startTlsProxy(
     port,
     protocol,
     caCert: tlsFiles.ca,
-    requests: () => book.records().map((r) => ({ method: r.method, path: r.path })),
-    log: () => book.records(),
+    ...book.controls,
     connections: () => connectionCount,
     open: () => sockets.size,
-    inject: (rule) => book.inject(rule),
-    reset: () => book.reset(),
     close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
