@@ -45,7 +45,7 @@ export async function runCheck(commandLine: CheckArguments, env: Readonly<Record
   let outcomes: SecretOutcome[] = [];
   // A login is checked even when no secret is named: a run that exports its token needs it.
   if (refs.length > 0 || LOGINS.includes(config.auth.method)) {
-    outcomes = await withVaultSession(config, { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime, secretCount: distinctSecrets(refs) }, false, ({ client, fetchOptions }) =>
+    outcomes = await withVaultSession(config, { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime, secretCount: () => distinctSecrets(refs) }, false, ({ client, fetchOptions }) =>
       checkSecrets(refs, client, fetchOptions),
     );
   }

@@ -56,7 +56,7 @@ export async function runExport(commandLine: ExportArguments, env: Readonly<Reco
   const fetched =
     refs.length === 0
       ? []
-      : await withVaultSession(config, { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime, secretCount: distinctSecrets(refs) }, false, ({ client, fetchOptions }) =>
+      : await withVaultSession(config, { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime, secretCount: () => distinctSecrets(refs) }, false, ({ client, fetchOptions }) =>
           fetchSecrets(refs, client, fetchOptions),
         );
   for (const { value } of fetched) redactor.add(value);

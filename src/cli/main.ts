@@ -200,7 +200,7 @@ async function prepareEnvironment(
   const files: Array<{ name: string; value: string }> = [];
   const values: string[] = [];
   const [{ withVaultSession }, { fetchSecrets }] = await Promise.all([import('./vault-session.ts'), import('../vault/fetch.ts')]);
-  const sessionDeps = { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime, secretCount: distinctSecrets(refs) };
+  const sessionDeps = { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime, secretCount: () => distinctSecrets(refs) };
   // A login's token stays alive when it is handed on, or when --supervise goes on using it.
   const keepToken = config.exportToken || config.supervise;
   await withVaultSession(config, sessionDeps, keepToken, async ({ client, prepared, loginToken, fetchOptions }) => {

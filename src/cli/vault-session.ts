@@ -23,8 +23,11 @@ export interface SessionDeps {
   redactor: Redactor;
   /** The JavaScript runtime: on Bun, requests go through its fetch, its fastest client. */
   runtime?: 'node' | 'bun' | undefined;
-  /** How many distinct secrets the command reads, when it knows (see HTTP2_FROM_SECRETS). */
-  secretCount?: number | undefined;
+  /**
+   * How many distinct secrets the command reads, when it knows (see HTTP2_FROM_SECRETS). Counted only
+   * where the answer is used (on Node), not by every run of a long file.
+   */
+  secretCount?: (() => number) | undefined;
 }
 
 /**
@@ -75,7 +78,7 @@ export async function withVaultSession<T>(
       retry,
       // Bun's fetch is its fastest client; its node:http is a layer over the same one.
       transport: deps.runtime === 'bun' ? 'fetch' : 'node',
-      http2: deps.runtime !== 'bun' && (deps.secretCount ?? HTTP2_FROM_SECRETS) >= HTTP2_FROM_SECRETS,
+      http2: deps.runtime !== 'bun' && (deps.secretCount?.() ?? HTTP2_FROM_SECRETS) >= HTTP2_FROM_SECRETS,
     });
     let succeeded = false;
     try {
