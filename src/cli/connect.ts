@@ -31,7 +31,7 @@ export interface ConnectDeps {
    */
   retry?: RetryPolicy;
   /** How requests are sent (vault/http.ts): Node's http modules unless told otherwise. */
-  transport?: 'node' | 'fetch';
+  transport?: 'node' | 'bun';
   /** Whether an https:// address is tried over HTTP/2 on the Node transport (vault/http.ts). */
   http2?: boolean;
 }

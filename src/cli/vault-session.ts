@@ -76,8 +76,8 @@ export async function withVaultSession<T>(
       redactor: deps.redactor,
       maxSockets: config.maxConcurrentRequests,
       retry,
-      // Bun's fetch is its fastest client; its node:http is a layer over the same one.
-      transport: deps.runtime === 'bun' ? 'fetch' : 'node',
+      // Bun's own clients are its fastest; its node:http is a layer over its fetch.
+      transport: deps.runtime === 'bun' ? 'bun' : 'node',
       http2: deps.runtime !== 'bun' && (deps.secretCount?.() ?? HTTP2_FROM_SECRETS) >= HTTP2_FROM_SECRETS,
     });
     let succeeded = false;

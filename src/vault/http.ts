@@ -15,6 +15,7 @@ import type { Deadline } from './deadline.ts';
 import { VaultFailure, failureForStatus } from './failure.ts';
 import { createFetchTransport } from './fetch-transport.ts';
 import { createH2Transport } from './h2-transport.ts';
+import { createSocketTransport } from './socket-transport.ts';
 import { MAX_BODY_BYTES, address, stripBrackets, tooLarge, transportFailure, type Transport, type WireAnswer, type WireRequest } from './wire.ts';
 import { vaultErrorStrings } from './kv.ts';
 
@@ -38,8 +39,11 @@ export interface VaultHttpOptions {
   namespace?: string | undefined;
   /** Every request ends by it: its time limit is capped by the time left, and none is sent once it passed. */
   deadline?: Deadline | undefined;
-  /** How requests are sent: Node's http/https modules (the default), or Bun's fetch (fetch-transport.ts). */
-  transport?: 'node' | 'fetch' | undefined;
+  /**
+   * How requests are sent: Node's http/https modules (the default), or Bun's own clients, its TCP
+   * sockets for plain HTTP (socket-transport.ts) and its fetch for TLS (fetch-transport.ts).
+   */
+  transport?: 'node' | 'bun' | undefined;
   /**
    * On the Node transport, an https:// address is tried over HTTP/2 (h2-transport.ts), falling back
    * to HTTP/1.1 when the server does not offer it. Unset for callers that may run on Bun, whose
@@ -83,9 +87,11 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   // A socket or a proxy tunnel goes through node:http's agent (HTTP/1.1), on Bun as on Node.
   const viaNode = options.socketPath !== undefined || options.tunnel !== undefined;
   const transport =
-    options.transport === 'fetch' && !viaNode
-      ? createFetchTransport(options)
-      : options.transport !== 'fetch' && options.http2 === true && options.tls && !viaNode
+    options.transport === 'bun' && !viaNode
+      ? options.tls
+        ? createFetchTransport(options)
+        : createSocketTransport(options)
+      : options.transport !== 'bun' && options.http2 === true && options.tls && !viaNode
         ? createH2Transport(options, (socket) => createNodeTransport(options, socket))
         : createNodeTransport(options);
   let requestsSent = 0;

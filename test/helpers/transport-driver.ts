@@ -9,8 +9,11 @@ import { createVaultHttp, type VaultHttpOptions } from '../../src/vault/http.ts'
 
 export interface Exercise {
   options: Omit<VaultHttpOptions, 'deadline' | 'ca'> & { caFile?: string };
-  /** `cancelAfterMs`: the caller cancels the request that long after sending it (0: before). */
-  requests: Array<{ method: 'GET' | 'POST' | 'PUT'; path: string; body?: unknown; cancelAfterMs?: number }>;
+  /**
+   * `cancelAfterMs`: the caller cancels the request that long after sending it (0: before).
+   * `pauseBeforeMs`: the client stays idle that long before sending it.
+   */
+  requests: Array<{ method: 'GET' | 'POST' | 'PUT'; path: string; body?: unknown; cancelAfterMs?: number; pauseBeforeMs?: number }>;
 }
 
 export type Outcome =
@@ -23,7 +26,8 @@ export async function exercise({ options, requests }: Exercise): Promise<Outcome
   const client = createVaultHttp({ ...rest, ...(caFile !== undefined ? { ca: readFileSync(caFile, 'utf8') } : {}) });
   const outcomes: Outcome[] = [];
   try {
-    for (const { method, path, body, cancelAfterMs } of requests) {
+    for (const { method, path, body, cancelAfterMs, pauseBeforeMs } of requests) {
+      if (pauseBeforeMs !== undefined) await new Promise((resolve) => setTimeout(resolve, pauseBeforeMs));
       const cancel = new AbortController();
       if (cancelAfterMs === 0) cancel.abort();
       const timer = cancelAfterMs === undefined ? undefined : setTimeout(() => cancel.abort(), cancelAfterMs);

@@ -1,7 +1,8 @@
 // The Vault HTTP client's transports side by side against real OpenBao servers (plain and -dev-tls,
 // a fault-injecting proxy in front where a fault is needed): Node's http modules, which the npm
 // package uses (HTTP/2 with the -dev-tls server: test/integration/http2.test.ts has the rest of it),
-// and Bun's fetch, which the single executable uses (run under Bun by the driver).
+// and Bun's own clients, which the single executable uses (run under Bun by the driver): its TCP
+// sockets for plain HTTP, its fetch for TLS.
 // Each scenario must end alike on both: the same status and body, or the same failure kind, detail
 // and address, after the same number of requests.
 
@@ -15,10 +16,10 @@ import { kvServer, uniqueName } from '../helpers/servers.ts';
 import { exercise, type Exercise, type Outcome } from '../helpers/transport-driver.ts';
 
 const DRIVER = fileURLToPath(new URL('../helpers/transport-driver.ts', import.meta.url));
-const TRANSPORTS = ['node', 'fetch'] as const;
+const TRANSPORTS = ['node', 'bun'] as const;
 type TransportName = (typeof TRANSPORTS)[number];
 
-/** The outcomes of `spec` on `transport`: in this process for Node, in a Bun process for fetch. */
+/** The outcomes of `spec` on `transport`: in this process for Node, in a Bun process for Bun's. */
 async function outcomes(transport: TransportName, spec: Exercise): Promise<Outcome[]> {
   const withTransport: Exercise = { ...spec, options: { ...spec.options, transport } };
   if (transport === 'node') return exercise(withTransport);
@@ -30,18 +31,26 @@ async function outcomes(transport: TransportName, spec: Exercise): Promise<Outco
 const plain = kvServer(2);
 let tlsServer: BaoServer;
 let proxy: Proxy;
+/** Closes a connection idle for 2 s (and Node's second of grace), as a server's keep-alive timeout does. */
+let quickProxy: Proxy;
 const path = uniqueName('transport');
 const value = `transport-${uniqueName('v')}`;
 const read = { method: 'GET', path: `/v1/secret/data/${path}` } as const;
+// Larger than the buffer of Go's HTTP server: the answer comes in chunks, without a length.
+const bigPath = uniqueName('transport-big');
+const bigValue = `big-${'x'.repeat(100_000)}-${uniqueName('v')}`;
 
 beforeAll(async () => {
   tlsServer = await startBao({ tls: true });
   await plain.api.writeSecret('secret', 2, path, { value });
   await tlsServer.api.writeSecret('secret', 2, path, { value });
+  await plain.api.writeSecret('secret', 2, bigPath, { value: bigValue });
   proxy = await startProxy(plain.address);
+  quickProxy = await startProxy(plain.address, { keepAliveTimeoutMs: 2000 });
 }, 60_000);
 afterAll(async () => {
   await proxy?.close();
+  await quickProxy?.close();
   await tlsServer?.stop();
 });
 
@@ -64,6 +73,23 @@ describe.each(TRANSPORTS)('the %s transport', (transport) => {
       [200, value, 1],
       [200, value, 2],
     ]);
+  });
+
+  it('reads an answer the server sends in chunks, whole', async () => {
+    const [result] = await outcomes(transport, spec(plain.address, plain.rootToken, {}, [{ method: 'GET', path: `/v1/secret/data/${bigPath}` }]));
+    expect(result && 'status' in result ? [result.status, secretOf(result)] : result).toEqual([200, bigValue]);
+  });
+
+  it('keeps a connection for the next request, and opens a new one once the server closed it', async () => {
+    const before = quickProxy.connections();
+    const result = await outcomes(transport, spec(quickProxy.address, plain.rootToken, {}, [read, read, { ...read, pauseBeforeMs: 4000 }, read]));
+    expect(result.map((o) => ('status' in o ? [o.status, secretOf(o), o.sent] : o))).toEqual([
+      [200, value, 1],
+      [200, value, 2],
+      [200, value, 3],
+      [200, value, 4],
+    ]);
+    expect(quickProxy.connections() - before).toBe(2);
   });
 
   it('reads a secret over TLS, the certificate checked against the CA given', async () => {
