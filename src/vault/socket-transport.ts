@@ -149,7 +149,9 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
       if (answer === undefined) return;
       current.exchange = undefined;
       exchange.settle({ answer });
-      if (answer.reusable && !closing) release(current);
+      // Answered before the whole request was sent (a refusal of its size): the rest of it would
+      // reach the server as the start of the next request.
+      if (answer.reusable && exchange.unsent === undefined) release(current);
       else discard(current);
     },
     drain(socket) {
