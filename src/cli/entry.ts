@@ -38,7 +38,7 @@ const execDeps = nodeExecDeps(
         staysRunning: () => bun.unsafe.setJITPolicy?.(1),
       },
 );
-process.exitCode = await main(process.argv.slice(2), process.env, {
+const exitCode = await main(process.argv.slice(2), process.env, {
   output: processOutput,
   cwd: process.cwd(),
   run: (request) => runCommand(request, execDeps),
@@ -52,3 +52,8 @@ process.exitCode = await main(process.argv.slice(2), process.env, {
     process.once('SIGINT', handler);
   },
 });
+process.exitCode = exitCode;
+// Bun cannot cancel a TCP connection being opened (vault/socket-transport.ts): one to a server that
+// drops packets would hold the exit for the kernel's connect timeout, minutes after the deadline.
+// Everything vaultenv writes is written synchronously, so nothing is lost by not waiting.
+if (bun !== undefined) process.exit(exitCode);

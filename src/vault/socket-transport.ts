@@ -22,7 +22,6 @@ export interface SocketTransportOptions extends WireEndpoint {
 /** What is used of a socket of Bun.connect. */
 interface BunSocket {
   write(data: Uint8Array): number;
-  end(): void;
   terminate(): void;
   ref(): void;
   unref(): void;
@@ -48,12 +47,6 @@ interface Exchange {
   settle: (outcome: { answer: Http1Answer } | { failure: VaultFailure }) => void;
 }
 
-/** A request waiting for a connection. */
-interface Waiter {
-  give: (connection: Connection) => void;
-  fail: (failure: unknown) => void;
-}
-
 /** One keep-alive connection. */
 interface Connection {
   socket: BunSocket;
@@ -61,10 +54,22 @@ interface Connection {
   closed: boolean;
 }
 
-/** A request in flight or waiting for a connection: the caller's signal, and how to end it. */
-interface Flight {
+/** A connection being opened. Abandoned by the request it was for, it no longer takes a slot. */
+interface Attempt {
+  abandoned: boolean;
+}
+
+/** A request, from the moment it asks for a connection until it is answered or has failed. */
+interface PendingRequest {
   readonly signal: AbortSignal | undefined;
-  readonly abort: (reason: VaultFailure) => void;
+  settled: boolean;
+  /** The connection being opened for it, if it waits for one. */
+  attempt: Attempt | undefined;
+  /** The connection carrying it, once it has one. */
+  connection: Connection | undefined;
+  start(connection: Connection): void;
+  /** Ends it with `reason`, wherever it is. */
+  abort(reason: VaultFailure): void;
 }
 
 export function createSocketTransport(options: SocketTransportOptions): Transport {
@@ -73,12 +78,13 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
   const hostname = stripBrackets(options.host);
   const hostHeader = `${options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host}:${options.port}`;
   const maxSockets = options.maxSockets === 0 ? Infinity : options.maxSockets;
-  /** Open connections, idle ones at the end of `idle`. */
+  /** Connections open or being opened for a request: at most maxSockets. */
   let count = 0;
+  /** Open connections carrying no request. */
   const idle: Connection[] = [];
   /** Requests waiting for a connection, first come first served. */
-  const waiting: Waiter[] = [];
-  const open = new Set<Flight>();
+  const waiting: PendingRequest[] = [];
+  const open = new Set<PendingRequest>();
   // One listener per caller's signal (a run has one), as in fetch-transport.ts.
   const watched = new WeakSet<AbortSignal>();
   const watch = (signal: AbortSignal) => {
@@ -87,7 +93,7 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
     signal.addEventListener(
       'abort',
       () => {
-        for (const flight of open) if (flight.signal === signal) flight.abort(cancelled(options));
+        for (const request of open) if (request.signal === signal) request.abort(cancelled(options));
       },
       { once: true },
     );
@@ -108,25 +114,65 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
     serveWaiting();
   };
 
-  /** A slot is free: the first waiting request opens a connection in it. */
-  const serveWaiting = () => {
-    const next = closing ? undefined : waiting.shift();
-    if (next !== undefined) openConnection().then(next.give, next.fail);
+  /** The first request still waiting, if any. */
+  const nextWaiting = (): PendingRequest | undefined => {
+    for (let request = waiting.shift(); request !== undefined; request = waiting.shift()) if (!request.settled) return request;
+    return undefined;
   };
 
-  /** Hands a connection back after a whole answer: to the first waiting request, else to the idle list. */
+  /** A slot is free: the first waiting request opens a connection in it. */
+  const serveWaiting = () => {
+    const next = closing ? undefined : nextWaiting();
+    if (next !== undefined) openFor(next);
+  };
+
+  /** Hands a connection on after a whole answer: to the first waiting request, else to the idle list. */
   const release = (connection: Connection) => {
     if (closing) {
       discard(connection);
       return;
     }
-    const next = waiting.shift();
+    const next = nextWaiting();
     if (next !== undefined) {
-      next.give(connection);
+      next.start(connection);
       return;
     }
     connection.socket.unref();
     idle.push(connection);
+  };
+
+  /**
+   * Opens a connection for `request`. Bun cannot cancel a connection being opened: one the request
+   * gave up on (its time limit, its caller) stops taking a slot at once, and is kept when it opens
+   * after all only if a slot is free then.
+   */
+  const openFor = (request: PendingRequest) => {
+    count++;
+    const attempt: Attempt = { abandoned: false };
+    request.attempt = attempt;
+    let connection: Connection | undefined;
+    connect({ hostname, port: options.port, socket: handler(() => connection) }).then(
+      (socket) => {
+        connection = { socket, exchange: undefined, closed: false };
+        if (!attempt.abandoned) {
+          request.attempt = undefined;
+          request.start(connection);
+        } else if (closing || count >= maxSockets) {
+          connection.closed = true;
+          socket.terminate();
+        } else {
+          count++;
+          release(connection);
+        }
+      },
+      (error: unknown) => {
+        if (attempt.abandoned) return;
+        count--;
+        request.attempt = undefined;
+        request.abort(transportFailure(error, options));
+        serveWaiting();
+      },
+    );
   };
 
   const handler = (connection: () => Connection | undefined): BunSocketHandler => ({
@@ -164,8 +210,7 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
     },
     close(_socket, error) {
       const current = connection();
-      if (current === undefined) return;
-      finish(current, error);
+      if (current !== undefined) finish(current, error);
     },
     end() {
       const current = connection();
@@ -194,77 +239,61 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
     discard(connection, error === undefined ? undefined : transportFailure(error, options));
   };
 
-  const openConnection = async (): Promise<Connection> => {
-    count++;
-    let connection: Connection | undefined;
-    try {
-      const socket = await connect({ hostname, port: options.port, socket: handler(() => connection) });
-      connection = { socket, exchange: undefined, closed: false };
-      return connection;
-    } catch (error) {
-      count--;
-      serveWaiting();
-      throw transportFailure(error, options);
-    }
-  };
-
-  /** A connection for one request: an idle one, a new one, or the first one freed. */
-  const acquire = (): Promise<Connection> | Connection => {
-    for (let connection = idle.pop(); connection !== undefined; connection = idle.pop()) {
-      if (!connection.closed) {
-        connection.socket.ref();
-        return connection;
-      }
-    }
-    if (count < maxSockets) return openConnection();
-    return new Promise((give, fail) => waiting.push({ give, fail }));
-  };
-
   function send({ method, path, headers, payload, limitMs, timedOut, signal }: WireRequest): Promise<WireAnswer> {
     const bytes = requestBytes(method, path, hostHeader, headers, payload);
     return new Promise<WireAnswer>((resolve, reject) => {
-      let settled = false;
-      let connection: Connection | undefined;
-      const flight: Flight = {
+      const settle = (outcome: { answer: Http1Answer } | { failure: VaultFailure }) => {
+        if (request.settled) return;
+        request.settled = true;
+        clearTimeout(timer);
+        open.delete(request);
+        if ('failure' in outcome) reject(outcome.failure);
+        else resolve({ status: outcome.answer.status, body: outcome.answer.body, location: outcome.answer.location, retryAfter: outcome.answer.retryAfter });
+      };
+      const request: PendingRequest = {
         signal,
-        abort: (reason) => {
-          if (settled) return;
+        settled: false,
+        attempt: undefined,
+        connection: undefined,
+        start(connection) {
+          if (request.settled) {
+            // Ended while it waited: the connection goes to the next request.
+            if (!connection.closed) release(connection);
+            return;
+          }
+          connection.socket.ref();
+          request.connection = connection;
+          const exchange: Exchange = { reader: new Http1AnswerReader(), unsent: undefined, settle };
+          connection.exchange = exchange;
+          const rest = writeSome(connection.socket, bytes);
+          if (rest === null) discard(connection);
+          else exchange.unsent = rest;
+        },
+        abort(reason) {
+          if (request.settled) return;
+          const { attempt, connection } = request;
+          if (attempt !== undefined) {
+            attempt.abandoned = true;
+            request.attempt = undefined;
+            count--;
+            serveWaiting();
+          }
           if (connection?.exchange !== undefined) discard(connection, reason);
           else settle({ failure: reason });
         },
       };
-      const settle = (outcome: { answer: Http1Answer } | { failure: VaultFailure }) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        open.delete(flight);
-        if ('failure' in outcome) reject(outcome.failure);
-        else resolve({ status: outcome.answer.status, body: outcome.answer.body, location: outcome.answer.location, retryAfter: outcome.answer.retryAfter });
-      };
       // The time limit covers the wait for a connection, connecting, sending and the whole answer.
-      const timer = setTimeout(() => flight.abort(timedOut()), limitMs);
-      open.add(flight);
+      const timer = setTimeout(() => request.abort(timedOut()), limitMs);
+      open.add(request);
       if (signal?.aborted === true || closing) {
-        flight.abort(cancelled(options));
+        request.abort(cancelled(options));
         return;
       }
       if (signal !== undefined) watch(signal);
-      const start = (given: Connection) => {
-        if (settled) {
-          // Ended while it waited (time limit, cancelled): the connection goes to the next request.
-          if (!given.closed) release(given);
-          return;
-        }
-        connection = given;
-        const exchange: Exchange = { reader: new Http1AnswerReader(), unsent: undefined, settle };
-        given.exchange = exchange;
-        const rest = writeSome(given.socket, bytes);
-        if (rest === null) discard(given);
-        else exchange.unsent = rest;
-      };
-      const got = acquire();
-      if ('then' in got) got.then(start, (failure: unknown) => settle({ failure: failure instanceof VaultFailure ? failure : new VaultFailure('unreachable', 'connection failed') }));
-      else start(got);
+      const ready = idle.pop();
+      if (ready !== undefined) request.start(ready);
+      else if (count < maxSockets) openFor(request);
+      else waiting.push(request);
     });
   }
 
@@ -272,7 +301,7 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
     send,
     close() {
       closing = true;
-      for (const flight of open) flight.abort(cancelled(options));
+      for (const request of open) request.abort(cancelled(options));
       for (const connection of idle.splice(0)) {
         connection.closed = true;
         count--;

@@ -4,6 +4,7 @@
 // answer is read once, and a long error string quoted in part. Each failure is one line with its
 // exit code, and no output holds a secret or a token.
 
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,31 @@ async function run(address: string, args: string[] = [], extra: Record<string, s
   });
   if (result.code !== 0) expectNoLeak(result, [value, token, server.rootToken, secretId]);
   return result;
+}
+
+/**
+ * A port whose listener never accepts and whose queue is full, so the kernel drops every new SYN: a
+ * connection to it stays "being attempted", as with a firewall that drops packets. Node accepts every
+ * connection of its servers by itself, so Python holds the socket.
+ */
+async function unansweredPort(): Promise<{ port: number; close: () => void }> {
+  const script = [
+    'import socket, sys, time',
+    's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
+    'port = s.getsockname()[1]; held = []',
+    'for _ in range(4):',
+    '    c = socket.socket(); c.setblocking(False)',
+    '    try: c.connect(("127.0.0.1", port))',
+    '    except BlockingIOError: pass',
+    '    held.append(c)',
+    'time.sleep(0.3); print(port, flush=True); time.sleep(120)',
+  ].join('\n');
+  const child = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once('error', reject);
+  });
+  return { port, close: () => child.kill('SIGKILL') };
 }
 
 async function withProxy(test: (proxy: Proxy) => Promise<void>): Promise<void> {
@@ -94,6 +120,23 @@ describe('the start-up deadline', () => {
       expect(proxy.count()).toBeGreaterThanOrEqual(2);
       expect(proxy.count()).toBeLessThanOrEqual(4);
     });
+  });
+
+  it('a server that never completes the TCP handshake: exit 6 by the deadline, and the process ends then', async () => {
+    const silent = await unansweredPort();
+    try {
+      const started = performance.now();
+      const result = await run(`http://127.0.0.1:${silent.port}`, ['--deadline-seconds', '2']);
+      const seconds = (performance.now() - started) / 1000;
+      expect(result.code).toBe(6);
+      expect(result.stderr).toBe(
+        `vaultenv: Vault request failed: no answer within the 2 s start-up deadline (mount secret, ${secretsFile}:1). ${DEADLINE_HINT}\n`,
+      );
+      // Not the kernel's connect timeout (two minutes) of a connection still being attempted.
+      expect(seconds).toBeLessThan(10);
+    } finally {
+      silent.close();
+    }
   });
 
   it('a start that needs less time than the deadline is not affected', async () => {
