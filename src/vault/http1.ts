@@ -24,15 +24,19 @@ const CHUNK_LINE = /^([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?$/;
 const CRLF = Buffer.from('\r\n');
 
 /**
- * The bytes of one request: request line, Host, the headers as given (their values are checked by
- * http.ts: no line breaks), and the payload. Content-Length is the caller's header for a payload.
+ * The bytes of one request: request line, Host (`host` as the URL names it, its port left out when
+ * it is 80), the headers as given (their values are checked by http.ts: no line breaks), and the
+ * payload. Content-Length is the caller's header for a payload.
  */
 export function requestBytes(method: string, path: string, host: string, headers: Readonly<Record<string, string>>, payload: string | undefined): Buffer {
   if (!REQUEST_TARGET.test(path)) throw new VaultFailure('invalid-request', 'invalid character in the request path');
   let head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n`;
   for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
   head += '\r\n';
-  return Buffer.from(payload === undefined ? head : head + payload, 'utf8');
+  // Header values are bytes, one per character up to U+00FF (http.ts lets no other through), as
+  // Node's http modules and fetch send them; the payload is UTF-8.
+  const bytes = Buffer.from(head, 'latin1');
+  return payload === undefined ? bytes : Buffer.concat([bytes, Buffer.from(payload, 'utf8')]);
 }
 
 /** A whole answer, and whether its connection may carry the next request. */
@@ -56,7 +60,7 @@ type Stage = 'head' | 'length' | 'chunk-line' | 'chunk-data' | 'chunk-end' | 'tr
  * Reads one answer from the bytes of a connection. `push` each piece as it arrives: it returns the
  * answer once it is whole (and throws a VaultFailure on a malformed or oversized one); `end` when the
  * connection closes, which completes a body that runs until then and fails anything else. Bytes after
- * the answer are left in `leftover` (a server that sends them cannot be trusted with another request).
+ * the answer make it not reusable (a server that sends them cannot be trusted with another request).
  */
 export class Http1AnswerReader {
   #stage: Stage = 'head';
@@ -71,20 +75,10 @@ export class Http1AnswerReader {
   #location: string | undefined;
   #retryAfter: string | undefined;
   #reusable = true;
-  /** Whether any byte arrived: a connection closed before that was reset, not answered. */
-  #started = false;
-
-  get started(): boolean {
-    return this.#started;
-  }
-
-  /** Bytes received after the whole answer. */
-  get leftover(): number {
-    return this.#stage === 'done' ? this.#pending.length : 0;
-  }
+  /** How much of the pending head has been searched for its end. */
+  #searched = 0;
 
   push(bytes: Buffer): Http1Answer | undefined {
-    if (bytes.length > 0) this.#started = true;
     this.#pending = this.#pending.length === 0 ? bytes : Buffer.concat([this.#pending, bytes]);
     return this.#advance();
   }
@@ -95,7 +89,8 @@ export class Http1AnswerReader {
       this.#stage = 'done';
       return this.#answer();
     }
-    throw this.#started ? malformed('the connection closed before the answer was whole') : new VaultFailure('unreachable', 'connection reset');
+    // Before a byte or in the middle of an answer alike, as Node's transport reports both.
+    throw new VaultFailure('unreachable', 'connection reset');
   }
 
   #advance(): Http1Answer | undefined {
@@ -152,11 +147,19 @@ export class Http1AnswerReader {
 
   /** Reads the status line and headers when they are all there; false while they are not. */
   #readHead(): boolean {
-    const end = this.#pending.indexOf('\r\n\r\n', 0, 'latin1');
+    // Searched from where the last piece's search stopped: a head that trickles in byte by byte is
+    // not read again from its start for every byte.
+    const end = this.#pending.indexOf('\r\n\r\n', Math.max(0, this.#searched - 3), 'latin1');
     if (end === -1) {
       if (this.#pending.length > MAX_HEAD_BYTES) throw malformed(`headers larger than ${MAX_HEAD_BYTES / 1024} KiB`);
+      // A line ended by LF alone would never end the head: fail now rather than at the time limit.
+      for (let at = this.#pending.indexOf(0x0a, this.#searched); at !== -1; at = this.#pending.indexOf(0x0a, at + 1)) {
+        if (at === 0 || this.#pending[at - 1] !== 0x0d) throw malformed('line ending');
+      }
+      this.#searched = this.#pending.length;
       return false;
     }
+    this.#searched = 0;
     if (end > MAX_HEAD_BYTES) throw malformed(`headers larger than ${MAX_HEAD_BYTES / 1024} KiB`);
     const lines = this.#pending.toString('latin1', 0, end).split('\r\n');
     this.#pending = this.#pending.subarray(end + 4);
@@ -207,6 +210,8 @@ export class Http1AnswerReader {
     this.#retryAfter = retryAfter;
     this.#reusable = !close;
     if (chunked && length !== undefined) throw malformed('both Content-Length and chunked');
+    // HTTP/1.0 has no chunked coding to end a kept connection's answer by.
+    if (chunked && status[1] === '0') this.#reusable = false;
     if (code === 204 || code === 304) this.#stage = 'done';
     else if (chunked) this.#stage = 'chunk-line';
     else if (length !== undefined) {

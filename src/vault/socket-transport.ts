@@ -52,7 +52,16 @@ interface Connection {
   socket: BunSocket;
   exchange: Exchange | undefined;
   closed: boolean;
+  /** When it last became idle (performance.now()). */
+  idleSince: number;
 }
+
+/**
+ * How long a connection may stay idle and still carry a request: less than the idle timeouts of the
+ * load balancers put in front of Vault (60 s and more), which close a connection without a word to
+ * the client, so that a request is rarely sent just as its connection is being closed.
+ */
+const MAX_IDLE_MS = 30_000;
 
 /** A connection being opened. Abandoned by the request it was for, it no longer takes a slot. */
 interface Attempt {
@@ -76,7 +85,9 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
   const connect = (globalThis as { Bun?: { connect?: BunConnect } }).Bun?.connect;
   if (connect === undefined) throw new Error('the socket transport needs Bun');
   const hostname = stripBrackets(options.host);
-  const hostHeader = `${options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host}:${options.port}`;
+  const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
+  // As Node's http modules and fetch write it: the port is left out when it is HTTP's own.
+  const hostHeader = options.port === 80 ? host : `${host}:${options.port}`;
   const maxSockets = options.maxSockets === 0 ? Infinity : options.maxSockets;
   /** Connections open or being opened for a request: at most maxSockets. */
   let count = 0;
@@ -138,6 +149,7 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
       return;
     }
     connection.socket.unref();
+    connection.idleSince = performance.now();
     idle.push(connection);
   };
 
@@ -153,7 +165,7 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
     let connection: Connection | undefined;
     connect({ hostname, port: options.port, socket: handler(() => connection) }).then(
       (socket) => {
-        connection = { socket, exchange: undefined, closed: false };
+        connection = { socket, exchange: undefined, closed: false, idleSince: 0 };
         if (!attempt.abandoned) {
           request.attempt = undefined;
           request.start(connection);
@@ -290,7 +302,11 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
         return;
       }
       if (signal !== undefined) watch(signal);
-      const ready = idle.pop();
+      let ready = idle.pop();
+      while (ready !== undefined && performance.now() - ready.idleSince > MAX_IDLE_MS) {
+        discard(ready);
+        ready = idle.pop();
+      }
       if (ready !== undefined) request.start(ready);
       else if (count < maxSockets) openFor(request);
       else waiting.push(request);

@@ -47,6 +47,12 @@ describe('requestBytes', () => {
     expect(requestBytes('GET', '/v1/a?list=true', 'h:1', {}, undefined).toString('latin1')).toBe('GET /v1/a?list=true HTTP/1.1\r\nHost: h:1\r\n\r\n');
   });
 
+  it('sends header values one byte per character, as Node and fetch do, and the payload in UTF-8', () => {
+    const bytes = requestBytes('PUT', '/v1/x', 'h:1', { 'X-Vault-Namespace': 'café' }, '"é"');
+    expect(bytes.includes(Buffer.from('X-Vault-Namespace: caf\xe9\r\n', 'latin1'))).toBe(true);
+    expect(bytes.subarray(-4)).toEqual(Buffer.from('"é"', 'utf8'));
+  });
+
   it('refuses a path that would break the request line', () => {
     for (const path of ['/v1/a b', '/v1/a\r\nX: y', 'v1/a', '/v1/é']) {
       expect(() => requestBytes('GET', path, 'h:1', {}, undefined)).toThrow(expect.objectContaining({ kind: 'invalid-request' }));
@@ -70,8 +76,12 @@ describe('Http1AnswerReader', () => {
         expect(read(text, cuts)).toEqual(read(text));
       }),
     );
-    // Every single cut, each side of every CR and LF included.
-    for (const text of texts) for (let cut = 1; cut < Buffer.byteLength(text); cut++) expect(read(text, [cut])).toEqual(read(text));
+    // Every single cut, each side of every CR and LF included; and one byte at a time.
+    for (const text of texts) {
+      const length = Buffer.byteLength(text);
+      for (let cut = 1; cut < length; cut++) expect(read(text, [cut])).toEqual(read(text));
+      expect(read(text, Array.from({ length }, (_, at) => at))).toEqual(read(text));
+    }
   });
 
   it('keeps Location and Retry-After, whatever their case', () => {
@@ -97,14 +107,14 @@ describe('Http1AnswerReader', () => {
     expect(read('HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 2\r\n\r\n{}')).toMatchObject({ reusable: false });
     expect(read('HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n{}')).toMatchObject({ reusable: false });
     expect(read('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\n{}')).toMatchObject({ reusable: true });
+    expect(read('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n')).toMatchObject({ body: '{}', reusable: false });
     expect(read(`${withLength}HTTP/1.1 200 OK\r\n`)).toMatchObject({ body: json, reusable: false });
   });
 
-  it('a connection that closes before any byte was reset; one that closes mid-answer cut it off', () => {
-    expect(failure('', true)).toMatchObject({ kind: 'unreachable', detail: 'connection reset' });
-    expect(failure(withLength.slice(0, -3), true)).toMatchObject({ kind: 'unreachable', detail: 'malformed HTTP answer (the connection closed before the answer was whole)' });
-    expect(failure(chunked.slice(0, -2), true)).toMatchObject({ kind: 'unreachable', detail: 'malformed HTTP answer (the connection closed before the answer was whole)' });
-    expect(failure('HTTP/1.1 200 OK\r\nContent-Le', true)).toMatchObject({ detail: 'malformed HTTP answer (the connection closed before the answer was whole)' });
+  it('a connection that closes before the answer is whole was reset, before its first byte or after', () => {
+    for (const text of ['', withLength.slice(0, -3), chunked.slice(0, -2), 'HTTP/1.1 200 OK\r\nContent-Le']) {
+      expect(failure(text, true), text).toMatchObject({ kind: 'unreachable', detail: 'connection reset' });
+    }
   });
 
   it('refuses what is not an HTTP/1.x answer a Vault client can read', () => {
@@ -123,6 +133,9 @@ describe('Http1AnswerReader', () => {
       ['HTTP/1.1 101 Switching Protocols\r\n\r\n', 'protocol switch'],
       ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 'chunk size'],
       ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX', 'chunk end'],
+      // Lines ended by LF alone: refused as soon as one is seen, not at the time limit.
+      ['HTTP/1.1 200 OK\nContent-Length: 2\n\n{}', 'line ending'],
+      ['HTTP/1.1 200 OK\r\nContent-Length: 2\n\r\n{}', 'line ending'],
     ];
     for (const [text, what] of cases) expect(failure(text), text).toMatchObject({ kind: 'unreachable', detail: `malformed HTTP answer (${what})` });
   });
