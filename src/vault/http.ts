@@ -1,10 +1,12 @@
-// The only user of node:http / node:https. A small Vault HTTP client: keep-alive connections (one pool,
-// as many sockets as requests may be in flight), a timeout per request, redirects followed only to the
-// same origin (a standby's 307 to another host would otherwise receive the token), and failures
-// reported as VaultFailure built from status codes and error codes, never from Node's error objects
-// (which can carry request headers). https is loaded only when TLS is used: it costs start-up time.
-// On Node an https:// address is tried over HTTP/2 first (h2-transport.ts), which falls back to the
-// agent here when the server speaks only HTTP/1.1.
+// A small Vault HTTP client: keep-alive connections (one pool, as many sockets as requests may be in
+// flight), a timeout per request, redirects followed only to the same origin (a standby's 307 to
+// another host would otherwise receive the token), and failures reported as VaultFailure built from
+// status codes and error codes, never from the runtime's error objects (which can carry request
+// headers). Plain http:// goes over TCP sockets (socket-transport.ts). The only user of node:http and
+// node:https, for what is left: TLS over HTTP/1.1, a unix socket, an outbound proxy's tunnel; https
+// is loaded only when TLS is used, as it costs start-up time. On Node an https:// address is tried
+// over HTTP/2 first (h2-transport.ts), which falls back to the agent here when the server speaks
+// only HTTP/1.1.
 
 // Default imports only: the bundle loads node:http and node:https on first use (scripts/bundle-options.mjs).
 import http, { type Agent as HttpAgent, type IncomingMessage, type RequestOptions } from 'node:http';
@@ -15,7 +17,7 @@ import type { Deadline } from './deadline.ts';
 import { VaultFailure, failureForStatus } from './failure.ts';
 import { createFetchTransport } from './fetch-transport.ts';
 import { createH2Transport } from './h2-transport.ts';
-import { createSocketTransport } from './socket-transport.ts';
+import { bunDialer, createSocketTransport, nodeDialer } from './socket-transport.ts';
 import { MAX_BODY_BYTES, address, stripBrackets, tooLarge, transportFailure, type Transport, type WireAnswer, type WireRequest } from './wire.ts';
 import { vaultErrorStrings } from './kv.ts';
 
@@ -40,8 +42,9 @@ export interface VaultHttpOptions {
   /** Every request ends by it: its time limit is capped by the time left, and none is sent once it passed. */
   deadline?: Deadline | undefined;
   /**
-   * How requests are sent: Node's http/https modules (the default), or Bun's own clients, its TCP
-   * sockets for plain HTTP (socket-transport.ts) and its fetch for TLS (fetch-transport.ts).
+   * Which runtime's clients send the requests: Node's (the default: node:net for plain HTTP, in
+   * socket-transport.ts; node:https and node:http2 for TLS) or Bun's (its TCP sockets for plain
+   * HTTP; its fetch for TLS, in fetch-transport.ts).
    */
   transport?: 'node' | 'bun' | undefined;
   /**
@@ -86,12 +89,13 @@ export interface VaultHttp {
 export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   // A socket or a proxy tunnel goes through node:http's agent (HTTP/1.1), on Bun as on Node.
   const viaNode = options.socketPath !== undefined || options.tunnel !== undefined;
+  const bun = options.transport === 'bun';
   const transport =
-    options.transport === 'bun' && !viaNode
-      ? options.tls
+    !options.tls && !viaNode
+      ? createSocketTransport(options, bun ? bunDialer() : nodeDialer())
+      : bun && !viaNode
         ? createFetchTransport(options)
-        : createSocketTransport(options)
-      : options.transport !== 'bun' && options.http2 === true && options.tls && !viaNode
+        : !bun && options.http2 === true && options.tls && !viaNode
         ? createH2Transport(options, (socket) => createNodeTransport(options, socket))
         : createNodeTransport(options);
   let requestsSent = 0;

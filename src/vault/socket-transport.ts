@@ -1,15 +1,19 @@
-// Plain-HTTP requests of the single executable, over Bun's own TCP sockets (Bun.connect), in the
-// HTTP/1.1 of http1.ts. Bun's fetch hands every request to its HTTP thread and back, and builds a
-// Request, a Response and a Headers for it: that is most of a run's own work at hundreds of paths,
-// and on two cores it is taken from the server (docs/bench.md, "Bun's sockets for plain HTTP").
-// Here a request is one write and its answer is read on the thread that asked. TLS stays on fetch
-// (fetch-transport.ts), whose handshake and certificate checks this file does not redo.
+// Plain-HTTP requests over TCP sockets, in the HTTP/1.1 of http1.ts: Bun's own sockets
+// (Bun.connect) in the single executable, node:net in the bundle on Node. Bun's fetch hands every
+// request to its HTTP thread and back and builds a Request, a Response and a Headers for it; Node's
+// http module builds a ClientRequest, an IncomingMessage and their streams. On two cores that work
+// is taken from the server, and at hundreds of paths it was most of a run's own (docs/bench.md,
+// "Sockets for plain HTTP"). Here a request is one write and its answer is read as it arrives. TLS
+// stays on fetch and node:https (fetch-transport.ts, http.ts), whose handshakes and certificate
+// checks this file does not redo.
 //
 // Keep-alive connections, at most `maxSockets` (0: no limit), each carrying one request at a time; a
 // request waits for a free one within its own time limit. A connection is reused only after a whole,
 // well-formed answer that allows it; anything else closes it. Redirects are returned, not followed,
 // and the time and size limits are those of the other transports.
 
+// Default import only: the bundle loads node:net on first use (scripts/bundle-options.mjs).
+import net from 'node:net';
 import { VaultFailure } from './failure.ts';
 import { Http1AnswerReader, requestBytes, type Http1Answer } from './http1.ts';
 import { stripBrackets, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
@@ -19,25 +23,99 @@ export interface SocketTransportOptions extends WireEndpoint {
   maxSockets: number;
 }
 
-/** What is used of a socket of Bun.connect. */
-interface BunSocket {
-  write(data: Uint8Array): number;
+/** A connected socket, as the pool uses it. */
+interface PoolSocket {
+  /** Bytes the socket took (the rest is written on `drain`), or -1 when it is closed. */
+  write(data: Buffer): number;
+  /** Closes it at once. */
   terminate(): void;
   ref(): void;
   unref(): void;
 }
 
-interface BunSocketHandler {
-  open(socket: BunSocket): void;
-  data(socket: BunSocket, data: Buffer): void;
-  drain(socket: BunSocket): void;
-  close(socket: BunSocket, error?: Error): void;
-  end(socket: BunSocket): void;
-  error(socket: BunSocket, error: Error): void;
-  connectError(socket: BunSocket, error: Error): void;
+/** What a connection tells the pool. */
+interface SocketEvents {
+  data(data: Buffer): void;
+  drain(): void;
+  /** The server closed its side. */
+  end(): void;
+  close(error?: Error): void;
+  error(error: Error): void;
 }
 
-type BunConnect = (options: { hostname: string; port: number; socket: BunSocketHandler }) => Promise<BunSocket>;
+/**
+ * Opens one connection to host:port (no brackets), its events going to `events`. `cancel` gives up
+ * a connection not yet open, where the runtime can.
+ */
+export type Dialer = (host: string, port: number, events: SocketEvents) => { opened: Promise<PoolSocket>; cancel: () => void };
+
+interface BunSocket extends PoolSocket {
+  write(data: Uint8Array): number;
+}
+
+type BunConnect = (options: {
+  hostname: string;
+  port: number;
+  socket: {
+    open(): void;
+    data(socket: BunSocket, data: Buffer): void;
+    drain(): void;
+    close(socket: BunSocket, error?: Error): void;
+    end(): void;
+    error(socket: BunSocket, error: Error): void;
+    connectError(): void;
+  };
+}) => Promise<BunSocket>;
+
+/** Bun's sockets. A connection being opened cannot be cancelled: cli/entry.ts does not wait for it at exit. */
+export function bunDialer(): Dialer {
+  const connect = (globalThis as { Bun?: { connect?: BunConnect } }).Bun?.connect;
+  if (connect === undefined) throw new Error('Bun.connect is not available');
+  return (hostname, port, events) => ({
+    opened: connect({
+      hostname,
+      port,
+      socket: {
+        open() {},
+        data: (_socket, data) => events.data(data),
+        drain: () => events.drain(),
+        close: (_socket, error) => events.close(error),
+        end: () => events.end(),
+        error: (_socket, error) => events.error(error),
+        // The promise rejects with the same error.
+        connectError() {},
+      },
+    }),
+    cancel: () => {},
+  });
+}
+
+/** Node's sockets (node:net): Nagle off, as node:http sets it; a connection being opened is destroyed when given up. */
+export function nodeDialer(): Dialer {
+  return (host, port, events) => {
+    const socket = net.connect({ host, port, noDelay: true });
+    const opened = new Promise<PoolSocket>((resolve, reject) => {
+      const failed = (error: Error) => reject(error);
+      socket.once('error', failed);
+      socket.once('connect', () => {
+        socket.off('error', failed);
+        socket.on('data', (data: Buffer) => events.data(data));
+        socket.on('drain', () => events.drain());
+        socket.on('end', () => events.end());
+        socket.on('error', (error) => events.error(error));
+        socket.on('close', () => events.close());
+        resolve({
+          // node:net takes every byte, queueing what the kernel does not.
+          write: (data) => (socket.destroyed ? -1 : (socket.write(data), data.length)),
+          terminate: () => socket.destroy(),
+          ref: () => socket.ref(),
+          unref: () => socket.unref(),
+        });
+      });
+    });
+    return { opened, cancel: () => socket.destroy() };
+  };
+}
 
 /** One request on a connection: how its answer, or its failure, reaches the caller. */
 interface Exchange {
@@ -49,7 +127,7 @@ interface Exchange {
 
 /** One keep-alive connection. */
 interface Connection {
-  socket: BunSocket;
+  socket: PoolSocket;
   exchange: Exchange | undefined;
   closed: boolean;
   /** When it last became idle (performance.now()). */
@@ -66,6 +144,7 @@ const MAX_IDLE_MS = 30_000;
 /** A connection being opened. Abandoned by the request it was for, it no longer takes a slot. */
 interface Attempt {
   abandoned: boolean;
+  cancel(): void;
 }
 
 /** A request, from the moment it asks for a connection until it is answered or has failed. */
@@ -81,9 +160,7 @@ interface PendingRequest {
   abort(reason: VaultFailure): void;
 }
 
-export function createSocketTransport(options: SocketTransportOptions): Transport {
-  const connect = (globalThis as { Bun?: { connect?: BunConnect } }).Bun?.connect;
-  if (connect === undefined) throw new Error('the socket transport needs Bun');
+export function createSocketTransport(options: SocketTransportOptions, dial: Dialer): Transport {
   const hostname = stripBrackets(options.host);
   const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
   // As Node's http modules and fetch write it: the port is left out when it is HTTP's own.
@@ -154,16 +231,17 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
   };
 
   /**
-   * Opens a connection for `request`. Bun cannot cancel a connection being opened: one the request
-   * gave up on (its time limit, its caller) stops taking a slot at once, and is kept when it opens
-   * after all only if a slot is free then.
+   * Opens a connection for `request`. One the request gave up on (its time limit, its caller) is
+   * cancelled and stops taking a slot at once; where it cannot be cancelled (Bun), it is kept when
+   * it opens after all only if a slot is free then.
    */
   const openFor = (request: PendingRequest) => {
     count++;
-    const attempt: Attempt = { abandoned: false };
-    request.attempt = attempt;
     let connection: Connection | undefined;
-    connect({ hostname, port: options.port, socket: handler(() => connection) }).then(
+    const { opened, cancel } = dial(hostname, options.port, events(() => connection));
+    const attempt: Attempt = { abandoned: false, cancel };
+    request.attempt = attempt;
+    opened.then(
       (socket) => {
         connection = { socket, exchange: undefined, closed: false, idleSince: 0 };
         if (!attempt.abandoned) {
@@ -187,9 +265,8 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
     );
   };
 
-  const handler = (connection: () => Connection | undefined): BunSocketHandler => ({
-    open() {},
-    data(_socket, data) {
+  const events = (connection: () => Connection | undefined): SocketEvents => ({
+    data(data) {
       const current = connection();
       const exchange = current?.exchange;
       if (current === undefined || exchange === undefined) {
@@ -212,15 +289,15 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
       if (answer.reusable && exchange.unsent === undefined) release(current);
       else discard(current);
     },
-    drain(socket) {
+    drain() {
       const current = connection();
       const exchange = current?.exchange;
       if (current === undefined || exchange?.unsent === undefined) return;
-      const rest = writeSome(socket, exchange.unsent);
+      const rest = writeSome(current.socket, exchange.unsent);
       if (rest === null) discard(current);
       else exchange.unsent = rest;
     },
-    close(_socket, error) {
+    close(error) {
       const current = connection();
       if (current !== undefined) finish(current, error);
     },
@@ -228,11 +305,10 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
       const current = connection();
       if (current !== undefined) finish(current, undefined);
     },
-    error(_socket, error) {
+    error(error) {
       const current = connection();
       if (current !== undefined) discard(current, transportFailure(error, options));
     },
-    connectError() {},
   });
 
   /** The connection ended: a body that runs until then is whole; anything else failed. */
@@ -286,6 +362,7 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
           const { attempt, connection } = request;
           if (attempt !== undefined) {
             attempt.abandoned = true;
+            attempt.cancel();
             request.attempt = undefined;
             count--;
             serveWaiting();
@@ -328,7 +405,7 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
 }
 
 /** Writes what the socket takes of `bytes`; returns the rest, to write on `drain` (null: the socket is closed). */
-function writeSome(socket: BunSocket, bytes: Buffer): Buffer | undefined | null {
+function writeSome(socket: PoolSocket, bytes: Buffer): Buffer | undefined | null {
   const written = socket.write(bytes);
   if (written < 0) return null;
   return written >= bytes.length ? undefined : bytes.subarray(written);
