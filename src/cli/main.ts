@@ -210,7 +210,7 @@ async function prepareEnvironment(
     const onRead = sink === undefined ? undefined : (read: SecretRead) => sink.onRead(read);
     const fetched = await fetchSecrets(refs, client, { ...fetchOptions, onRead });
     for (const { value } of fetched) redactor.add(value);
-    log.info(`fetched ${fetched.length} secrets with ${client.requestsSent} requests in ${Date.now() - started} ms`);
+    log.info(`fetched ${fetched.length} secret${fetched.length === 1 ? '' : 's'} with ${client.requestsSent} requests in ${Date.now() - started} ms`);
     secrets = fetched.map(({ ref, variable, value }) => {
       values.push(value);
       if (!isFileRef(ref) || filesStage === undefined || secretsDir === undefined) return secretEntry(ref, variable, value);

@@ -16,8 +16,8 @@ import { errorCode } from '../errors.ts';
 import type { Deadline } from './deadline.ts';
 import { VaultFailure, failureForStatus } from './failure.ts';
 import { createFetchTransport } from './fetch-transport.ts';
-import { createH2Transport } from './h2-transport.ts';
-import { bunDialer, createSocketTransport, nodeDialer } from './socket-transport.ts';
+import { createH2Transport, describeAlpn } from './h2-transport.ts';
+import { bunDialer, createSocketTransport, nodeDialer, type TlsSettings } from './socket-transport.ts';
 import { MAX_BODY_BYTES, address, stripBrackets, tooLarge, transportFailure, type Transport, type WireAnswer, type WireRequest } from './wire.ts';
 import { vaultErrorStrings } from './kv.ts';
 
@@ -90,14 +90,15 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   // A socket or a proxy tunnel goes through node:http's agent (HTTP/1.1), on Bun as on Node.
   const viaNode = options.socketPath !== undefined || options.tunnel !== undefined;
   const bun = options.transport === 'bun';
-  const transport =
-    !options.tls && !viaNode
+  const transport = viaNode
+    ? createNodeTransport(options)
+    : !options.tls
       ? createSocketTransport(options, bun ? bunDialer() : nodeDialer())
-      : bun && !viaNode
+      : bun
         ? createFetchTransport(options)
-        : !bun && options.http2 === true && options.tls && !viaNode
-        ? createH2Transport(options, (socket) => createNodeTransport(options, socket))
-        : createNodeTransport(options);
+        : options.http2 === true
+          ? createH2Transport(options, (socket) => createNodeTransport(options, socket))
+          : createSocketTransport(options, nodeDialer(tlsSettings(options), firstOnly((alpn) => options.log?.(describeAlpn(address(options), alpn)))));
   let requestsSent = 0;
   /** The headers every request sends, built when the token is set rather than for each request. */
   const sessionHeaders = (token: string | undefined): { headers: Readonly<Record<string, string>>; valid: boolean } => {
@@ -158,6 +159,21 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
       session = sessionHeaders(newToken);
     },
   };
+}
+
+/** `report`, called for the first connection only: the protocol is named once a run, as on HTTP/2. */
+function firstOnly<T>(report: (value: T) => void): (value: T) => void {
+  let done = false;
+  return (value) => {
+    if (done) return;
+    done = true;
+    report(value);
+  };
+}
+
+/** The TLS settings of the options, as the socket transport's TLS connections take them. */
+function tlsSettings(options: VaultHttpOptions): TlsSettings {
+  return { rejectUnauthorized: options.validateCerts, ca: options.ca, cert: options.clientCert, key: options.clientKey, serverName: options.serverName };
 }
 
 /**

@@ -12,8 +12,9 @@
 // well-formed answer that allows it; anything else closes it. Redirects are returned, not followed,
 // and the time and size limits are those of the other transports.
 
-// Default import only: the bundle loads node:net on first use (scripts/bundle-options.mjs).
+// Default imports only: the bundle loads them on first use (scripts/bundle-options.mjs).
 import net from 'node:net';
+import tls from 'node:tls';
 import { VaultFailure } from './failure.ts';
 import { Http1AnswerReader, requestBytes, type Http1Answer } from './http1.ts';
 import { stripBrackets, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
@@ -90,15 +91,45 @@ export function bunDialer(): Dialer {
   });
 }
 
-/** Node's sockets (node:net): Nagle off, as node:http sets it; a connection being opened is destroyed when given up. */
-export function nodeDialer(): Dialer {
+/** The TLS settings of a connection, as https.Agent takes them. */
+export interface TlsSettings {
+  rejectUnauthorized: boolean;
+  ca?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+  /** The name to send in SNI and check the certificate against (VAULT_TLS_SERVER_NAME). */
+  serverName?: string | undefined;
+}
+
+/**
+ * Node's sockets (node:net, or node:tls with `tls`): Nagle off, as node:http sets it; a connection
+ * being opened is destroyed when given up. Over TLS the certificate is checked as https.Agent checks
+ * it (the host name from SNI, or the IP address), and ALPN says HTTP/1.1; `onSecure` hears which
+ * protocol the server chose.
+ */
+export function nodeDialer(tlsSettings?: TlsSettings, onSecure?: (alpn: string | false | null) => void): Dialer {
   return (host, port, events) => {
-    const socket = net.connect({ host, port, noDelay: true });
+    const servername = tlsSettings === undefined ? undefined : (tlsSettings.serverName ?? (net.isIP(host) === 0 ? host : undefined));
+    const socket =
+      tlsSettings === undefined
+        ? net.connect({ host, port, noDelay: true })
+        : tls.connect({
+            host,
+            port,
+            ALPNProtocols: ['http/1.1'],
+            rejectUnauthorized: tlsSettings.rejectUnauthorized,
+            ...(servername !== undefined ? { servername } : {}),
+            ...(tlsSettings.ca !== undefined ? { ca: tlsSettings.ca } : {}),
+            ...(tlsSettings.cert !== undefined && tlsSettings.key !== undefined ? { cert: tlsSettings.cert, key: tlsSettings.key } : {}),
+          });
+    if (tlsSettings !== undefined) socket.setNoDelay(true);
     const opened = new Promise<PoolSocket>((resolve, reject) => {
       const failed = (error: Error) => reject(error);
       socket.once('error', failed);
-      socket.once('connect', () => {
+      // A TLS connection can carry requests once its handshake is done.
+      socket.once(tlsSettings === undefined ? 'connect' : 'secureConnect', () => {
         socket.off('error', failed);
+        if (tlsSettings !== undefined) onSecure?.((socket as tls.TLSSocket).alpnProtocol);
         socket.on('data', (data: Buffer) => events.data(data));
         socket.on('drain', () => events.drain());
         socket.on('end', () => events.end());

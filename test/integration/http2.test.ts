@@ -5,8 +5,8 @@
 // in the middle of an answer, a server that never answers, a 503 with Retry-After, a 307 on the same
 // origin and to another host, and many paths on one connection. And which of node:tls, node:http2
 // and node:https a run loads: only what its address and its server's protocol need.
-// The bundle on Node only (runBundle): the single executable sends its requests with Bun's fetch,
-// over HTTP/1.1 (test/integration/transports.test.ts).
+// The bundle on Node only (runBundle): the single executable sends its requests with Bun's own
+// clients, over HTTP/1.1 (test/integration/transports.test.ts).
 
 import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
@@ -147,6 +147,15 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
       expect(envFromOutput(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
       expect(connectedLines(result.stderr)).toEqual([`vaultenv: info: connected to ${target.address} with ${protocol.chosen}`]);
       expect(result.stderr).toContain('vaultenv: info: fetched 2 secrets with 3 requests in ');
+    });
+
+    it('a run of one secret asks for HTTP/1.1 alone, and says so once', async () => {
+      const target = protocol.alpn === 'h2' ? { address: server.address, caCert: caOf(server) } : proxy();
+      const result = await run(mount, 'one', [], target);
+      expect(result.code).toBe(0);
+      expect(envFromOutput(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
+      expect(connectedLines(result.stderr)).toEqual([`vaultenv: info: connected to ${target.address} with HTTP/1.1 (ALPN http/1.1)`]);
+      expect(result.stderr).toContain('vaultenv: info: fetched 1 secret with 2 requests in ');
     });
 
     it('a connection cut in the middle of the answer: retried on a new connection, then the secret', async () => {
@@ -340,9 +349,9 @@ describe('the modules a run loads', () => {
       expect(await loaded({ address: server.address, caCert: caOf(server), token }, appFile(), valueOf(mount, 'app'))).toBe('loaded: tls http2\n');
     });
 
-    it('an https:// run that reads one secret stays on HTTP/1.1 although the server speaks HTTP/2: node:https, not node:http2', async () => {
+    it('an https:// run that reads one secret stays on HTTP/1.1 although the server speaks HTTP/2: node:tls alone, its own HTTP/1.1', async () => {
       const one = join(dir, `${mount.mount}-one.secrets`);
-      expect(await loaded({ address: server.address, caCert: caOf(server), token }, one, valueOf(mount, 'app'))).toBe('loaded: tls https\n');
+      expect(await loaded({ address: server.address, caCert: caOf(server), token }, one, valueOf(mount, 'app'))).toBe('loaded: tls\n');
     });
 
     it('an https:// run whose server speaks only HTTP/1.1 loads node:tls and node:https, and not node:http2', async () => {
