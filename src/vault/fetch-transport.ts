@@ -11,7 +11,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { errorCode } from '../errors.ts';
 import type { VaultFailure } from './failure.ts';
-import { MAX_BODY_BYTES, stripBrackets, tooLarge, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { MAX_BODY_BYTES, cancelOnAbort, cancelled, stripBrackets, tooLarge, transportFailure, type Cancellable, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
 
 export interface FetchTransportOptions extends WireEndpoint {
   validateCerts: boolean;
@@ -41,33 +41,20 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   // Built once: the options every request shares. Bun looks a TLS context up by these settings.
   const shared = { redirect: 'manual', proxy: false, tls: tlsSettings } as const;
   /** The requests in flight, each with the signal its caller gave and how to abort it. */
-  const open = new Set<Flight>();
-  // The callers' signals listened to: one listener per signal (a run has one) aborts every request
-  // that carries it, rather than a listener added and removed for each of a thousand requests.
-  const watched = new WeakSet<AbortSignal>();
-  const watch = (signal: AbortSignal) => {
-    if (watched.has(signal)) return;
-    watched.add(signal);
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const flight of open) if (flight.signal === signal) flight.abort(cancelled(options));
-      },
-      { once: true },
-    );
-  };
+  const open = new Set<Cancellable>();
+  const watch = cancelOnAbort(open);
 
   async function send({ method, path, headers, payload, limitMs, timedOut, signal }: WireRequest): Promise<WireAnswer> {
     const controller = new AbortController();
     let failure: VaultFailure | undefined;
-    const flight: Flight = {
+    const flight: Cancellable = {
       signal,
       abort: (reason) => {
         failure ??= reason;
         controller.abort();
       },
     };
-    if (signal?.aborted === true) flight.abort(cancelled(options));
+    if (signal?.aborted === true) flight.abort(cancelled());
     else if (signal !== undefined) watch(signal);
     open.add(flight);
     const timer = setTimeout(() => flight.abort(timedOut()), limitMs);
@@ -94,20 +81,9 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   return {
     send,
     close() {
-      for (const flight of open) flight.abort(cancelled(options));
+      for (const flight of open) flight.abort(cancelled());
     },
   };
-}
-
-/** A request in flight. */
-interface Flight {
-  readonly signal: AbortSignal | undefined;
-  readonly abort: (reason: VaultFailure) => void;
-}
-
-/** What a request cancelled by its caller, or by close(), fails with. */
-function cancelled(options: FetchTransportOptions): VaultFailure {
-  return transportFailure(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' }), options);
 }
 
 /** How long the handshake that explains a failed one may take. */

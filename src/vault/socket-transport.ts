@@ -17,7 +17,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { VaultFailure } from './failure.ts';
 import { Http1AnswerReader, requestBytes, type Http1Answer } from './http1.ts';
-import { stripBrackets, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { cancelOnAbort, cancelled, stripBrackets, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
 
 export interface SocketTransportOptions extends WireEndpoint {
   /** 0 means no limit. */
@@ -204,19 +204,7 @@ export function createSocketTransport(options: SocketTransportOptions, dial: Dia
   /** Requests waiting for a connection, first come first served. */
   const waiting: PendingRequest[] = [];
   const open = new Set<PendingRequest>();
-  // One listener per caller's signal (a run has one), as in fetch-transport.ts.
-  const watched = new WeakSet<AbortSignal>();
-  const watch = (signal: AbortSignal) => {
-    if (watched.has(signal)) return;
-    watched.add(signal);
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const request of open) if (request.signal === signal) request.abort(cancelled(options));
-      },
-      { once: true },
-    );
-  };
+  const watch = cancelOnAbort(open);
   let closing = false;
 
   /** Ends a connection for good; its exchange, if any, fails with `failure`. */
@@ -406,7 +394,7 @@ export function createSocketTransport(options: SocketTransportOptions, dial: Dia
       const timer = setTimeout(() => request.abort(timedOut()), limitMs);
       open.add(request);
       if (signal?.aborted === true || closing) {
-        request.abort(cancelled(options));
+        request.abort(cancelled());
         return;
       }
       if (signal !== undefined) watch(signal);
@@ -425,7 +413,7 @@ export function createSocketTransport(options: SocketTransportOptions, dial: Dia
     send,
     close() {
       closing = true;
-      for (const request of open) request.abort(cancelled(options));
+      for (const request of open) request.abort(cancelled());
       for (const connection of idle.splice(0)) {
         connection.closed = true;
         count--;
@@ -442,7 +430,3 @@ function writeSome(socket: PoolSocket, bytes: Buffer): Buffer | undefined | null
   return written >= bytes.length ? undefined : bytes.subarray(written);
 }
 
-/** What a request cancelled by its caller, or by close(), fails with. */
-function cancelled(options: WireEndpoint): VaultFailure {
-  return transportFailure(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' }), options);
-}

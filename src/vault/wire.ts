@@ -41,6 +41,37 @@ export interface Transport {
   close(): void;
 }
 
+/** A request a transport has under way: the signal its caller gave, and how to end it. */
+export interface Cancellable {
+  readonly signal: AbortSignal | undefined;
+  readonly abort: (reason: VaultFailure) => void;
+}
+
+/** What a request cancelled by its caller, or by the transport's close(), fails with. */
+export function cancelled(): VaultFailure {
+  return new VaultFailure('cancelled', 'request cancelled');
+}
+
+/**
+ * The function to call with each request's signal: when a signal aborts, every request of `open`
+ * that carries it ends. One listener per signal (a run has one), rather than one added and removed
+ * for each of a thousand requests.
+ */
+export function cancelOnAbort(open: ReadonlySet<Cancellable>): (signal: AbortSignal) => void {
+  const watched = new WeakSet<AbortSignal>();
+  return (signal) => {
+    if (watched.has(signal)) return;
+    watched.add(signal);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const request of open) if (request.signal === signal) request.abort(cancelled());
+      },
+      { once: true },
+    );
+  };
+}
+
 /** The largest answer read: a KV secret is at most a few MB; anything larger is not Vault. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
