@@ -1,11 +1,11 @@
-// Plain-HTTP requests over TCP sockets, in the HTTP/1.1 of http1.ts: Bun's own sockets
-// (Bun.connect) in the single executable, node:net in the bundle on Node. Bun's fetch hands every
-// request to its HTTP thread and back and builds a Request, a Response and a Headers for it; Node's
-// http module builds a ClientRequest, an IncomingMessage and their streams. On two cores that work
-// is taken from the server, and at hundreds of paths it was most of a run's own (docs/bench.md,
-// "Sockets for plain HTTP"). Here a request is one write and its answer is read as it arrives. TLS
-// stays on fetch and node:https (fetch-transport.ts, http.ts), whose handshakes and certificate
-// checks this file does not redo.
+// Requests over the runtime's own connections, in the HTTP/1.1 of http1.ts: plain HTTP over Bun's
+// sockets (Bun.connect) in the single executable and over node:net in the bundle on Node, and TLS
+// over node:tls on Node when HTTP/2 is not offered. Bun's fetch hands every request to its HTTP
+// thread and back and builds a Request, a Response and a Headers for it; Node's http module builds a
+// ClientRequest, an IncomingMessage and their streams. On two cores that work is taken from the
+// server, and at hundreds of paths it was most of a run's own (docs/bench.md, "Sockets for plain
+// HTTP"). Here a request is one write and its answer is read as it arrives. The executable keeps
+// Bun's fetch for TLS (fetch-transport.ts): its handshake and certificate checks are not redone here.
 //
 // Keep-alive connections, at most `maxSockets` (0: no limit), each carrying one request at a time; a
 // request waits for a free one within its own time limit. A connection is reused only after a whole,
