@@ -42,9 +42,10 @@ export interface VaultHttpOptions {
   /** Every request ends by it: its time limit is capped by the time left, and none is sent once it passed. */
   deadline?: Deadline | undefined;
   /**
-   * Which runtime's clients send the requests: Node's (the default: node:net for plain HTTP, in
-   * socket-transport.ts; node:https and node:http2 for TLS) or Bun's (its TCP sockets for plain
-   * HTTP; its fetch for TLS, in fetch-transport.ts).
+   * Which runtime's clients send the requests: Node's (the default: node:net, or node:tls without
+   * HTTP/2, in socket-transport.ts; node:http2 in h2-transport.ts) or Bun's (its TCP sockets for
+   * plain HTTP; its fetch for TLS, in fetch-transport.ts). Callers that leave it unset get Node's
+   * modules on Bun too, which Bun implements (vaultenv renew, --supervise, GitHub's ID token).
    */
   transport?: 'node' | 'bun' | undefined;
   /**

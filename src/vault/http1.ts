@@ -25,13 +25,16 @@ const CRLF = Buffer.from('\r\n');
 
 /**
  * The bytes of one request: request line, Host (`host` as the URL names it, its port left out when
- * it is 80), the headers as given (their values are checked by http.ts: no line breaks), and the
- * payload. Content-Length is the caller's header for a payload.
+ * it is the scheme's own), the headers as given (their values are checked by http.ts: no line
+ * breaks), and the payload. Content-Length is the caller's header for a payload.
  */
 export function requestBytes(method: string, path: string, host: string, headers: Readonly<Record<string, string>>, payload: string | undefined): Buffer {
   if (!REQUEST_TARGET.test(path)) throw new VaultFailure('invalid-request', 'invalid character in the request path');
   let head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n`;
   for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
+  // A POST or PUT without a body says so, as Node's http modules do: some front ends refuse one
+  // without a length (411).
+  if (payload === undefined && method !== 'GET' && method !== 'HEAD') head += 'Content-Length: 0\r\n';
   head += '\r\n';
   // Header values are bytes, one per character up to U+00FF (http.ts lets no other through), as
   // Node's http modules and fetch send them; the payload is UTF-8.

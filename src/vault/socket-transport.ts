@@ -28,14 +28,21 @@ export interface SocketTransportOptions extends WireEndpoint {
 interface PoolSocket {
   /** Bytes the socket took (the rest is written on `drain`), or -1 when it is closed. */
   write(data: Buffer): number;
+  /** Whether bytes it took are still waiting to go out (queued by the runtime, not the kernel). */
+  flushing(): boolean;
   /** Closes it at once. */
   terminate(): void;
   ref(): void;
   unref(): void;
 }
 
-/** What a connection tells the pool. */
+/**
+ * What a connection tells the pool: first `opened` or `failed`, once; then the rest. Called as the
+ * runtime reports them, so that nothing the socket says comes before the pool knows the connection.
+ */
 interface SocketEvents {
+  opened(socket: PoolSocket): void;
+  failed(error: unknown): void;
   data(data: Buffer): void;
   drain(): void;
   /** The server closed its side. */
@@ -45,26 +52,29 @@ interface SocketEvents {
 }
 
 /**
- * Opens one connection to host:port (no brackets), its events going to `events`. `cancel` gives up
- * a connection not yet open, where the runtime can.
+ * Opens one connection to host:port (no brackets), telling `events` what becomes of it; the function
+ * it returns gives up a connection not yet open, where the runtime can.
  */
-export type Dialer = (host: string, port: number, events: SocketEvents) => { opened: Promise<PoolSocket>; cancel: () => void };
+export type Dialer = (host: string, port: number, events: SocketEvents) => () => void;
 
-interface BunSocket extends PoolSocket {
+interface BunSocket {
   write(data: Uint8Array): number;
+  terminate(): void;
+  ref(): void;
+  unref(): void;
 }
 
 type BunConnect = (options: {
   hostname: string;
   port: number;
   socket: {
-    open(): void;
+    open(socket: BunSocket): void;
     data(socket: BunSocket, data: Buffer): void;
     drain(): void;
     close(socket: BunSocket, error?: Error): void;
     end(): void;
     error(socket: BunSocket, error: Error): void;
-    connectError(): void;
+    connectError(socket: BunSocket, error: Error): void;
   };
 }) => Promise<BunSocket>;
 
@@ -72,23 +82,31 @@ type BunConnect = (options: {
 export function bunDialer(): Dialer {
   const connect = (globalThis as { Bun?: { connect?: BunConnect } }).Bun?.connect;
   if (connect === undefined) throw new Error('Bun.connect is not available');
-  return (hostname, port, events) => ({
-    opened: connect({
+  return (hostname, port, events) => {
+    connect({
       hostname,
       port,
       socket: {
-        open() {},
+        open: (socket) =>
+          events.opened({
+            write: (data) => socket.write(data),
+            // What Bun's write does not take, it returns to the caller, who keeps it (Exchange.unsent).
+            flushing: () => false,
+            terminate: () => socket.terminate(),
+            ref: () => socket.ref(),
+            unref: () => socket.unref(),
+          }),
         data: (_socket, data) => events.data(data),
         drain: () => events.drain(),
         close: (_socket, error) => events.close(error),
         end: () => events.end(),
         error: (_socket, error) => events.error(error),
-        // The promise rejects with the same error.
-        connectError() {},
+        connectError: (_socket, error) => events.failed(error),
       },
-    }),
-    cancel: () => {},
-  });
+      // The handlers above have said everything the promise would.
+    }).catch(() => {});
+    return () => {};
+  };
 }
 
 /** The TLS settings of a connection, as https.Agent takes them. */
@@ -123,28 +141,29 @@ export function nodeDialer(tlsSettings?: TlsSettings, onSecure?: (alpn: string |
             ...(tlsSettings.cert !== undefined && tlsSettings.key !== undefined ? { cert: tlsSettings.cert, key: tlsSettings.key } : {}),
           });
     if (tlsSettings !== undefined) socket.setNoDelay(true);
-    const opened = new Promise<PoolSocket>((resolve, reject) => {
-      const failed = (error: Error) => reject(error);
-      socket.once('error', failed);
-      // A TLS connection can carry requests once its handshake is done.
-      socket.once(tlsSettings === undefined ? 'connect' : 'secureConnect', () => {
-        socket.off('error', failed);
-        if (tlsSettings !== undefined) onSecure?.((socket as tls.TLSSocket).alpnProtocol);
-        socket.on('data', (data: Buffer) => events.data(data));
-        socket.on('drain', () => events.drain());
-        socket.on('end', () => events.end());
-        socket.on('error', (error) => events.error(error));
-        socket.on('close', () => events.close());
-        resolve({
-          // node:net takes every byte, queueing what the kernel does not.
-          write: (data) => (socket.destroyed ? -1 : (socket.write(data), data.length)),
-          terminate: () => socket.destroy(),
-          ref: () => socket.ref(),
-          unref: () => socket.unref(),
-        });
+    // As https.Agent sets it: a connection whose peer vanished is found out while a request waits.
+    socket.setKeepAlive(true, 1000);
+    const failed = (error: Error) => events.failed(error);
+    socket.once('error', failed);
+    // A TLS connection can carry requests once its handshake is done.
+    socket.once(tlsSettings === undefined ? 'connect' : 'secureConnect', () => {
+      socket.off('error', failed);
+      if (tlsSettings !== undefined) onSecure?.((socket as tls.TLSSocket).alpnProtocol);
+      socket.on('data', (data: Buffer) => events.data(data));
+      socket.on('drain', () => events.drain());
+      socket.on('end', () => events.end());
+      socket.on('error', (error) => events.error(error));
+      socket.on('close', () => events.close());
+      events.opened({
+        // node:net takes every byte, queueing what the kernel does not.
+        write: (data) => (socket.destroyed ? -1 : (socket.write(data), data.length)),
+        flushing: () => socket.writableLength > 0,
+        terminate: () => socket.destroy(),
+        ref: () => socket.ref(),
+        unref: () => socket.unref(),
       });
     });
-    return { opened, cancel: () => socket.destroy() };
+    return () => socket.destroy();
   };
 }
 
@@ -194,8 +213,8 @@ interface PendingRequest {
 export function createSocketTransport(options: SocketTransportOptions, dial: Dialer): Transport {
   const hostname = stripBrackets(options.host);
   const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
-  // As Node's http modules and fetch write it: the port is left out when it is HTTP's own.
-  const hostHeader = options.port === 80 ? host : `${host}:${options.port}`;
+  // As Node's http modules and fetch write it: the port is left out when it is the scheme's own.
+  const hostHeader = options.port === (options.tls ? 443 : 80) ? host : `${host}:${options.port}`;
   const maxSockets = options.maxSockets === 0 ? Infinity : options.maxSockets;
   /** Connections open or being opened for a request: at most maxSockets. */
   let count = 0;
@@ -257,11 +276,11 @@ export function createSocketTransport(options: SocketTransportOptions, dial: Dia
   const openFor = (request: PendingRequest) => {
     count++;
     let connection: Connection | undefined;
-    const { opened, cancel } = dial(hostname, options.port, events(() => connection));
-    const attempt: Attempt = { abandoned: false, cancel };
+    const attempt: Attempt = { abandoned: false, cancel: () => {} };
     request.attempt = attempt;
-    opened.then(
-      (socket) => {
+    attempt.cancel = dial(hostname, options.port, {
+      ...events(() => connection),
+      opened(socket) {
         connection = { socket, exchange: undefined, closed: false, idleSince: 0 };
         if (!attempt.abandoned) {
           request.attempt = undefined;
@@ -274,17 +293,17 @@ export function createSocketTransport(options: SocketTransportOptions, dial: Dia
           release(connection);
         }
       },
-      (error: unknown) => {
+      failed(error) {
         if (attempt.abandoned) return;
         count--;
         request.attempt = undefined;
         request.abort(transportFailure(error, options));
         serveWaiting();
       },
-    );
+    });
   };
 
-  const events = (connection: () => Connection | undefined): SocketEvents => ({
+  const events = (connection: () => Connection | undefined): Omit<SocketEvents, 'opened' | 'failed'> => ({
     data(data) {
       const current = connection();
       const exchange = current?.exchange;
@@ -305,7 +324,7 @@ export function createSocketTransport(options: SocketTransportOptions, dial: Dia
       exchange.settle({ answer });
       // Answered before the whole request was sent (a refusal of its size): the rest of it would
       // reach the server as the start of the next request.
-      if (answer.reusable && exchange.unsent === undefined) release(current);
+      if (answer.reusable && exchange.unsent === undefined && !current.socket.flushing()) release(current);
       else discard(current);
     },
     drain() {

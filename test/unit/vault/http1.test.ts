@@ -45,6 +45,10 @@ describe('requestBytes', () => {
     const bytes = requestBytes('POST', '/v1/auth/x/login', '127.0.0.1:8200', { 'X-Vault-Request': 'true', 'Content-Length': '7' }, '{"a":1}');
     expect(bytes.toString('utf8')).toBe('POST /v1/auth/x/login HTTP/1.1\r\nHost: 127.0.0.1:8200\r\nX-Vault-Request: true\r\nContent-Length: 7\r\n\r\n{"a":1}');
     expect(requestBytes('GET', '/v1/a?list=true', 'h:1', {}, undefined).toString('latin1')).toBe('GET /v1/a?list=true HTTP/1.1\r\nHost: h:1\r\n\r\n');
+    // A POST without a body says its length is 0, as Node's http modules do.
+    expect(requestBytes('POST', '/v1/auth/token/revoke-self', 'h', { 'X-Vault-Request': 'true' }, undefined).toString('latin1')).toBe(
+      'POST /v1/auth/token/revoke-self HTTP/1.1\r\nHost: h\r\nX-Vault-Request: true\r\nContent-Length: 0\r\n\r\n',
+    );
   });
 
   it('sends header values one byte per character, as Node and fetch do, and the payload in UTF-8', () => {
