@@ -31,10 +31,12 @@ export interface SessionDeps {
 }
 
 /**
- * On Node over TLS, HTTP/2 carries every request on one connection, where HTTP/1.1 opens one per
- * request in flight, each with its own handshake. But node:http2 takes longer to load than one
- * handshake takes: a single secret (its mount lookup, then its read, one after the other, on one
- * connection) is read sooner over HTTP/1.1. docs/bench.md has the numbers.
+ * With --http2, on Node over TLS, HTTP/2 carries every request on one connection, where HTTP/1.1
+ * opens one per request in flight, each with its own handshake. But node:http2 takes longer to load
+ * than one handshake takes: a single secret (its mount lookup, then its read, one after the other,
+ * on one connection) is read sooner over HTTP/1.1. And each of its streams costs Node more than a
+ * request of the socket transport, so without the option HTTP/1.1 is used: on a server near by, the
+ * handshakes HTTP/2 saves are worth less than that. docs/bench.md has the numbers.
  */
 export const HTTP2_FROM_SECRETS = 2;
 
@@ -78,7 +80,7 @@ export async function withVaultSession<T>(
       retry,
       // Bun's own clients are its fastest; its node:http is a layer over its fetch.
       transport: deps.runtime === 'bun' ? 'bun' : 'node',
-      http2: deps.runtime !== 'bun' && (deps.secretCount?.() ?? HTTP2_FROM_SECRETS) >= HTTP2_FROM_SECRETS,
+      http2: config.http2 && deps.runtime !== 'bun' && (deps.secretCount?.() ?? HTTP2_FROM_SECRETS) >= HTTP2_FROM_SECRETS,
     });
     let succeeded = false;
     try {

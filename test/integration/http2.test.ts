@@ -1,4 +1,4 @@
-// HTTP/2 and HTTP/1.1 over TLS, with the built CLI against a real `bao server -dev-tls`: the server
+// HTTP/2 (--http2) and HTTP/1.1 over TLS, with the built CLI against a real `bao server -dev-tls`: the server
 // itself (which offers ALPN h2) and, where a fault is needed, a TLS proxy in front of it that offers
 // one protocol, h2 or http/1.1 only (test/helpers/tls-proxy.ts). Each scenario runs on both
 // protocols and on a KV v1 and a KV v2 mount: the protocol chosen in the info line, a connection cut
@@ -109,7 +109,7 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
    */
   async function run(mount: Mount, file: 'app' | 'one' | 'many', args: string[] = [], target: { address: string; caCert: string } = proxy()): Promise<CliResult> {
     const oneAtATime = file === 'app' ? ['--max-concurrent-requests', '1'] : [];
-    const result = await runBundle(['--log-level', 'info', '--retry-base-delay-milliseconds', '20', ...oneAtATime, ...args, '--secrets-file', join(dir, `${mount.mount}-${file}.secrets`), '--', ENV], {
+    const result = await runBundle(['--http2', '--log-level', 'info', '--retry-base-delay-milliseconds', '20', ...oneAtATime, ...args, '--secrets-file', join(dir, `${mount.mount}-${file}.secrets`), '--', ENV], {
       env: baseEnv({ VAULT_ADDR: target.address, VAULT_TOKEN: token, VAULT_CACERT: target.caCert }),
       timeoutMs: 30_000,
     });
@@ -325,8 +325,8 @@ describe('the modules a run loads', () => {
     );
   });
 
-  async function loaded(target: { address: string; caCert?: string | undefined; token: string }, secretsFile: string, value: string): Promise<string> {
-    const result = await runBundle(['--exec-mode', 'spawn', '--secrets-file', secretsFile, '--', ENV], {
+  async function loaded(target: { address: string; caCert?: string | undefined; token: string }, secretsFile: string, value: string, args = ['--http2']): Promise<string> {
+    const result = await runBundle([...args, '--exec-mode', 'spawn', '--secrets-file', secretsFile, '--', ENV], {
       env: baseEnv({ VAULT_ADDR: target.address, VAULT_TOKEN: target.token, VAULT_CACERT: target.caCert, NODE_OPTIONS: `--require ${hook}` }),
     });
     expect(result.code).toBe(0);
@@ -347,6 +347,10 @@ describe('the modules a run loads', () => {
 
     it('an https:// run loads node:tls and node:http2 when the server speaks HTTP/2, and not node:https', async () => {
       expect(await loaded({ address: server.address, caCert: caOf(server), token }, appFile(), valueOf(mount, 'app'))).toBe('loaded: tls http2\n');
+    });
+
+    it('without --http2 (VAULTENV_HTTP2 unset), an https:// run of two secrets stays on HTTP/1.1: node:tls alone', async () => {
+      expect(await loaded({ address: server.address, caCert: caOf(server), token }, appFile(), valueOf(mount, 'app'), [])).toBe('loaded: tls\n');
     });
 
     it('an https:// run that reads one secret stays on HTTP/1.1 although the server speaks HTTP/2: node:tls alone, its own HTTP/1.1', async () => {

@@ -101,6 +101,7 @@ describe('loadConfig: defaults', () => {
       inheritEnvBlacklist: [],
       usePath: true,
       maxConcurrentRequests: 8,
+      http2: false,
       duplicateVariableBehavior: 'error',
       kvVersion: 'auto',
       deadlineSeconds: 60,

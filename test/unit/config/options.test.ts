@@ -95,7 +95,7 @@ describe('OPTIONS', () => {
       'namespace', 'trustDotenv', 'token', 'tokenFile', 'kubernetesRole', 'kubernetesJwtFile', 'githubToken', 'approleRoleId',
       'approleSecretIdFile', 'approleSecretIdWrapped', 'jwtRole', 'jwtFile', 'jwtEnv', 'jwtAudience', 'authBackend', 'exportToken',
       'revokeToken', 'secretsFiles', 'secretsDir', 'command', 'args', 'inheritEnv', 'inheritEnvBlacklist', 'retryBaseDelayMs', 'retryAttempts',
-      'logLevel', 'usePath', 'maxConcurrentRequests', 'duplicateVariableBehavior', 'kvVersion', 'requestTimeoutMs', 'deadlineSeconds',
+      'logLevel', 'usePath', 'maxConcurrentRequests', 'http2', 'duplicateVariableBehavior', 'kvVersion', 'requestTimeoutMs', 'deadlineSeconds',
       'execMode', 'mask', 'githubMask', 'supervise', 'watchIntervalSeconds', 'onChange', 'stopTimeoutSeconds', 'revoke',
     ]);
     // check reads the run's options and --format; export what a fetch needs, and where and how it writes.
@@ -104,7 +104,7 @@ describe('OPTIONS', () => {
       'host', 'port', 'addr', 'agentAddr', 'tls', 'validateCerts', 'caCert', 'caPath', 'clientCert', 'clientKey', 'tlsServerName',
       'namespace', 'trustDotenv', 'token', 'tokenFile', 'kubernetesRole', 'kubernetesJwtFile', 'githubToken', 'approleRoleId',
       'approleSecretIdFile', 'approleSecretIdWrapped', 'jwtRole', 'jwtFile', 'jwtEnv', 'jwtAudience', 'authBackend',
-      'revokeToken', 'secretsFiles', 'retryBaseDelayMs', 'retryAttempts', 'logLevel', 'maxConcurrentRequests', 'kvVersion',
+      'revokeToken', 'secretsFiles', 'retryBaseDelayMs', 'retryAttempts', 'logLevel', 'maxConcurrentRequests', 'http2', 'kvVersion',
       'requestTimeoutMs', 'deadlineSeconds', 'format', 'output', 'force',
     ]);
     expect(optionsFor('renew').map((row) => row.id)).toEqual([
