@@ -30,7 +30,7 @@ export interface ConnectDeps {
    * `vaultenv renew` has neither, and retries in its own loop.
    */
   retry?: RetryPolicy;
-  /** How requests are sent (vault/http.ts): Node's http modules unless told otherwise. */
+  /** Which runtime's clients send the requests (vault/http.ts): Node's unless told otherwise. */
   transport?: 'node' | 'bun';
   /** Whether an https:// address is tried over HTTP/2 on the Node transport (vault/http.ts). */
   http2?: boolean;

@@ -21,7 +21,7 @@ export interface SessionDeps {
   clock?: RetryClock | undefined;
   log: Logger;
   redactor: Redactor;
-  /** The JavaScript runtime: on Bun, requests go through its fetch, its fastest client. */
+  /** The JavaScript runtime: on Bun, requests go through its own clients, its fastest. */
   runtime?: 'node' | 'bun' | undefined;
   /**
    * How many distinct secrets the command reads, when it knows (see HTTP2_FROM_SECRETS). Counted only

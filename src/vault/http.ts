@@ -2,11 +2,11 @@
 // flight), a timeout per request, redirects followed only to the same origin (a standby's 307 to
 // another host would otherwise receive the token), and failures reported as VaultFailure built from
 // status codes and error codes, never from the runtime's error objects (which can carry request
-// headers). Plain http:// goes over TCP sockets (socket-transport.ts). The only user of node:http and
-// node:https, for what is left: TLS over HTTP/1.1, a unix socket, an outbound proxy's tunnel; https
-// is loaded only when TLS is used, as it costs start-up time. On Node an https:// address is tried
-// over HTTP/2 first (h2-transport.ts), which falls back to the agent here when the server speaks
-// only HTTP/1.1.
+// headers). Requests go over the runtime's own connections (socket-transport.ts), or Bun's fetch for
+// TLS in the single executable (fetch-transport.ts). With --http2, on Node, an https:// address is
+// tried over HTTP/2 (h2-transport.ts), which falls back to the agent here when the server speaks only
+// HTTP/1.1. This file is the only user of node:http and node:https, for that fallback, a unix socket
+// and an outbound proxy's tunnel; https is loaded only when TLS is used, as it costs start-up time.
 
 // Default imports only: the bundle loads node:http and node:https on first use (scripts/bundle-options.mjs).
 import http, { type Agent as HttpAgent, type IncomingMessage, type RequestOptions } from 'node:http';
