@@ -18,6 +18,8 @@ export interface GithubTokenDeps {
   clock: RetryClock;
   /** Receives the request token before it is sent, and the ID token once read. */
   onCredential: (value: string) => void;
+  /** Which runtime's clients send the request (vault/http.ts). */
+  transport?: 'node' | 'bun' | undefined;
 }
 
 const INPUT = 'the GitHub Actions ID token request (ACTIONS_ID_TOKEN_REQUEST_URL)';
@@ -63,6 +65,7 @@ export async function requestGithubActionsToken(audience: string | undefined, de
     timeoutMs: deps.timeoutMs,
     maxSockets: 1,
     deadline: deps.retry.deadline,
+    transport: deps.transport,
     headers: { Authorization: `bearer ${requestToken}`, Accept: 'application/json' },
   });
   try {

@@ -31,7 +31,7 @@ export interface ConnectDeps {
    */
   retry?: RetryPolicy;
   /** Which runtime's clients send the requests (vault/http.ts): Node's unless told otherwise. */
-  transport?: 'node' | 'bun';
+  transport?: 'node' | 'bun' | undefined;
   /** Whether an https:// address is tried over HTTP/2 on the Node transport (vault/http.ts). */
   http2?: boolean;
 }
@@ -150,6 +150,7 @@ export async function connect(config: FetchConfig, deps: ConnectDeps): Promise<C
           retry: deps.retry ?? { baseDelayMs: config.retryBaseDelayMs, retries: config.retryAttempts },
           clock: deps.clock,
           onCredential: (value) => deps.redactor.add(value),
+          transport: deps.transport,
         });
       },
     });

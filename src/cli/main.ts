@@ -110,6 +110,7 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
         log,
         redactor,
         programs: deps.programs,
+        runtime: deps.runtime,
         // Each start of the program (a restart too) gets its values masked first.
         prepare: async (sink) => announceMasks(await prepareEnvironment(config, env, deps, redactor, log, sink)).childEnv,
       });
@@ -154,6 +155,7 @@ async function renew(
     log,
     redactor,
     signal: stop.signal,
+    runtime: deps.runtime,
   });
   return 0;
 }

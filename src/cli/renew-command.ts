@@ -17,6 +17,8 @@ export interface RenewCommandDeps {
   redactor: Redactor;
   /** Aborted on SIGTERM/SIGINT. */
   signal: AbortSignal;
+  /** The JavaScript runtime: on Bun, requests go through its own clients. */
+  runtime?: 'node' | 'bun' | undefined;
 }
 
 export async function runRenewCommand(config: RenewConfig, deps: RenewCommandDeps): Promise<void> {
@@ -24,7 +26,7 @@ export async function runRenewCommand(config: RenewConfig, deps: RenewCommandDep
   // takes longer than the interval: a Vault that accepts and never answers delays a check by about an
   // interval, not by --request-timeout-milliseconds, and the loop logs it and tries again.
   const requestTimeoutMs = Math.min(config.requestTimeoutMs, config.renewIntervalSeconds * 1000);
-  const { client } = await prepareConnection({ ...config, requestTimeoutMs }, { ...deps, clock: realClock, maxSockets: 1 });
+  const { client } = await prepareConnection({ ...config, requestTimeoutMs }, { ...deps, clock: realClock, maxSockets: 1, transport: deps.runtime });
   try {
     const { renewIntervalSeconds, renewOnce, renewFraction, retryBaseDelayMs, retryAttempts } = config;
     const loop = { intervalMs: renewIntervalSeconds * 1000, once: renewOnce, renewFraction, retryBaseDelayMs, retryAttempts };

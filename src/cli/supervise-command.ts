@@ -31,6 +31,8 @@ export interface SuperviseDeps {
   log: Logger;
   redactor: Redactor;
   programs: ProgramHost | undefined;
+  /** The JavaScript runtime: on Bun, requests go through its own clients. */
+  runtime?: 'node' | 'bun' | undefined;
   /** The run's fetch: secrets files → Vault → the program's environment, all or nothing. */
   prepare(sink: FetchSink): Promise<Record<string, string>>;
 }
@@ -127,7 +129,7 @@ async function fetchGeneration(config: Config, deps: SuperviseDeps): Promise<{ e
   const requestTimeoutMs = Math.min(config.requestTimeoutMs, config.watchIntervalSeconds * 1000);
   const { client } = await prepareConnection(
     { ...config, requestTimeoutMs },
-    { env: deps.env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: realClock, log: deps.log, redactor: deps.redactor, maxSockets: 2 },
+    { env: deps.env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: realClock, log: deps.log, redactor: deps.redactor, maxSockets: 2, transport: deps.runtime },
   );
   const token = loginToken ?? (prepared.kind === 'token' ? prepared.token : undefined);
   client.setToken(token);

@@ -79,7 +79,7 @@ export async function withVaultSession<T>(
       maxSockets: config.maxConcurrentRequests,
       retry,
       // Bun's own clients are its fastest; its node:http is a layer over its fetch.
-      transport: deps.runtime === 'bun' ? 'bun' : 'node',
+      transport: deps.runtime,
       http2: config.http2 && deps.runtime !== 'bun' && (deps.secretCount?.() ?? HTTP2_FROM_SECRETS) >= HTTP2_FROM_SECRETS,
     });
     let succeeded = false;

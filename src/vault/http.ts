@@ -44,8 +44,7 @@ export interface VaultHttpOptions {
   /**
    * Which runtime's clients send the requests: Node's (the default: node:net, or node:tls without
    * HTTP/2, in socket-transport.ts; node:http2 in h2-transport.ts) or Bun's (its TCP sockets for
-   * plain HTTP; its fetch for TLS, in fetch-transport.ts). Callers that leave it unset get Node's
-   * modules on Bun too, which Bun implements (vaultenv renew, --supervise, GitHub's ID token).
+   * plain HTTP; its fetch for TLS, in fetch-transport.ts).
    */
   transport?: 'node' | 'bun' | undefined;
   /**
