@@ -62,6 +62,8 @@ export interface OptionRow<Id extends string = string> {
    * character is fine (a mount path in a URL, the TLS server name).
    */
   readonly chars?: 'header' | 'word';
+  /** The value may not be an IP address (a TLS server name: SNI carries host names only). */
+  readonly notIpAddress?: boolean;
   /** The accepted words of an enum. */
   readonly values?: readonly string[];
   /** Inclusive bounds of an integer. */
@@ -227,6 +229,7 @@ const TABLE = [
     kind: 'string',
     emptyIsUnset: true,
     chars: 'word',
+    notIpAddress: true,
     description: "Name sent as TLS SNI and expected in Vault's certificate, when it is not the host.",
   },
   {

@@ -31,6 +31,9 @@ const NOT_HEADER = /[^\x21-\x7e]/;
 const NOT_WORD = /[\s\p{Cc}]/u;
 const HEADER_HINT = 'It may hold printable ASCII characters only, no spaces or control characters: check for a stray newline or space';
 const WORD_HINT = 'It may not contain spaces or control characters: check for a stray newline or space';
+/** An IPv4 address, or anything with a colon (IPv6; a host name has none). */
+const IP_ADDRESS = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[?[0-9A-Fa-f.:]*:[0-9A-Fa-f.:%\w]*\]?)$/;
+const IP_HINT = 'TLS sends a host name as the server name, never an IP address: leave it unset to check the certificate against the address';
 
 export function parseOptionValue(row: OptionRow, raw: string, origin: ValueOrigin): TypedValue {
   switch (row.kind) {
@@ -39,6 +42,7 @@ export function parseOptionValue(row: OptionRow, raw: string, origin: ValueOrigi
       if (row.nonEmpty === true && value === '') throw invalid(origin, 'It may not be empty');
       if (row.chars === 'header' && NOT_HEADER.test(value)) throw invalid(origin, HEADER_HINT);
       if (row.chars === 'word' && NOT_WORD.test(value)) throw invalid(origin, WORD_HINT);
+      if (row.notIpAddress === true && IP_ADDRESS.test(value)) throw invalid(origin, IP_HINT);
       return value;
     }
     case 'address':

@@ -15,6 +15,7 @@
 // Default imports only: the bundle loads them on first use (scripts/bundle-options.mjs).
 import net from 'node:net';
 import tls from 'node:tls';
+import { errorCode } from '../errors.ts';
 import { VaultFailure } from './failure.ts';
 import { Http1AnswerReader, requestBytes, type Http1Answer } from './http1.ts';
 import { cancelOnAbort, cancelled, stripBrackets, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
@@ -128,18 +129,27 @@ export interface TlsSettings {
 export function nodeDialer(tlsSettings?: TlsSettings, onSecure?: (alpn: string | false | null) => void): Dialer {
   return (host, port, events) => {
     const servername = tlsSettings === undefined ? undefined : (tlsSettings.serverName ?? (net.isIP(host) === 0 ? host : undefined));
-    const socket =
-      tlsSettings === undefined
-        ? net.connect({ host, port, noDelay: true })
-        : tls.connect({
-            host,
-            port,
-            ALPNProtocols: ['http/1.1'],
-            rejectUnauthorized: tlsSettings.rejectUnauthorized,
-            ...(servername !== undefined ? { servername } : {}),
-            ...(tlsSettings.ca !== undefined ? { ca: tlsSettings.ca } : {}),
-            ...(tlsSettings.cert !== undefined && tlsSettings.key !== undefined ? { cert: tlsSettings.cert, key: tlsSettings.key } : {}),
-          });
+    let socket: net.Socket;
+    try {
+      socket =
+        tlsSettings === undefined
+          ? net.connect({ host, port, noDelay: true })
+          : tls.connect({
+              host,
+              port,
+              ALPNProtocols: ['http/1.1'],
+              rejectUnauthorized: tlsSettings.rejectUnauthorized,
+              ...(servername !== undefined ? { servername } : {}),
+              ...(tlsSettings.ca !== undefined ? { ca: tlsSettings.ca } : {}),
+              ...(tlsSettings.cert !== undefined && tlsSettings.key !== undefined ? { cert: tlsSettings.cert, key: tlsSettings.key } : {}),
+            });
+    } catch (error) {
+      // Settings Node refuses before connecting (a key that does not parse, say): reported like a
+      // failed connection, but not retried, as no attempt would get further.
+      const code = errorCode(error) ?? 'unknown error';
+      queueMicrotask(() => events.failed(new VaultFailure('invalid-request', `the connection could not be set up (${code})`)));
+      return () => {};
+    }
     if (tlsSettings !== undefined) socket.setNoDelay(true);
     // As https.Agent sets it: a connection whose peer vanished is found out while a request waits.
     socket.setKeepAlive(true, 1000);
@@ -297,7 +307,7 @@ export function createSocketTransport(options: SocketTransportOptions, dial: Dia
         if (attempt.abandoned) return;
         count--;
         request.attempt = undefined;
-        request.abort(transportFailure(error, options));
+        request.abort(error instanceof VaultFailure ? error : transportFailure(error, options));
         serveWaiting();
       },
     });

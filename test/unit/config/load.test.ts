@@ -587,6 +587,16 @@ describe('loadConfig: stray whitespace in tokens, the namespace, the auth mount 
     expect(shown(error)).not.toContain('STRAY');
   });
 
+  it.each(['127.0.0.1', '10.0.0.12', '::1', '[fd00::1]', 'fe80::1%eth0'])('an IP address as the TLS server name (%s) is an error at start: SNI names hosts', async (address) => {
+    const error = await loadError({ env: { VAULT_TLS_SERVER_NAME: address } });
+    expect(error.message).toBe('invalid value for environment variable VAULT_TLS_SERVER_NAME');
+    expect(error.hint).toBe('TLS sends a host name as the server name, never an IP address: leave it unset to check the certificate against the address');
+  });
+
+  it.each(['vault.internal', 'v', 'vault-1.example.com', '1.example', '2001.db8'])('a host name as the TLS server name (%s) is taken', async (name) => {
+    expect((await load({ argv: argv('--tls-server-name', name) })).tlsServerName).toBe(name);
+  });
+
   it('vaultenv renew trims and checks the token and namespace too', async () => {
     expect((await loadRenew({ env: { VAULT_TOKEN: 's.abc\n' } })).auth).toEqual(token('s.abc'));
     const error = await loadError({ env: { VAULT_NAMESPACE: 'ns\n' } }, loadRenew);
