@@ -35,8 +35,9 @@ export interface SessionDeps {
  * opens one per request in flight, each with its own handshake. But node:http2 takes longer to load
  * than one handshake takes: a single secret (its mount lookup, then its read, one after the other,
  * on one connection) is read sooner over HTTP/1.1. And each of its streams costs Node more than a
- * request of the socket transport, so without the option HTTP/1.1 is used: on a server near by, the
- * handshakes HTTP/2 saves are worth less than that. docs/bench.md has the numbers.
+ * request of the socket transport, so without the option HTTP/1.1 is used: the handshakes HTTP/2
+ * saves run side by side, and are worth less than that from a few dozen secrets on, even from a
+ * server 12 ms away. docs/bench.md has the numbers.
  */
 export const HTTP2_FROM_SECRETS = 2;
 

@@ -551,7 +551,7 @@ const TABLE = [
     default: false,
     description:
       'Over TLS, offer HTTP/2 to the server (npm package only; from two secrets on): every request on one connection, one handshake instead of one per request in flight. ' +
-      'For a distant server; on a near one HTTP/1.1 is quicker.',
+      'For a distant server, or one that limits connections; HTTP/1.1 is quicker from a few dozen secrets on.',
   },
   {
     id: 'duplicateVariableBehavior',
