@@ -4,7 +4,8 @@
 // protocols and on a KV v1 and a KV v2 mount: the protocol chosen in the info line, a connection cut
 // in the middle of an answer, a server that never answers, a 503 with Retry-After, a 307 on the same
 // origin and to another host, and many paths on one connection. And which of node:tls, node:http2
-// and node:https a run loads: only what its address and its server's protocol need.
+// and node:https a run loads: only what its address and its server's protocol need. And a client
+// certificate Node's TLS refuses before connecting: a failure of the request, not retried.
 // The bundle on Node only (runBundle): the single executable sends its requests with Bun's own
 // clients, over HTTP/1.1 (test/integration/transports.test.ts).
 
@@ -362,5 +363,36 @@ describe('the modules a run loads', () => {
       const p = proxies.get('http/1.1');
       expect(await loaded({ address: p?.address ?? '', caCert: p?.caCert, token }, appFile(), valueOf(mount, 'app'))).toBe('loaded: tls https\n');
     });
+  });
+});
+
+describe('TLS settings Node refuses before connecting', () => {
+  it('a client certificate that does not parse: the request fails at once, not retried, naming the code', async () => {
+    const { port } = new URL(server.address);
+    const client = createVaultHttp({
+      host: '127.0.0.1',
+      port: Number(port),
+      tls: true,
+      validateCerts: true,
+      token,
+      timeoutMs: 5000,
+      maxSockets: 1,
+      ca: readFileSync(caOf(server), 'utf8'),
+      clientCert: 'not a certificate',
+      clientKey: 'not a key',
+      transport: 'node',
+    });
+    try {
+      const failure = await client.request('GET', '/v1/sys/health').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(VaultFailure);
+      expect([(failure as VaultFailure).kind, (failure as VaultFailure).detail]).toEqual(['invalid-request', 'the connection could not be set up (ERR_OSSL_PEM_NO_START_LINE)']);
+      expect(isRetryable('invalid-request')).toBe(false);
+      expect(client.requestsSent).toBe(1);
+    } finally {
+      client.close();
+    }
   });
 });
