@@ -6,6 +6,9 @@
 // either: zod checks what vaultenv reads from outside (Vault's answers and token files) and is
 // loaded only when a run talks to Vault; building a schema here would cost every start.
 
+// Default import only: the bundle loads node:net on first use (scripts/bundle-options.mjs), here only
+// for a value that may not be an IP address.
+import net from 'node:net';
 import { ConfigError } from '../errors.ts';
 import type { OptionRow } from './options.ts';
 
@@ -31,8 +34,6 @@ const NOT_HEADER = /[^\x21-\x7e]/;
 const NOT_WORD = /[\s\p{Cc}]/u;
 const HEADER_HINT = 'It may hold printable ASCII characters only, no spaces or control characters: check for a stray newline or space';
 const WORD_HINT = 'It may not contain spaces or control characters: check for a stray newline or space';
-/** An IPv4 address, or anything with a colon (IPv6; a host name has none). */
-const IP_ADDRESS = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[?[0-9A-Fa-f.:]*:[0-9A-Fa-f.:%\w]*\]?)$/;
 const IP_HINT = 'TLS sends a host name as the server name, never an IP address: leave it unset to check the certificate against the address';
 
 export function parseOptionValue(row: OptionRow, raw: string, origin: ValueOrigin): TypedValue {
@@ -42,7 +43,7 @@ export function parseOptionValue(row: OptionRow, raw: string, origin: ValueOrigi
       if (row.nonEmpty === true && value === '') throw invalid(origin, 'It may not be empty');
       if (row.chars === 'header' && NOT_HEADER.test(value)) throw invalid(origin, HEADER_HINT);
       if (row.chars === 'word' && NOT_WORD.test(value)) throw invalid(origin, WORD_HINT);
-      if (row.notIpAddress === true && IP_ADDRESS.test(value)) throw invalid(origin, IP_HINT);
+      if (row.notIpAddress === true && net.isIP(value.replace(/^\[(.*)\]$/, '$1')) !== 0) throw invalid(origin, IP_HINT);
       return value;
     }
     case 'address':

@@ -5,13 +5,12 @@
 // size limits are the same as Node's transport. Bun's fetch reports every failed TLS handshake alike
 // (EPROTO); the reason is then asked of a node:tls handshake with the same settings.
 
-// Default imports only: the bundle loads them on first use (scripts/bundle-options.mjs), here only
-// to explain a failed handshake.
-import net from 'node:net';
+// Default import only: the bundle loads it on first use (scripts/bundle-options.mjs), here only to
+// explain a failed handshake.
 import tls from 'node:tls';
 import { errorCode } from '../errors.ts';
 import type { VaultFailure } from './failure.ts';
-import { MAX_BODY_BYTES, cancelOnAbort, cancelled, stripBrackets, tooLarge, transportFailure, type Cancellable, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { MAX_BODY_BYTES, bracketed, cancelOnAbort, cancelled, stripBrackets, tlsServerName, tooLarge, transportFailure, type Cancellable, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
 
 export interface FetchTransportOptions extends WireEndpoint {
   validateCerts: boolean;
@@ -28,8 +27,7 @@ interface BunRequestInit extends RequestInit {
 }
 
 export function createFetchTransport(options: FetchTransportOptions): Transport {
-  const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
-  const origin = `${options.tls ? 'https' : 'http'}://${host}:${options.port}`;
+  const origin = `${options.tls ? 'https' : 'http'}://${bracketed(options.host)}:${options.port}`;
   const tlsSettings: BunRequestInit['tls'] = options.tls
     ? {
         rejectUnauthorized: options.validateCerts,
@@ -96,7 +94,7 @@ const DIAGNOSIS_TIMEOUT_MS = 5000;
  */
 function handshakeError(options: FetchTransportOptions, settings: BunRequestInit['tls'], limitMs: number): Promise<unknown> {
   const host = stripBrackets(options.host);
-  const servername = settings?.serverName ?? (net.isIP(host) === 0 ? host : undefined);
+  const servername = tlsServerName(host, settings?.serverName);
   const fallback = Object.assign(new Error('TLS handshake failed'), { code: 'ERR_SSL_HANDSHAKE_FAILURE' });
   return new Promise((resolve) => {
     const socket = tls.connect({

@@ -5,11 +5,10 @@
 
 // Default imports only: the bundle loads them on first use (scripts/bundle-options.mjs).
 import http2 from 'node:http2';
-import net from 'node:net';
 import tls from 'node:tls';
 import { errorCode } from '../errors.ts';
 import { VaultFailure } from './failure.ts';
-import { MAX_BODY_BYTES, address, stripBrackets, tooLarge, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { MAX_BODY_BYTES, address, bracketed, stripBrackets, tlsServerName, tooLarge, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
 
 export interface H2TransportOptions extends WireEndpoint {
   validateCerts: boolean;
@@ -61,7 +60,7 @@ export function createH2Transport(options: H2TransportOptions, http1: Http1Fallb
   const host = stripBrackets(options.host);
   const where = address(options);
   // As https.Agent does: the host name in SNI unless it is an IP address, or the name configured.
-  const servername = options.serverName ?? (net.isIP(host) === 0 ? host : undefined);
+  const servername = tlsServerName(host, options.serverName);
   const maxStreams = options.maxSockets === 0 ? Infinity : options.maxSockets;
   /** Decided by the first connection: the server speaks HTTP/1.1, for the rest of the run. */
   let fallback: Transport | undefined;
@@ -128,8 +127,7 @@ export function createH2Transport(options: H2TransportOptions, http1: Http1Fallb
   }
 
   function openSession(socket: tls.TLSSocket): http2.ClientHttp2Session {
-    const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
-    const opened = http2.connect(`https://${host}:${options.port}`, { createConnection: () => socket, settings: { enablePush: false } });
+    const opened = http2.connect(`https://${bracketed(options.host)}:${options.port}`, { createConnection: () => socket, settings: { enablePush: false } });
     // A session that ends (GOAWAY, an error, the server closing it) is replaced on the next request;
     // its streams in flight fail on their own and are retried above.
     const forget = () => {

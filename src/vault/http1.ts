@@ -53,7 +53,7 @@ export interface Http1Answer {
 }
 
 /** A malformed answer: the connection cannot be trusted to carry anything more. */
-export function malformed(what: string): VaultFailure {
+function malformed(what: string): VaultFailure {
   return new VaultFailure('unreachable', `malformed HTTP answer (${what})`);
 }
 
@@ -102,13 +102,10 @@ export class Http1AnswerReader {
         case 'head':
           if (!this.#readHead()) return undefined;
           break;
-        case 'length': {
-          const taken = this.#takeBody(this.#remaining);
-          this.#remaining -= taken;
-          if (this.#remaining > 0) return undefined;
+        case 'length':
+          if (!this.#takeRemaining()) return undefined;
           this.#stage = 'done';
           break;
-        }
         case 'chunk-line': {
           const line = this.#line(MAX_CHUNK_LINE_BYTES, 'chunk size line');
           if (line === undefined) return undefined;
@@ -118,13 +115,10 @@ export class Http1AnswerReader {
           this.#stage = this.#remaining === 0 ? 'trailers' : 'chunk-data';
           break;
         }
-        case 'chunk-data': {
-          const taken = this.#takeBody(this.#remaining);
-          this.#remaining -= taken;
-          if (this.#remaining > 0) return undefined;
+        case 'chunk-data':
+          if (!this.#takeRemaining()) return undefined;
           this.#stage = 'chunk-end';
           break;
-        }
         case 'chunk-end': {
           if (this.#pending.length < 2) return undefined;
           if (this.#pending[0] !== 0x0d || this.#pending[1] !== 0x0a) throw malformed('chunk end');
@@ -226,6 +220,12 @@ export class Http1AnswerReader {
       this.#stage = 'until-close';
     }
     return true;
+  }
+
+  /** Moves the body bytes still to come (of the length, or of the chunk) that are pending; true once all came. */
+  #takeRemaining(): boolean {
+    this.#remaining -= this.#takeBody(this.#remaining);
+    return this.#remaining === 0;
   }
 
   /** Moves up to `most` pending bytes into the body; returns how many. */

@@ -18,7 +18,7 @@ import tls from 'node:tls';
 import { errorCode } from '../errors.ts';
 import { VaultFailure } from './failure.ts';
 import { Http1AnswerReader, requestBytes, type Http1Answer } from './http1.ts';
-import { cancelOnAbort, cancelled, stripBrackets, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { bracketed, cancelOnAbort, cancelled, stripBrackets, tlsServerName, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
 
 export interface SocketTransportOptions extends WireEndpoint {
   /** 0 means no limit. */
@@ -128,7 +128,7 @@ export interface TlsSettings {
  */
 export function nodeDialer(tlsSettings?: TlsSettings, onSecure?: (alpn: string | false | null) => void): Dialer {
   return (host, port, events) => {
-    const servername = tlsSettings === undefined ? undefined : (tlsSettings.serverName ?? (net.isIP(host) === 0 ? host : undefined));
+    const servername = tlsSettings === undefined ? undefined : tlsServerName(host, tlsSettings.serverName);
     let socket: net.Socket;
     try {
       socket =
@@ -222,7 +222,7 @@ interface PendingRequest {
 
 export function createSocketTransport(options: SocketTransportOptions, dial: Dialer): Transport {
   const hostname = stripBrackets(options.host);
-  const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
+  const host = bracketed(options.host);
   // As Node's http modules and fetch write it: the port is left out when it is the scheme's own.
   const hostHeader = options.port === (options.tls ? 443 : 80) ? host : `${host}:${options.port}`;
   const maxSockets = options.maxSockets === 0 ? Infinity : options.maxSockets;

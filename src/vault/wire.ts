@@ -1,8 +1,10 @@
 // The contract between the Vault client (http.ts) and its transports (Node's http modules there,
-// Node's http2 in h2-transport.ts, Bun's fetch in fetch-transport.ts): one request on the wire and its
-// whole answer, and how a transport's error becomes a VaultFailure, from error codes only (an error
-// object can carry request headers).
+// Node's http2 in h2-transport.ts, Bun's fetch in fetch-transport.ts, the runtime's own connections
+// in socket-transport.ts): one request on the wire and its whole answer, and how a transport's error
+// becomes a VaultFailure, from error codes only (an error object can carry request headers).
 
+// Default import only: the bundle loads node:net on first use (scripts/bundle-options.mjs).
+import net from 'node:net';
 import { errorCode } from '../errors.ts';
 import { VaultFailure } from './failure.ts';
 
@@ -92,6 +94,19 @@ export function stripBrackets(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
+/** A host as a URL or a Host header writes it: an IPv6 address in brackets. */
+export function bracketed(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * The name a TLS connection to `host` (no brackets) sends in SNI and checks the certificate against,
+ * as https.Agent picks it: the one configured, else the host unless it is an IP address.
+ */
+export function tlsServerName(host: string, configured: string | undefined): string | undefined {
+  return configured ?? (net.isIP(host) === 0 ? host : undefined);
+}
+
 /** The address as the user writes it: the input of a failure that is about the address itself. */
 export function address(options: WireEndpoint): string {
   if (options.socketPath !== undefined) return `unix://${options.socketPath}`;
@@ -100,7 +115,7 @@ export function address(options: WireEndpoint): string {
 
 export function transportFailure(error: unknown, options: WireEndpoint): VaultFailure {
   const code = errorCode(error) ?? '';
-  if (code === 'ABORT_ERR') return new VaultFailure('cancelled', 'request cancelled');
+  if (code === 'ABORT_ERR') return cancelled();
   if (options.tls && isPlainHttpAnswer(error, code)) return new VaultFailure('plain-http', 'the server speaks plain HTTP: use http://', [], { input: address(options) });
   // An HTTP/2 stream reset or a session ended (GOAWAY, a protocol error): the server went away
   // mid-answer, as a reset HTTP/1.1 connection does, and a new connection may succeed.
