@@ -7,7 +7,8 @@ import { AuthError } from '../errors.ts';
 import { VaultFailure, isRefusal, unavailableError } from '../vault/failure.ts';
 import { createVaultHttp } from '../vault/http.ts';
 import { parseJson } from '../vault/kv.ts';
-import { withRetries, type RetryClock, type RetryPolicy } from '../vault/retry.ts';
+import type { RetryClock } from '../vault/clock.ts';
+import { withRetries, type RetryPolicy } from '../vault/retry.ts';
 
 export interface GithubTokenDeps {
   env: Readonly<Record<string, string | undefined>>;

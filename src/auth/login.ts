@@ -11,7 +11,8 @@ import { TOKEN_CHARACTERS, loginClientToken, secretId, wrappingToken } from '../
 import { VaultFailure, describeVaultErrors, isRefusal, unavailableError } from '../vault/failure.ts';
 import type { VaultHttp } from '../vault/http.ts';
 import { encodeSegments, normalizeMount, parseJson } from '../vault/kv.ts';
-import { withRetries, type RetryClock, type RetryPolicy } from '../vault/retry.ts';
+import type { RetryClock } from '../vault/clock.ts';
+import { withRetries, type RetryPolicy } from '../vault/retry.ts';
 import { readCredentialFile, readError } from './token-file.ts';
 
 

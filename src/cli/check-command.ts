@@ -15,7 +15,7 @@ import type { Redactor } from '../redact.ts';
 import { distinctSecrets, type SecretRef } from '../secrets-file/secret-ref.ts';
 import { readCommandSecretsFiles } from './secrets-files.ts';
 import { checkSecrets, type SecretOutcome } from '../vault/fetch.ts';
-import type { RetryClock } from '../vault/retry.ts';
+import type { SessionClock } from '../vault/clock.ts';
 import { checkExitCode, renderCheckJson, renderCheckText, type CheckReport, type CheckedLine, type OtherProblem } from './check-report.ts';
 import { withVaultSession } from './vault-session.ts';
 
@@ -23,7 +23,7 @@ import { withVaultSession } from './vault-session.ts';
 export interface CommandDeps {
   output: Output;
   cwd: string;
-  clock?: RetryClock | undefined;
+  clock?: SessionClock | undefined;
   wellKnownTokenFiles?: readonly string[] | undefined;
   configFiles: ConfigFiles;
   runtime?: 'node' | 'bun' | undefined;

@@ -13,14 +13,15 @@ import type { Redactor } from '../redact.ts';
 import { createVaultHttp, type VaultHttp, type VaultHttpOptions } from '../vault/http.ts';
 import { proxyFor } from '../vault/proxy-route.ts';
 import { openTunnel } from '../vault/proxy-tunnel.ts';
-import type { RetryClock, RetryPolicy } from '../vault/retry.ts';
+import type { SessionClock } from '../vault/clock.ts';
+import type { RetryPolicy } from '../vault/retry.ts';
 import { readTlsMaterial } from '../vault/tls-files.ts';
 import { checkSocket } from '../vault/unix-socket.ts';
 
 export interface ConnectDeps {
   env: Readonly<Record<string, string | undefined>>;
   wellKnownTokenFiles: readonly string[];
-  clock: RetryClock;
+  clock: SessionClock;
   log: Logger;
   redactor: Redactor;
   /** 0 means no limit. */
@@ -111,6 +112,7 @@ export async function prepareConnection(config: ConnectionConfig, deps: ConnectD
     deadline: deps.retry?.deadline,
     transport: deps.transport,
     http2: deps.http2,
+    now: () => deps.clock.now(),
     log: (message) => deps.log.info(message),
   });
   return { client, prepared };

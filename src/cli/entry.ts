@@ -4,6 +4,7 @@ import { nodeExecDeps, programHost, runCommand } from '../exec/run.ts';
 import { guardInspectorSignal } from '../exec/signals.ts';
 import { processOutput } from '../log.ts';
 import { main } from './main.ts';
+import { realClock } from '../vault/clock.ts';
 import tty from 'node:tty';
 import v8 from 'node:v8';
 
@@ -45,6 +46,8 @@ const exitCode = await main(process.argv.slice(2), process.env, {
   isTerminal: (fd) => tty.isatty(fd),
   programs: programHost(execDeps),
   runtime: bun === undefined ? 'node' : 'bun',
+  // Monotonic time without the global `performance`, which Node loads at its first use (vault/clock.ts).
+  clock: { ...realClock, now: () => Number(process.hrtime.bigint()) / 1e6 },
   ...(bun === undefined ? { beforeManyRequests: () => v8.setFlagsFromString(MANY_REQUESTS_V8_FLAGS) } : {}),
   uid: process.getuid?.(),
   onTerminate: (handler) => {

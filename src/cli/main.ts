@@ -14,7 +14,7 @@ import { Logger, type Output } from '../log.ts';
 import { Redactor } from '../redact.ts';
 import { CREDENTIAL_VARIABLES, readCommandSecretsFiles } from './secrets-files.ts';
 import { distinctSecrets, type SecretRef } from '../secrets-file/secret-ref.ts';
-import type { RetryClock } from '../vault/retry.ts';
+import type { SessionClock } from '../vault/clock.ts';
 import { OPTIONS } from '../config/options.ts';
 import type { RenewArguments } from '../config/sources.ts';
 import { readCommandLine } from './command-line.ts';
@@ -31,7 +31,7 @@ export interface MainDeps {
   cwd: string;
   /** Starts the command: the real one replaces the process (execve) or waits for the child (spawn). */
   run: (request: ExecRequest) => Promise<number>;
-  clock?: RetryClock;
+  clock?: SessionClock;
   /** Registers what to do on SIGTERM/SIGINT (only `vaultenv renew` asks; the run execs or relays). */
   onTerminate?: (handler: () => void) => void;
   /** Token files probed when no credential is configured; defaults to the kubernetes-vault file, then ~/.vault-token. */

@@ -7,7 +7,7 @@ import type { RenewConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../redact.ts';
 import { realRenewClock, runRenewer } from '../renew/loop.ts';
-import { realClock } from '../vault/retry.ts';
+import { realClock } from '../vault/clock.ts';
 import { prepareConnection, wellKnownTokenFilesFor } from './connect.ts';
 
 export interface RenewCommandDeps {

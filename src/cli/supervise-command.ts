@@ -15,7 +15,7 @@ import { realRenewClock } from '../renew/loop.ts';
 import { parseOnChange } from '../supervise/decide.ts';
 import { supervise, type Generation } from '../supervise/supervisor.ts';
 import type { SecretRead } from '../vault/fetch.ts';
-import { realClock } from '../vault/retry.ts';
+import { realClock } from '../vault/clock.ts';
 import { prepareConnection } from './connect.ts';
 
 /** What the run's fetch tells a supervised run besides the environment. */

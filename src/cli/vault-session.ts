@@ -11,14 +11,14 @@ import type { Redactor } from '../redact.ts';
 import { createDeadline } from '../vault/deadline.ts';
 import type { FetchOptions } from '../vault/fetch.ts';
 import type { VaultHttp } from '../vault/http.ts';
-import { realClock, type RetryClock } from '../vault/retry.ts';
+import { realClock, type SessionClock } from '../vault/clock.ts';
 import { ThrottleGate } from '../vault/throttle.ts';
 import { connect } from './connect.ts';
 
 export interface SessionDeps {
   env: Readonly<Record<string, string | undefined>>;
   wellKnownTokenFiles?: readonly string[] | undefined;
-  clock?: RetryClock | undefined;
+  clock?: SessionClock | undefined;
   log: Logger;
   redactor: Redactor;
   /** The JavaScript runtime: on Bun, requests go through its own clients, its fastest. */
@@ -67,8 +67,8 @@ export async function withVaultSession<T>(
   const retry = {
     baseDelayMs: config.retryBaseDelayMs,
     retries: config.retryAttempts,
-    deadline: createDeadline(config.deadlineSeconds * 1000),
-    gate: new ThrottleGate({ sleep: (ms, signal) => clock.sleep(ms, signal), now: () => performance.now() }),
+    deadline: createDeadline(config.deadlineSeconds * 1000, () => clock.now()),
+    gate: new ThrottleGate({ sleep: (ms, signal) => clock.sleep(ms, signal), now: () => clock.now() }),
   };
   try {
     const { client, prepared, loginToken } = await connect(config, {

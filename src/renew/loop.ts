@@ -14,7 +14,8 @@ import { AuthError, VaultUnavailableError, VaultenvError } from '../errors.ts';
 import type { RenewConfig } from '../config/types.ts';
 import { VaultFailure, describeFailure, describeVaultErrors, isRetryable, unavailableError } from '../vault/failure.ts';
 import type { VaultHttp } from '../vault/http.ts';
-import { realClock, retryDelayMs, type RetryClock } from '../vault/retry.ts';
+import { realClock, type RetryClock } from '../vault/clock.ts';
+import { retryDelayMs } from '../vault/retry.ts';
 import { decide, describeToken, msUntilRenewalDue, parseLookupAnswer, parseRenewAnswer, renewalThreshold, type TokenLookup } from './decide.ts';
 
 /** The retry clock (an interruptible sleep and a random source) plus the time of day. */

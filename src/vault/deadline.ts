@@ -11,7 +11,7 @@ export interface Deadline {
 }
 
 /** A deadline `totalMs` from now; `now` is a monotonic clock in milliseconds. */
-export function createDeadline(totalMs: number, now: () => number = () => performance.now()): Deadline {
+export function createDeadline(totalMs: number, now: () => number): Deadline {
   const end = now() + totalMs;
   return {
     remainingMs: () => Math.max(0, end - now()),

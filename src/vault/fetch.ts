@@ -14,7 +14,8 @@ import { VaultFailure, describeVaultErrors, unavailableError } from './failure.t
 import type { VaultHttp } from './http.ts';
 import { metadataRequestPath, mountLookupPath, normalizeMount, parseMountAnswer, parseReadInfo, parseSecretAnswer, secretRequestPath, type KvVersion, type MountInfo, type ReadInfo } from './kv.ts';
 import { NotAStringError, pickSecret, displayPath, where, type PickedSecret } from './pick.ts';
-import { withRetries, type RetryClock, type RetryPolicy } from './retry.ts';
+import type { RetryClock } from './clock.ts';
+import { withRetries, type RetryPolicy } from './retry.ts';
 
 export interface FetchOptions {
   kvVersion: KvVersionSetting;

@@ -14,6 +14,8 @@ export interface H2TransportOptions extends WireEndpoint {
   validateCerts: boolean;
   /** 0 means no limit: then only the server's own limit on concurrent streams applies. */
   maxSockets: number;
+  /** A monotonic clock in milliseconds. */
+  now: () => number;
   ca?: string | undefined;
   clientCert?: string | undefined;
   clientKey?: string | undefined;
@@ -169,7 +171,7 @@ export function createH2Transport(options: H2TransportOptions, http1: Http1Fallb
   function send(request: WireRequest): Promise<WireAnswer> {
     if (fallback !== undefined) return fallback.send(request);
     const { method, path, headers, payload, limitMs, timedOut, signal } = request;
-    const started = performance.now();
+    const started = options.now();
     return new Promise<WireAnswer>((resolve, reject) => {
       let done = false;
       let stopWaiting = () => {};
@@ -236,7 +238,7 @@ export function createH2Transport(options: H2TransportOptions, http1: Http1Fallb
             done = true;
             clearTimeout(timer);
             signal?.removeEventListener('abort', onAbort);
-            const left = limitMs - (performance.now() - started);
+            const left = limitMs - (options.now() - started);
             if (left <= 0) reject(timedOut());
             else ready.transport.send({ ...request, limitMs: left }).then(resolve, reject);
             return;

@@ -20,6 +20,7 @@ import { createH2Transport, describeAlpn } from './h2-transport.ts';
 import { bunDialer, createSocketTransport, nodeDialer, type TlsSettings } from './socket-transport.ts';
 import { MAX_BODY_BYTES, address, stripBrackets, tooLarge, transportFailure, type Transport, type WireAnswer, type WireRequest } from './wire.ts';
 import { vaultErrorStrings } from './kv.ts';
+import { realClock } from './clock.ts';
 
 export interface VaultHttpOptions {
   host: string;
@@ -53,6 +54,8 @@ export interface VaultHttpOptions {
    * node:http2 is not relied on.
    */
   http2?: boolean | undefined;
+  /** A monotonic clock in milliseconds, for the connections' idle time: performance.now() if not given. */
+  now?: (() => number) | undefined;
   /** Progress lines for --log-level info: which protocol the server chose. */
   log?: ((message: string) => void) | undefined;
   /** A unix socket (`unix:///path`) to send every request over, in plain HTTP/1.1: host and port are then only the Host header. */
@@ -90,15 +93,16 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   // A socket or a proxy tunnel goes through node:http's agent (HTTP/1.1), on Bun as on Node.
   const viaNode = options.socketPath !== undefined || options.tunnel !== undefined;
   const bun = options.transport === 'bun';
+  const clocked = { ...options, now: options.now ?? (() => realClock.now()) };
   const transport = viaNode
     ? createNodeTransport(options)
     : !options.tls
-      ? createSocketTransport(options, bun ? bunDialer() : nodeDialer())
+      ? createSocketTransport(clocked, bun ? bunDialer() : nodeDialer())
       : bun
         ? createFetchTransport(options)
         : options.http2 === true
-          ? createH2Transport(options, (socket) => createNodeTransport(options, socket))
-          : createSocketTransport(options, nodeDialer(tlsSettings(options), firstOnly((alpn) => options.log?.(describeAlpn(address(options), alpn)))));
+          ? createH2Transport(clocked, (socket) => createNodeTransport(options, socket))
+          : createSocketTransport(clocked, nodeDialer(tlsSettings(options), firstOnly((alpn) => options.log?.(describeAlpn(address(options), alpn)))));
   let requestsSent = 0;
   /** The headers every request sends, built when the token is set rather than for each request. */
   const sessionHeaders = (token: string | undefined): { headers: Readonly<Record<string, string>>; valid: boolean } => {

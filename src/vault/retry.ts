@@ -6,6 +6,7 @@
 // waiting.
 
 import { MAX_TIMER_MS } from '../config/options.ts';
+import type { RetryClock } from './clock.ts';
 import type { Deadline } from './deadline.ts';
 import { VaultFailure, isRetryable } from './failure.ts';
 import type { ThrottleGate } from './throttle.ts';
@@ -17,11 +18,6 @@ export interface RetryPolicy {
   deadline?: Deadline | undefined;
   /** Shared by the run's requests: a throttled one closes it, and all of them wait (throttle.ts). */
   gate?: ThrottleGate | undefined;
-}
-
-export interface RetryClock {
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  random(): number;
 }
 
 /** The longest wait a Retry-After gets: a server asking for more is asked again after this long. */
@@ -124,21 +120,3 @@ function nextAttempt(
 function closesGate(failure: VaultFailure): boolean {
   return failure.kind === 'throttled' || failure.retryAfterMs !== undefined;
 }
-
-export const realClock: RetryClock = {
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal?.aborted === true) {
-        resolve();
-        return;
-      }
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-    }),
-  random: Math.random,
-};

@@ -23,6 +23,8 @@ import { bracketed, cancelOnAbort, cancelled, stripBrackets, tlsServerName, tran
 export interface SocketTransportOptions extends WireEndpoint {
   /** 0 means no limit. */
   maxSockets: number;
+  /** A monotonic clock in milliseconds. */
+  now: () => number;
 }
 
 /** A connected socket, as the pool uses it. */
@@ -190,7 +192,7 @@ interface Connection {
   socket: PoolSocket;
   exchange: Exchange | undefined;
   closed: boolean;
-  /** When it last became idle (performance.now()). */
+  /** When it last became idle (options.now()). */
   idleSince: number;
 }
 
@@ -274,7 +276,7 @@ export function createSocketTransport(options: SocketTransportOptions, dial: Dia
       return;
     }
     connection.socket.unref();
-    connection.idleSince = performance.now();
+    connection.idleSince = options.now();
     idle.push(connection);
   };
 
@@ -428,7 +430,7 @@ export function createSocketTransport(options: SocketTransportOptions, dial: Dia
       }
       if (signal !== undefined) watch(signal);
       let ready = idle.pop();
-      while (ready !== undefined && performance.now() - ready.idleSince > MAX_IDLE_MS) {
+      while (ready !== undefined && options.now() - ready.idleSince > MAX_IDLE_MS) {
         discard(ready);
         ready = idle.pop();
       }

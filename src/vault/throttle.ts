@@ -10,7 +10,7 @@
 // the run comes back just after a window opens instead of at a random point of it, for as long as
 // coming back at that phase gets it through.
 
-import type { RetryClock } from './retry.ts';
+import type { RetryClock } from './clock.ts';
 
 /** What an attempt got from the gate, handed back when it is answered. */
 export interface GateTicket {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login, type LoginOptions } from '../../src/auth/login.ts';
 import { AuthError } from '../../src/errors.ts';
 import type { VaultHttp } from '../../src/vault/http.ts';
-import { realClock } from '../../src/vault/retry.ts';
+import { realClock } from '../../src/vault/clock.ts';
 import { startBao, type BaoServer } from '../helpers/bao.ts';
 import { generateJwtKey, signJwt } from '../helpers/jwt.ts';
 import { rejected } from '../helpers/thrown.ts';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login, type LoginOptions } from '../../src/auth/login.ts';
 import { AuthError, VaultenvError } from '../../src/errors.ts';
 import type { VaultHttp } from '../../src/vault/http.ts';
-import { realClock } from '../../src/vault/retry.ts';
+import { realClock } from '../../src/vault/clock.ts';
 import { startBao, type BaoApi, type BaoServer } from '../helpers/bao.ts';
 import { rejected } from '../helpers/thrown.ts';
 import { clientPool, readKv2With } from '../helpers/vault-clients.ts';

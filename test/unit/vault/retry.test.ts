@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VaultFailure, failureForStatus, isRetryable } from '../../../src/vault/failure.ts';
-import { backoffDelayMs, retryAfterDelayMs, retryDelayMs, withRetries, type RetryClock } from '../../../src/vault/retry.ts';
+import type { RetryClock } from '../../../src/vault/clock.ts';
+import { backoffDelayMs, retryAfterDelayMs, retryDelayMs, withRetries } from '../../../src/vault/retry.ts';
 import { createDeadline } from '../../../src/vault/deadline.ts';
 import { rejected } from '../../helpers/thrown.ts';
 
@@ -132,7 +133,7 @@ describe('the start-up deadline', () => {
   }
 
   it('names itself by its length', () => {
-    expect(createDeadline(60_000).label).toBe('the 60 s start-up deadline');
+    expect(createDeadline(60_000, () => 0).label).toBe('the 60 s start-up deadline');
     expect(createDeadline(1_500, () => 0).label).toBe('the 1.5 s start-up deadline');
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failureForStatus } from '../../../src/vault/failure.ts';
-import { withRetries, type RetryClock } from '../../../src/vault/retry.ts';
+import type { RetryClock } from '../../../src/vault/clock.ts';
+import { withRetries } from '../../../src/vault/retry.ts';
 import { ThrottleGate, type GateClock, type GateTicket } from '../../../src/vault/throttle.ts';
 
 /** A clock whose sleeps end when the test says so, and whose time is what the test sets. */
