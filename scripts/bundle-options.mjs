@@ -49,9 +49,8 @@ const wrapEntryForCommonJs = {
 // address, the single executable's explanation of a failed handshake, and the CONNECT tunnel of an
 // https:// address behind a proxy), `util` (parseEnv, for a config file that exists), `os` (errno
 // and signal numbers, for a failed exec or a child killed by a signal), `v8` (tuning for a run of
-// many requests, and Node's IPv6 address check compiled before a connection by name), and
-// `worker_threads` (read just before the exec, which loads its internals anyway on Node; Bun answers
-// from its global).
+// many requests), and `worker_threads` (read just before the exec, which loads its internals anyway
+// on Node; Bun answers from its global).
 // Loading each costs start-up time, on Bun most of all (docs/bench.md).
 // Import them by their default export only (`import tty from 'node:tty'`, then `tty.isatty(…)`): a
 // named import fails the build.

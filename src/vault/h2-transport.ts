@@ -8,7 +8,7 @@ import http2 from 'node:http2';
 import tls from 'node:tls';
 import { errorCode } from '../errors.ts';
 import { VaultFailure } from './failure.ts';
-import { MAX_BODY_BYTES, address, bracketed, compileIpv6Check, stripBrackets, tlsServerName, tooLarge, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { MAX_BODY_BYTES, address, bracketed, stripBrackets, tlsServerName, tooLarge, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
 
 export interface H2TransportOptions extends WireEndpoint {
   validateCerts: boolean;
@@ -62,9 +62,7 @@ export function createH2Transport(options: H2TransportOptions, http1: Http1Fallb
   const host = stripBrackets(options.host);
   const where = address(options);
   // As https.Agent does: the host name in SNI unless it is an IP address, or the name configured.
-  compileIpv6Check(host);
   const servername = tlsServerName(host, options.serverName);
-  if (servername !== undefined) compileIpv6Check(servername);
   const maxStreams = options.maxSockets === 0 ? Infinity : options.maxSockets;
   /** Decided by the first connection: the server speaks HTTP/1.1, for the rest of the run. */
   let fallback: Transport | undefined;

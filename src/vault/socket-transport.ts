@@ -18,7 +18,7 @@ import tls from 'node:tls';
 import { errorCode } from '../errors.ts';
 import { VaultFailure } from './failure.ts';
 import { Http1AnswerReader, requestBytes, type Http1Answer } from './http1.ts';
-import { bracketed, cancelOnAbort, cancelled, compileIpv6Check, stripBrackets, tlsServerName, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { bracketed, cancelOnAbort, cancelled, stripBrackets, tlsServerName, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
 
 export interface SocketTransportOptions extends WireEndpoint {
   /** 0 means no limit. */
@@ -130,9 +130,7 @@ export interface TlsSettings {
  */
 export function nodeDialer(tlsSettings?: TlsSettings, onSecure?: (alpn: string | false | null) => void): Dialer {
   return (host, port, events) => {
-    compileIpv6Check(host);
     const servername = tlsSettings === undefined ? undefined : tlsServerName(host, tlsSettings.serverName);
-    if (servername !== undefined) compileIpv6Check(servername);
     let socket: net.Socket;
     try {
       socket =

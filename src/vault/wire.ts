@@ -3,9 +3,8 @@
 // in socket-transport.ts): one request on the wire and its whole answer, and how a transport's error
 // becomes a VaultFailure, from error codes only (an error object can carry request headers).
 
-// Default imports only: the bundle loads them on first use (scripts/bundle-options.mjs).
+// Default import only: the bundle loads node:net on first use (scripts/bundle-options.mjs).
 import net from 'node:net';
-import v8 from 'node:v8';
 import { errorCode } from '../errors.ts';
 import { VaultFailure } from './failure.ts';
 
@@ -106,25 +105,6 @@ export function bracketed(host: string): string {
  */
 export function tlsServerName(host: string, configured: string | undefined): string | undefined {
   return configured ?? (net.isIP(host) === 0 ? host : undefined);
-}
-
-let ipv6CheckCompiled = false;
-
-/**
- * Called before Node opens a connection to `host` (no brackets). Node checks a host
- * that is not an IPv4 address, and a TLS server name, with net.isIPv6: one large regular expression.
- * V8 runs a regular expression in its interpreter first, and building the interpreter's code for this
- * one takes several times longer than compiling it to machine code outright: a cost every run to a
- * Vault server by name would pay (docs/bench.md, "Where the start-up time goes"). So that expression
- * is compiled here with V8's tier-up off, turned back on at once for every other. Node's transports
- * only: Bun's connect through its own sockets and fetch.
- */
-export function compileIpv6Check(host: string): void {
-  if (ipv6CheckCompiled || net.isIPv4(host)) return;
-  ipv6CheckCompiled = true;
-  v8.setFlagsFromString('--no-regexp-tier-up');
-  net.isIPv6('');
-  v8.setFlagsFromString('--regexp-tier-up');
 }
 
 /** The address as the user writes it: the input of a failure that is about the address itself. */
