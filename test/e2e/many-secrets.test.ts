@@ -37,6 +37,14 @@ describe.each([1, 2] as const)('a secrets file of many lines, KV v%i', (version)
     for (let j = 0; j < LINES; j++) expect(env.get(`V${j}`)).toBe(values[j % PATHS]);
   });
 
+  it('reads them from a server named by host name, over several connections at once', async () => {
+    const address = server.address.replace('127.0.0.1', 'localhost');
+    expect(address).toMatch(/^http:\/\/localhost:\d+$/);
+    const result = await runCli(['--secrets-file', file, '--', '/usr/bin/env'], { env: baseEnv({ VAULT_ADDR: address, VAULT_TOKEN: server.rootToken }) });
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    expect(result.stdout).toContain(`V${LINES - 1}=${values[(LINES - 1) % PATHS]}\n`);
+  });
+
   it('vaultenv export and vaultenv check read it too, and print nothing on stderr', async () => {
     const env = baseEnv({ VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken });
     const exported = await runCli(['export', '--format', 'json', '--secrets-file', file], { env });
