@@ -9,6 +9,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { createRuleBook, type FaultHandle, type FaultRule, type ProxiedRequest } from './proxy.ts';
 
@@ -38,6 +39,8 @@ export interface TlsProxy {
   connections(): number;
   /** Client TCP connections open now. */
   open(): number;
+  /** Client TLS connections so far that resumed an earlier session instead of a whole handshake. */
+  resumed(): number;
   inject(rule: TlsFaultRule): FaultHandle;
   /** Forgets all rules and recorded requests (connection ids keep counting). */
   reset(): void;
@@ -83,6 +86,10 @@ export async function startTlsProxy(
     protocol === 'h2'
       ? http2.createSecureServer({ cert, key, allowHTTP1: false })
       : https.createServer({ cert, key, ALPNProtocols: ['http/1.1'], keepAlive: true });
+  let resumedCount = 0;
+  server.on('secureConnection', (socket: TLSSocket) => {
+    if (socket.isSessionReused()) resumedCount++;
+  });
   server.on('connection', (socket: Socket) => {
     const entry = { id: ++connectionCount, socket };
     const port = socket.remotePort ?? 0;
@@ -214,6 +221,7 @@ export async function startTlsProxy(
     ...book.controls,
     connections: () => connectionCount,
     open: () => sockets.size,
+    resumed: () => resumedCount,
     close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();

@@ -366,6 +366,25 @@ describe('the modules a run loads', () => {
   });
 });
 
+describe('TLS sessions over HTTP/1.1 (no --http2)', () => {
+  describe.each(MOUNTS)('on a KV v$version mount', (mount) => {
+    it(`the connections opened after the first resume its TLS session, as https.Agent's do`, async () => {
+      const p = proxies.get('http/1.1');
+      if (p === undefined) throw new Error('no http/1.1 proxy');
+      const [connectionsBefore, resumedBefore] = [p.connections(), p.resumed()];
+      const result = await runBundle(['--max-concurrent-requests', '8', '--secrets-file', join(dir, `${mount.mount}-many.secrets`), '--', ENV], {
+        env: baseEnv({ VAULT_ADDR: p.address, VAULT_TOKEN: token, VAULT_CACERT: p.caCert }),
+        timeoutMs: 30_000,
+      });
+      expect([result.code, result.stderr]).toEqual([0, '']);
+      expect(envFromOutput(result.stdout)[`P${MANY - 1}`]).toBe(valueOf(mount, `p${MANY - 1}`));
+      const opened = p.connections() - connectionsBefore;
+      expect(opened).toBeGreaterThanOrEqual(2);
+      expect(p.resumed() - resumedBefore).toBe(opened - 1);
+    });
+  });
+});
+
 describe('TLS settings Node refuses before connecting', () => {
   it('a client certificate that does not parse: the request fails at once, not retried, naming the code', async () => {
     const { port } = new URL(server.address);
