@@ -7,7 +7,7 @@ import { AuthError } from '../errors.ts';
 import { VaultFailure, isRefusal, unavailableError } from '../vault/failure.ts';
 import { createVaultHttp } from '../vault/http.ts';
 import { parseJson } from '../vault/kv.ts';
-import type { RetryClock } from '../vault/clock.ts';
+import type { SessionClock } from '../vault/clock.ts';
 import { withRetries, type RetryPolicy } from '../vault/retry.ts';
 
 export interface GithubTokenDeps {
@@ -16,7 +16,7 @@ export interface GithubTokenDeps {
   timeoutMs: number;
   /** The run's retries and start-up deadline. */
   retry: RetryPolicy;
-  clock: RetryClock;
+  clock: SessionClock;
   /** Receives the request token before it is sent, and the ID token once read. */
   onCredential: (value: string) => void;
   /** Which runtime's clients send the request (vault/http.ts). */
@@ -67,6 +67,7 @@ export async function requestGithubActionsToken(audience: string | undefined, de
     maxSockets: 1,
     deadline: deps.retry.deadline,
     transport: deps.transport,
+    now: () => deps.clock.now(),
     headers: { Authorization: `bearer ${requestToken}`, Accept: 'application/json' },
   });
   try {

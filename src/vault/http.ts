@@ -97,12 +97,12 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   const transport = viaNode
     ? createNodeTransport(options)
     : !options.tls
-      ? createSocketTransport(clocked, bun ? bunDialer() : nodeDialer())
+      ? createSocketTransport(clocked, bun ? bunDialer() : nodeDialer(clocked.now))
       : bun
         ? createFetchTransport(options)
         : options.http2 === true
           ? createH2Transport(clocked, (socket) => createNodeTransport(options, socket))
-          : createSocketTransport(clocked, nodeDialer(tlsSettings(options), firstOnly((alpn) => options.log?.(describeAlpn(address(options), alpn)))));
+          : createSocketTransport(clocked, nodeDialer(clocked.now, tlsSettings(options), firstOnly((alpn) => options.log?.(describeAlpn(address(options), alpn)))));
   let requestsSent = 0;
   /** The headers every request sends, built when the token is set rather than for each request. */
   const sessionHeaders = (token: string | undefined): { headers: Readonly<Record<string, string>>; valid: boolean } => {

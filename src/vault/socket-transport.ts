@@ -123,23 +123,80 @@ export interface TlsSettings {
 }
 
 /**
+ * How long a connection may stay idle and still carry a request: less than the idle timeouts of the
+ * load balancers put in front of Vault (60 s and more), which close a connection without a word to
+ * the client, so that a request is rarely sent just as its connection is being closed. Also how long
+ * after the handshake that checked the server's certificate a TLS session is resumed (nodeDialer).
+ */
+const MAX_IDLE_MS = 30_000;
+
+/** A TLS session ticket, and when the handshake that checked the server's certificate for it was. */
+export interface KeptSession {
+  ticket: Buffer;
+  checkedAt: number;
+}
+
+/**
+ * The TLS session a dialer's connections resume, as https.Agent keeps one: the newest ticket of a
+ * connection whose certificate was accepted. A resumed session is not checked again (its certificate
+ * was), so it is offered only within MAX_IDLE_MS of the handshake that checked it, and a resumed
+ * connection's tickets keep that time: `vaultenv renew` and --supervise check the server's
+ * certificate anew at least as often as they open a connection after an idle one. `now` is a
+ * monotonic clock in milliseconds.
+ */
+export class TlsSessions {
+  readonly #now: () => number;
+  #kept: KeptSession | undefined;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  /** The session a new connection offers, if any; `watch` follows that connection. */
+  offer(): KeptSession | undefined {
+    const kept = this.#kept;
+    return kept !== undefined && this.#now() - kept.checkedAt < MAX_IDLE_MS ? kept : undefined;
+  }
+
+  /**
+   * Follows one connection, which offered `offered`: `ticket` for each ticket the server sends,
+   * `accepted` once its handshake passed the certificate checks (and whether the server resumed the
+   * session offered). Only an accepted connection's tickets are kept, with the time of its check.
+   */
+  watch(offered: KeptSession | undefined): { ticket(received: Buffer): void; accepted(resumed: boolean): void } {
+    let pending: Buffer | undefined;
+    let accepted: number | undefined;
+    return {
+      ticket: (received) => {
+        pending = received;
+        if (accepted !== undefined) this.#kept = { ticket: received, checkedAt: accepted };
+      },
+      accepted: (resumed) => {
+        accepted = resumed && offered !== undefined ? offered.checkedAt : this.#now();
+        if (pending !== undefined) this.#kept = { ticket: pending, checkedAt: accepted };
+      },
+    };
+  }
+}
+
+/**
  * Node's sockets (node:net, or node:tls with `tls`): Nagle off, as node:http sets it; a connection
  * being opened is destroyed when given up. Over TLS the certificate is checked as https.Agent checks
  * it (the host name from SNI, or the IP address), and ALPN says HTTP/1.1; `onSecure` hears which
- * protocol the server chose.
+ * protocol the server chose. `now` is a monotonic clock in milliseconds.
  */
-export function nodeDialer(tlsSettings?: TlsSettings, onSecure?: (alpn: string | false | null) => void): Dialer {
+export function nodeDialer(now: () => number, tlsSettings?: TlsSettings, onSecure?: (alpn: string | false | null) => void): Dialer {
   // Over TLS, as https.Agent does: one secure context for every connection (the CA and the client
-  // certificate parsed once), and the newest session ticket of a connection whose certificate was
-  // accepted, which the connections opened next resume instead of each doing a whole handshake.
+  // certificate parsed once), and one session resumed by the connections after the first.
   let context: tls.SecureContext | undefined;
-  let session: Buffer | undefined;
+  const sessions = new TlsSessions(now);
   const connectTls = (settings: TlsSettings, host: string, port: number): tls.TLSSocket => {
     context ??= tls.createSecureContext({
       ...(settings.ca !== undefined ? { ca: settings.ca } : {}),
       ...(settings.cert !== undefined && settings.key !== undefined ? { cert: settings.cert, key: settings.key } : {}),
     });
     const servername = tlsServerName(host, settings.serverName);
+    const offered = sessions.offer();
     const socket = tls.connect({
       host,
       port,
@@ -147,19 +204,11 @@ export function nodeDialer(tlsSettings?: TlsSettings, onSecure?: (alpn: string |
       rejectUnauthorized: settings.rejectUnauthorized,
       secureContext: context,
       ...(servername !== undefined ? { servername } : {}),
-      ...(session !== undefined ? { session } : {}),
+      ...(offered !== undefined ? { session: offered.ticket } : {}),
     });
-    // A ticket is kept once the handshake that brought it has passed the certificate checks.
-    let ticket: Buffer | undefined;
-    let accepted = false;
-    socket.on('session', (received: Buffer) => {
-      ticket = received;
-      if (accepted) session = received;
-    });
-    socket.once('secureConnect', () => {
-      accepted = true;
-      if (ticket !== undefined) session = ticket;
-    });
+    const watched = sessions.watch(offered);
+    socket.on('session', (received: Buffer) => watched.ticket(received));
+    socket.once('secureConnect', () => watched.accepted(socket.isSessionReused()));
     return socket;
   };
   return (host, port, events) => {
@@ -216,13 +265,6 @@ interface Connection {
   /** When it last became idle (options.now()). */
   idleSince: number;
 }
-
-/**
- * How long a connection may stay idle and still carry a request: less than the idle timeouts of the
- * load balancers put in front of Vault (60 s and more), which close a connection without a word to
- * the client, so that a request is rarely sent just as its connection is being closed.
- */
-const MAX_IDLE_MS = 30_000;
 
 /** A connection being opened. Abandoned by the request it was for, it no longer takes a slot. */
 interface Attempt {

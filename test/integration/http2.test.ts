@@ -317,7 +317,8 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
 describe('the modules a run loads', () => {
   // Printed when vaultenv exits (spawn mode: with execve no exit event would run).
   const hook = join(dir, 'modules-hook.cjs');
-  const names = ['tls', 'http2', 'https'];
+  // perf_hooks: the run's clock reads process.hrtime, and `performance` would load it (vault/clock.ts).
+  const names = ['tls', 'http2', 'https', 'perf_hooks'];
 
   beforeAll(() => {
     writeFileSync(
@@ -338,7 +339,7 @@ describe('the modules a run loads', () => {
   describe.each(MOUNTS)('on a KV v$version mount', (mount) => {
     const appFile = () => join(dir, `${mount.mount}-app.secrets`);
 
-    it('an http:// run loads none of node:tls, node:http2 and node:https', async () => {
+    it('an http:// run loads none of node:tls, node:http2, node:https and node:perf_hooks', async () => {
       const plain = kvServer(mount.version);
       const file = join(dir, `plain-${mount.mount}.secrets`);
       await plain.api.writeSecret('secret', mount.version, `${base}/app`, { value: valueOf(mount, 'app') });
@@ -382,6 +383,38 @@ describe('TLS sessions over HTTP/1.1 (no --http2)', () => {
       expect(opened).toBeGreaterThanOrEqual(2);
       expect(p.resumed() - resumedBefore).toBe(opened - 1);
     });
+  });
+
+  it('resumes a session only within 30 s of the handshake that checked the certificate, then checks it anew', async () => {
+    const p = proxies.get('http/1.1');
+    if (p === undefined) throw new Error('no http/1.1 proxy');
+    let now = 0;
+    const client = createVaultHttp({ host: '127.0.0.1', port: p.port, tls: true, validateCerts: true, token, timeoutMs: 10_000, maxSockets: 8, ca: readFileSync(p.caCert, 'utf8'), transport: 'node', now: () => now });
+    const [connectionsBefore, resumedBefore] = [p.connections(), p.resumed()];
+    const counts = () => [p.connections() - connectionsBefore, p.resumed() - resumedBefore];
+    const health = () => client.request('GET', '/v1/sys/health');
+    try {
+      await health();
+      expect(counts()).toEqual([1, 0]);
+      // n requests at once: the idle connections carry n - 1, a new one the last.
+      const atOnce = (n: number) => Promise.all(Array.from({ length: n }, health));
+      // The new connection resumes the first one's session.
+      await atOnce(2);
+      expect(counts()).toEqual([2, 1]);
+      // 20 s on, a new connection resumes it again; its ticket keeps the check made at 0 s.
+      now = 20_000;
+      await atOnce(3);
+      expect(counts()).toEqual([3, 2]);
+      // 35 s on: the session was checked more than 30 s ago, so a whole handshake checks the certificate again...
+      now = 35_000;
+      await atOnce(4);
+      expect(counts()).toEqual([4, 2]);
+      // ...and the next new connection resumes the session that handshake checked.
+      await atOnce(5);
+      expect(counts()).toEqual([5, 3]);
+    } finally {
+      client.close();
+    }
   });
 });
 

@@ -1,11 +1,12 @@
 // The socket transport's own decisions, on sockets the test opens and answers by hand through the
 // Dialer seam: which connection carries a request, and when one is kept for the next and when it is
-// not. Requests against the real server, on Node's and Bun's sockets, are in
-// test/integration/transports.test.ts.
+// not; and which TLS session Node's connections resume. Requests against the real server, on Node's
+// and Bun's sockets, are in test/integration/transports.test.ts (sessions resumed against a real
+// TLS server: test/integration/http2.test.ts).
 
 import { describe, expect, it } from 'vitest';
 import { VaultFailure } from '../../../src/vault/failure.ts';
-import { createSocketTransport, type Dialer } from '../../../src/vault/socket-transport.ts';
+import { TlsSessions, createSocketTransport, type Dialer } from '../../../src/vault/socket-transport.ts';
 import type { WireRequest } from '../../../src/vault/wire.ts';
 
 const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}';
@@ -155,7 +156,7 @@ describe('the socket transport: which connection carries a request', () => {
     client.close();
   });
 
-  it('does not send on a connection idle for longer than 30 s', async () => {
+  it('does not send on a connection idle for longer than 30 s since its last answer', async () => {
     let now = 0;
     const { dial, attempts } = scriptedDialer();
     const client = transport(dial, { now: () => now });
@@ -168,6 +169,12 @@ describe('the socket transport: which connection carries a request', () => {
     expect(attempts).toHaveLength(1);
     held.answer(OK);
     await second;
+    // Idle since the last answer, not since it opened.
+    now += 29_000;
+    const third = client.send(request());
+    expect(attempts).toHaveLength(1);
+    held.answer(OK);
+    await third;
     now += 30_001;
     void client.send(request()).catch(() => {});
     expect(held.terminated).toBe(true);
@@ -189,5 +196,64 @@ describe('the socket transport: which connection carries a request', () => {
     b.answer(OK);
     expect(await Promise.all(answers)).toHaveLength(3);
     client.close();
+  });
+});
+
+describe('TlsSessions: the TLS session the next connection resumes', () => {
+  const ticket = (n: number) => Buffer.from(`ticket-${n}`);
+
+  it('keeps a ticket only from a connection whose certificate was accepted, sent before or after', () => {
+    const sessions = new TlsSessions(() => 0);
+    expect(sessions.offer()).toBeUndefined();
+    const refused = sessions.watch(undefined);
+    refused.ticket(ticket(1));
+    expect(sessions.offer()).toBeUndefined();
+    const before = sessions.watch(undefined);
+    before.ticket(ticket(2));
+    before.accepted(false);
+    expect(sessions.offer()?.ticket).toEqual(ticket(2));
+    before.ticket(ticket(3));
+    expect(sessions.offer()?.ticket).toEqual(ticket(3));
+  });
+
+  it('offers a session for 30 s after the handshake that checked the certificate, not after', () => {
+    let now = 1_000;
+    const sessions = new TlsSessions(() => now);
+    const first = sessions.watch(undefined);
+    first.accepted(false);
+    first.ticket(ticket(1));
+    now += 29_999;
+    expect(sessions.offer()).toEqual({ ticket: ticket(1), checkedAt: 1_000 });
+    now += 1;
+    expect(sessions.offer()).toBeUndefined();
+  });
+
+  it("keeps a resumed connection's tickets with the time of the check it resumed, so resuming cannot extend it", () => {
+    let now = 0;
+    const sessions = new TlsSessions(() => now);
+    const first = sessions.watch(undefined);
+    first.accepted(false);
+    first.ticket(ticket(1));
+    now = 20_000;
+    const resumed = sessions.watch(sessions.offer());
+    resumed.accepted(true);
+    resumed.ticket(ticket(2));
+    expect(sessions.offer()).toEqual({ ticket: ticket(2), checkedAt: 0 });
+    now = 30_000;
+    expect(sessions.offer()).toBeUndefined();
+  });
+
+  it('a connection that offered a session the server did not resume checked the certificate itself: its time', () => {
+    let now = 0;
+    const sessions = new TlsSessions(() => now);
+    const first = sessions.watch(undefined);
+    first.accepted(false);
+    first.ticket(ticket(1));
+    now = 20_000;
+    const whole = sessions.watch(sessions.offer());
+    whole.accepted(false);
+    whole.ticket(ticket(2));
+    now = 49_999;
+    expect(sessions.offer()).toEqual({ ticket: ticket(2), checkedAt: 20_000 });
   });
 });
