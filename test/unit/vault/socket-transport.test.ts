@@ -202,6 +202,18 @@ describe('the socket transport: which connection carries a request', () => {
 describe('TlsSessions: the TLS session the next connection resumes', () => {
   const ticket = (n: number) => Buffer.from(`ticket-${n}`);
 
+  /** Sessions on a clock the test sets, and a connection that offers what they offer, is accepted (resumed or not) and sends ticket `n`. */
+  function clocked() {
+    const clock = { now: 0 };
+    const sessions = new TlsSessions(() => clock.now);
+    const connect = (n: number, resumed = false) => {
+      const watched = sessions.watch(sessions.offer());
+      watched.accepted(resumed);
+      watched.ticket(ticket(n));
+    };
+    return { clock, sessions, connect };
+  }
+
   it('keeps a ticket only from a connection whose certificate was accepted, sent before or after', () => {
     const sessions = new TlsSessions(() => 0);
     expect(sessions.offer()).toBeUndefined();
@@ -217,43 +229,31 @@ describe('TlsSessions: the TLS session the next connection resumes', () => {
   });
 
   it('offers a session for 30 s after the handshake that checked the certificate, not after', () => {
-    let now = 1_000;
-    const sessions = new TlsSessions(() => now);
-    const first = sessions.watch(undefined);
-    first.accepted(false);
-    first.ticket(ticket(1));
-    now += 29_999;
+    const { clock, sessions, connect } = clocked();
+    clock.now = 1_000;
+    connect(1);
+    clock.now += 29_999;
     expect(sessions.offer()).toEqual({ ticket: ticket(1), checkedAt: 1_000 });
-    now += 1;
+    clock.now += 1;
     expect(sessions.offer()).toBeUndefined();
   });
 
   it("keeps a resumed connection's tickets with the time of the check it resumed, so resuming cannot extend it", () => {
-    let now = 0;
-    const sessions = new TlsSessions(() => now);
-    const first = sessions.watch(undefined);
-    first.accepted(false);
-    first.ticket(ticket(1));
-    now = 20_000;
-    const resumed = sessions.watch(sessions.offer());
-    resumed.accepted(true);
-    resumed.ticket(ticket(2));
+    const { clock, sessions, connect } = clocked();
+    connect(1);
+    clock.now = 20_000;
+    connect(2, true);
     expect(sessions.offer()).toEqual({ ticket: ticket(2), checkedAt: 0 });
-    now = 30_000;
+    clock.now = 30_000;
     expect(sessions.offer()).toBeUndefined();
   });
 
   it('a connection that offered a session the server did not resume checked the certificate itself: its time', () => {
-    let now = 0;
-    const sessions = new TlsSessions(() => now);
-    const first = sessions.watch(undefined);
-    first.accepted(false);
-    first.ticket(ticket(1));
-    now = 20_000;
-    const whole = sessions.watch(sessions.offer());
-    whole.accepted(false);
-    whole.ticket(ticket(2));
-    now = 49_999;
+    const { clock, sessions, connect } = clocked();
+    connect(1);
+    clock.now = 20_000;
+    connect(2, false);
+    clock.now = 49_999;
     expect(sessions.offer()).toEqual({ ticket: ticket(2), checkedAt: 20_000 });
   });
 });
