@@ -20,6 +20,7 @@ import { VaultFailure, isRetryable } from '../../src/vault/failure.ts';
 import { createVaultHttp } from '../../src/vault/http.ts';
 import { baseEnv, envFromOutput, expectNoLeak, runBundle, type CliResult } from '../helpers/run-cli.ts';
 import { kvServer, uniqueName } from '../helpers/servers.ts';
+import { rejected } from '../helpers/thrown.ts';
 import { startTlsProxy, type AlpnProtocol, type TlsProxy } from '../helpers/tls-proxy.ts';
 
 const ENV = '/usr/bin/env';
@@ -125,10 +126,7 @@ describe.each(PROTOCOLS)('over $name', (protocol) => {
     p.inject({ times: 1, respond: { status: 200, body: `{"data":"${'x'.repeat(33 * 1024 * 1024)}"}` } });
     const client = createVaultHttp({ host: '127.0.0.1', port: p.port, tls: true, validateCerts: true, token, timeoutMs: 10_000, maxSockets: 8, ca: readFileSync(p.caCert, 'utf8'), transport: 'node', http2: true });
     try {
-      const failure = await client.request('GET', '/v1/sys/health').then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+      const failure = await rejected(client.request('GET', '/v1/sys/health'));
       expect(failure).toBeInstanceOf(VaultFailure);
       expect([(failure as VaultFailure).kind, (failure as VaultFailure).detail]).toEqual(['too-large', 'the answer is larger than 32 MiB']);
       expect(isRetryable('too-large')).toBe(false);
@@ -435,10 +433,7 @@ describe('TLS settings Node refuses before connecting', () => {
       transport: 'node',
     });
     try {
-      const failure = await client.request('GET', '/v1/sys/health').then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+      const failure = await rejected(client.request('GET', '/v1/sys/health'));
       expect(failure).toBeInstanceOf(VaultFailure);
       expect([(failure as VaultFailure).kind, (failure as VaultFailure).detail]).toEqual(['invalid-request', 'the connection could not be set up (ERR_OSSL_PEM_NO_START_LINE)']);
       expect(isRetryable('invalid-request')).toBe(false);
