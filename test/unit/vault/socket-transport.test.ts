@@ -75,12 +75,17 @@ function transport(dial: Dialer, options: { maxSockets?: number; now?: () => num
   return createSocketTransport({ host: '127.0.0.1', port: 8200, tls: false, maxSockets: options.maxSockets ?? 8, now: options.now ?? (() => 0) }, dial);
 }
 
+/** A transport on a scripted dialer whose first request (to `path`) is sent, on its connection opened. */
+function firstRequest(socketOptions: Parameters<typeof scriptedDialer>[0] = {}, options: Parameters<typeof transport>[1] = {}, path?: string) {
+  const { dial, attempts } = scriptedDialer(socketOptions);
+  const client = transport(dial, options);
+  const answered = client.send(request(path));
+  return { client, attempts, answered, held: attempts[0]!.open() };
+}
+
 describe('the socket transport: which connection carries a request', () => {
   it('sends the next request on the connection a whole keep-alive answer left free', async () => {
-    const { dial, attempts } = scriptedDialer();
-    const client = transport(dial);
-    const first = client.send(request('/v1/one'));
-    const held = attempts[0]!.open();
+    const { client, attempts, answered: first, held } = firstRequest({}, {}, '/v1/one');
     held.answer(OK);
     expect(await first).toMatchObject({ status: 200, body: '{}' });
     const second = client.send(request('/v1/two'));
@@ -92,10 +97,7 @@ describe('the socket transport: which connection carries a request', () => {
   });
 
   it('writes what the socket did not take when it drains, and keeps the connection after the answer', async () => {
-    const { dial, attempts } = scriptedDialer({ takes: 10 });
-    const client = transport(dial);
-    const answered = client.send(request());
-    const held = attempts[0]!.open();
+    const { client, attempts, answered, held } = firstRequest({ takes: 10 });
     for (let i = 0; i < 30; i++) held.drain();
     expect(Buffer.concat(held.written).toString('latin1')).toMatch(/^GET \/v1\/secret\/data\/app HTTP\/1\.1\r\n[^]*X-Vault-Token: test-token\r\n\r\n$/);
     held.answer(OK);
@@ -108,10 +110,7 @@ describe('the socket transport: which connection carries a request', () => {
   });
 
   it('does not reuse a connection answered before the whole request was sent: the rest would start the next request', async () => {
-    const { dial, attempts } = scriptedDialer({ takes: 10 });
-    const client = transport(dial);
-    const answered = client.send(request());
-    const held = attempts[0]!.open();
+    const { client, attempts, answered, held } = firstRequest({ takes: 10 });
     held.answer('HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: 0\r\n\r\n');
     expect(await answered).toMatchObject({ status: 413 });
     expect(held.terminated).toBe(true);
@@ -123,10 +122,7 @@ describe('the socket transport: which connection carries a request', () => {
   });
 
   it("does not reuse a connection whose bytes the runtime still holds (Node's socket flushing)", async () => {
-    const { dial, attempts } = scriptedDialer({ flushing: true });
-    const client = transport(dial);
-    const answered = client.send(request());
-    const held = attempts[0]!.open();
+    const { client, attempts, answered, held } = firstRequest({ flushing: true });
     held.answer(OK);
     await answered;
     expect(held.terminated).toBe(true);
@@ -136,10 +132,7 @@ describe('the socket transport: which connection carries a request', () => {
   });
 
   it('does not reuse a connection the answer closes, nor one that sent bytes nobody asked for', async () => {
-    const { dial, attempts } = scriptedDialer();
-    const client = transport(dial);
-    const first = client.send(request());
-    const closing = attempts[0]!.open();
+    const { client, attempts, answered: first, held: closing } = firstRequest();
     closing.answer('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}');
     await first;
     expect(closing.terminated).toBe(true);
@@ -158,10 +151,7 @@ describe('the socket transport: which connection carries a request', () => {
 
   it('does not send on a connection idle for longer than 30 s since its last answer', async () => {
     let now = 0;
-    const { dial, attempts } = scriptedDialer();
-    const client = transport(dial, { now: () => now });
-    const first = client.send(request());
-    const held = attempts[0]!.open();
+    const { client, attempts, answered: first, held } = firstRequest({}, { now: () => now });
     held.answer(OK);
     await first;
     now += 29_000;
