@@ -44,10 +44,10 @@ const wrapEntryForCommonJs = {
 // (executable subcommands, which vaultenv has none of), the spawn fallback's `child_process` and `tty`,
 // `fs/promises` (token, JWT, secret ID and TLS files, which a run with a token in VAULT_TOKEN reads
 // none of), `crypto` (the digest of a ./.env whose address needs allowing), the Vault client's
-// `http`, `https` and `http2` (a run with nothing to fetch never connects; https and http2 only for
-// TLS), the address check's `net` (IPv6 literals), `tls` (the HTTP/2 connection of an https://
-// address, the single executable's explanation of a failed handshake, and the CONNECT tunnel of an
-// https:// address behind a proxy), `util` (parseEnv, for a config file that exists), `os` (errno
+// `http`, `https` and `http2` (a unix socket, a proxy tunnel, --http2 and its fallback), `net` (the
+// connections of a run that fetches, and an IP address check), `tls` (connections over TLS, the
+// single executable's explanation of a failed handshake, and the CONNECT tunnel of an https://
+// address behind a proxy), `util` (parseEnv, for a config file that exists), `os` (errno
 // and signal numbers, for a failed exec or a child killed by a signal), `v8` (tuning for a run of
 // many requests), and `worker_threads` (read just before the exec, which loads its internals anyway
 // on Node; Bun answers from its global).

@@ -1,6 +1,6 @@
-// HTTP/1.1 as the single executable's plain-HTTP transport (socket-transport.ts) writes and reads it:
-// the request's bytes, and an answer read from the bytes as they arrive, in any pieces. Pure: no
-// sockets here. Only what a Vault client meets is read: a status line, the headers that decide where
+// HTTP/1.1 as the socket transport (socket-transport.ts) writes and reads it, on Bun's sockets and
+// Node's: the request's bytes, and an answer read from the bytes as they arrive, in any pieces.
+// Pure: no sockets here. Only what a Vault client meets is read: a status line, the headers that decide where
 // the body ends (Content-Length, Transfer-Encoding: chunked, or the connection's close) and whether
 // the connection can carry another request, Location and Retry-After, interim 1xx answers to skip.
 // Every part has a size limit; anything else is a malformed answer, which ends the connection.

@@ -1,6 +1,6 @@
 // Requests over the runtime's own connections, in the HTTP/1.1 of http1.ts: plain HTTP over Bun's
 // sockets (Bun.connect) in the single executable and over node:net in the bundle on Node, and TLS
-// over node:tls on Node when HTTP/2 is not offered. Bun's fetch hands every request to its HTTP
+// over node:tls on Node unless --http2 is given. Bun's fetch hands every request to its HTTP
 // thread and back and builds a Request, a Response and a Headers for it; Node's http module builds a
 // ClientRequest, an IncomingMessage and their streams. On two cores that work is taken from the
 // server, and at hundreds of paths it was most of a run's own (docs/bench.md, "Sockets for plain
