@@ -10,32 +10,30 @@
 import tls from 'node:tls';
 import { errorCode } from '../errors.ts';
 import type { VaultFailure } from './failure.ts';
-import { MAX_BODY_BYTES, bracketed, cancelOnAbort, cancelled, stripBrackets, tlsServerName, tooLarge, transportFailure, type Cancellable, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { MAX_BODY_BYTES, bracketed, cancelOnAbort, cancelled, stripBrackets, tlsServerName, tooLarge, transportFailure, trustMaterial, type Cancellable, type TlsSettings, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
 
 export interface FetchTransportOptions extends WireEndpoint {
-  validateCerts: boolean;
-  ca?: string | undefined;
-  clientCert?: string | undefined;
-  clientKey?: string | undefined;
-  serverName?: string | undefined;
+  /** How TLS connections are set up, for an https:// address. */
+  secure?: TlsSettings | undefined;
 }
 
 /** Bun's additions to RequestInit. */
 interface BunRequestInit extends RequestInit {
-  tls?: { rejectUnauthorized: boolean; ca?: string; cert?: string; key?: string; serverName?: string } | undefined;
+  tls?: TlsSettings | undefined;
   proxy?: false;
 }
 
 export function createFetchTransport(options: FetchTransportOptions): Transport {
   const origin = `${options.tls ? 'https' : 'http'}://${bracketed(options.host)}:${options.port}`;
-  const tlsSettings: BunRequestInit['tls'] = options.tls
-    ? {
-        rejectUnauthorized: options.validateCerts,
-        ...(options.ca !== undefined ? { ca: options.ca } : {}),
-        ...(options.clientCert !== undefined && options.clientKey !== undefined ? { cert: options.clientCert, key: options.clientKey } : {}),
-        ...(options.serverName !== undefined ? { serverName: options.serverName } : {}),
-      }
-    : undefined;
+  const { secure } = options;
+  const tlsSettings: TlsSettings | undefined =
+    options.tls && secure !== undefined
+      ? {
+          rejectUnauthorized: secure.rejectUnauthorized,
+          ...trustMaterial(secure),
+          ...(secure.serverName !== undefined ? { serverName: secure.serverName } : {}),
+        }
+      : undefined;
   // Built once: the options every request shares. Bun looks a TLS context up by these settings.
   const shared = { redirect: 'manual', proxy: false, tls: tlsSettings } as const;
   /** The requests in flight, each with the signal its caller gave and how to abort it. */
@@ -92,7 +90,7 @@ const DIAGNOSIS_TIMEOUT_MS = 5000;
  * answered in plain HTTP, wants a client certificate, sent an untrusted one. The original error when
  * this handshake succeeds or says nothing more.
  */
-function handshakeError(options: FetchTransportOptions, settings: BunRequestInit['tls'], limitMs: number): Promise<unknown> {
+function handshakeError(options: FetchTransportOptions, settings: TlsSettings | undefined, limitMs: number): Promise<unknown> {
   const host = stripBrackets(options.host);
   const servername = tlsServerName(host, settings?.serverName);
   const fallback = Object.assign(new Error('TLS handshake failed'), { code: 'ERR_SSL_HANDSHAKE_FAILURE' });
@@ -102,8 +100,7 @@ function handshakeError(options: FetchTransportOptions, settings: BunRequestInit
       port: options.port,
       ...(servername !== undefined ? { servername } : {}),
       rejectUnauthorized: settings?.rejectUnauthorized ?? true,
-      ...(settings?.ca !== undefined ? { ca: settings.ca } : {}),
-      ...(settings?.cert !== undefined ? { cert: settings.cert, key: settings.key } : {}),
+      ...(settings !== undefined ? trustMaterial(settings) : {}),
     });
     const done = (error: unknown) => {
       clearTimeout(timer);

@@ -8,18 +8,14 @@ import http2 from 'node:http2';
 import tls from 'node:tls';
 import { errorCode } from '../errors.ts';
 import { VaultFailure } from './failure.ts';
-import { MAX_BODY_BYTES, address, bracketed, stripBrackets, tlsServerName, tooLarge, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { MAX_BODY_BYTES, address, bracketed, stripBrackets, tlsServerName, tooLarge, transportFailure, trustMaterial, type TlsSettings, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
 
 export interface H2TransportOptions extends WireEndpoint {
-  validateCerts: boolean;
+  secure: TlsSettings;
   /** 0 means no limit: then only the server's own limit on concurrent streams applies. */
   maxSockets: number;
   /** A monotonic clock in milliseconds. */
   now: () => number;
-  ca?: string | undefined;
-  clientCert?: string | undefined;
-  clientKey?: string | undefined;
-  serverName?: string | undefined;
   /** Told once per connection which protocol the server chose (--log-level info). */
   log?: ((message: string) => void) | undefined;
 }
@@ -62,7 +58,7 @@ export function createH2Transport(options: H2TransportOptions, http1: Http1Fallb
   const host = stripBrackets(options.host);
   const where = address(options);
   // As https.Agent does: the host name in SNI unless it is an IP address, or the name configured.
-  const servername = tlsServerName(host, options.serverName);
+  const servername = tlsServerName(host, options.secure.serverName);
   const maxStreams = options.maxSockets === 0 ? Infinity : options.maxSockets;
   /** Decided by the first connection: the server speaks HTTP/1.1, for the rest of the run. */
   let fallback: Transport | undefined;
@@ -90,10 +86,9 @@ export function createH2Transport(options: H2TransportOptions, http1: Http1Fallb
         host,
         port: options.port,
         ALPNProtocols: ALPN_PROTOCOLS,
-        rejectUnauthorized: options.validateCerts,
+        rejectUnauthorized: options.secure.rejectUnauthorized,
         ...(servername !== undefined ? { servername } : {}),
-        ...(options.ca !== undefined ? { ca: options.ca } : {}),
-        ...(options.clientCert !== undefined ? { cert: options.clientCert, key: options.clientKey } : {}),
+        ...trustMaterial(options.secure),
       });
       connecting = socket;
       let settled = false;

@@ -17,8 +17,8 @@ import type { Deadline } from './deadline.ts';
 import { VaultFailure, failureForStatus } from './failure.ts';
 import { createFetchTransport } from './fetch-transport.ts';
 import { createH2Transport, describeAlpn } from './h2-transport.ts';
-import { bunDialer, createSocketTransport, nodeDialer, type TlsSettings } from './socket-transport.ts';
-import { MAX_BODY_BYTES, address, stripBrackets, tooLarge, transportFailure, type Transport, type WireAnswer, type WireRequest } from './wire.ts';
+import { bunDialer, createSocketTransport, nodeDialer } from './socket-transport.ts';
+import { MAX_BODY_BYTES, address, stripBrackets, tooLarge, transportFailure, trustMaterial, type TlsSettings, type Transport, type WireAnswer, type WireRequest } from './wire.ts';
 import { vaultErrorStrings } from './kv.ts';
 import { realClock } from './clock.ts';
 
@@ -99,9 +99,9 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
     : !options.tls
       ? createSocketTransport(clocked, bun ? bunDialer() : nodeDialer(clocked.now))
       : bun
-        ? createFetchTransport(options)
+        ? createFetchTransport({ ...options, secure: tlsSettings(options) })
         : options.http2 === true
-          ? createH2Transport(clocked, (socket) => createNodeTransport(options, socket))
+          ? createH2Transport({ ...clocked, secure: tlsSettings(options) }, (socket) => createNodeTransport(options, socket))
           : createSocketTransport(clocked, nodeDialer(clocked.now, tlsSettings(options), firstOnly((alpn) => options.log?.(describeAlpn(address(options), alpn)))));
   let requestsSent = 0;
   /** The headers every request sends, built when the token is set rather than for each request. */
@@ -175,7 +175,7 @@ function firstOnly<T>(report: (value: T) => void): (value: T) => void {
   };
 }
 
-/** The TLS settings of the options, as the socket transport's TLS connections take them. */
+/** How the options set TLS connections up, as every transport takes it. */
 function tlsSettings(options: VaultHttpOptions): TlsSettings {
   return { rejectUnauthorized: options.validateCerts, ca: options.ca, cert: options.clientCert, key: options.clientKey, serverName: options.serverName };
 }
@@ -189,14 +189,14 @@ function createNodeTransport(options: VaultHttpOptions, firstSocket?: Duplex): T
   let client: Pick<typeof http, 'request'>;
   let agent: HttpAgent;
   if (options.tls) {
+    const secure = tlsSettings(options);
     client = https;
     agent = new https.Agent({
       keepAlive: true,
       maxSockets,
-      rejectUnauthorized: options.validateCerts,
-      ...(options.ca !== undefined ? { ca: options.ca } : {}),
-      ...(options.clientCert !== undefined ? { cert: options.clientCert, key: options.clientKey } : {}),
-      ...(options.serverName !== undefined ? { servername: options.serverName } : {}),
+      rejectUnauthorized: secure.rejectUnauthorized,
+      ...trustMaterial(secure),
+      ...(secure.serverName !== undefined ? { servername: secure.serverName } : {}),
     });
   } else {
     client = http;

@@ -18,7 +18,7 @@ import tls from 'node:tls';
 import { errorCode } from '../errors.ts';
 import { VaultFailure } from './failure.ts';
 import { Http1AnswerReader, requestBytes, type Http1Answer } from './http1.ts';
-import { bracketed, cancelOnAbort, cancelled, stripBrackets, tlsServerName, transportFailure, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { bracketed, cancelOnAbort, cancelled, stripBrackets, tlsServerName, transportFailure, trustMaterial, type TlsSettings, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
 
 export interface SocketTransportOptions extends WireEndpoint {
   /** 0 means no limit. */
@@ -112,16 +112,6 @@ export function bunDialer(): Dialer {
   };
 }
 
-/** The TLS settings of a connection, as https.Agent takes them. */
-export interface TlsSettings {
-  rejectUnauthorized: boolean;
-  ca?: string | undefined;
-  cert?: string | undefined;
-  key?: string | undefined;
-  /** The name to send in SNI and check the certificate against (VAULT_TLS_SERVER_NAME). */
-  serverName?: string | undefined;
-}
-
 /**
  * How long a connection may stay idle and still carry a request: less than the idle timeouts of the
  * load balancers put in front of Vault (60 s and more), which close a connection without a word to
@@ -191,10 +181,7 @@ export function nodeDialer(now: () => number, tlsSettings?: TlsSettings, onSecur
   let context: tls.SecureContext | undefined;
   const sessions = new TlsSessions(now);
   const connectTls = (settings: TlsSettings, host: string, port: number): tls.TLSSocket => {
-    context ??= tls.createSecureContext({
-      ...(settings.ca !== undefined ? { ca: settings.ca } : {}),
-      ...(settings.cert !== undefined && settings.key !== undefined ? { cert: settings.cert, key: settings.key } : {}),
-    });
+    context ??= tls.createSecureContext(trustMaterial(settings));
     const servername = tlsServerName(host, settings.serverName);
     const offered = sessions.offer();
     const socket = tls.connect({

@@ -17,6 +17,31 @@ export interface WireEndpoint {
   socketPath?: string | undefined;
 }
 
+/**
+ * How a TLS connection to Vault is set up (VAULT_SKIP_VERIFY, VAULT_CACERT or VAULT_CAPATH,
+ * VAULT_CLIENT_CERT and VAULT_CLIENT_KEY, VAULT_TLS_SERVER_NAME), the PEM files already read.
+ */
+export interface TlsSettings {
+  rejectUnauthorized: boolean;
+  ca?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+  /** The name to send in SNI and check the certificate against. */
+  serverName?: string | undefined;
+}
+
+/**
+ * The CAs to trust and the client certificate to present, as node:tls, https.Agent and Bun's fetch
+ * all take them: the certificate only together with its key, so that every transport presents the
+ * same (the configuration refuses one without the other; a transport given one alone presents none).
+ */
+export function trustMaterial(settings: TlsSettings): { ca?: string; cert?: string; key?: string } {
+  return {
+    ...(settings.ca !== undefined ? { ca: settings.ca } : {}),
+    ...(settings.cert !== undefined && settings.key !== undefined ? { cert: settings.cert, key: settings.key } : {}),
+  };
+}
+
 /** One request as a transport sends it: headers complete, time limit set. */
 export interface WireRequest {
   method: string;
