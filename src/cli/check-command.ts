@@ -12,21 +12,17 @@ import { VaultenvError } from '../errors.ts';
 import { resolveCommand } from '../exec/path-search.ts';
 import { Logger, type Output } from '../log.ts';
 import type { Redactor } from '../redact.ts';
-import { distinctSecrets, type SecretRef } from '../secrets-file/secret-ref.ts';
+import type { SecretRef } from '../secrets-file/secret-ref.ts';
 import { readCommandSecretsFiles } from './secrets-files.ts';
 import { checkSecrets, type SecretOutcome } from '../vault/fetch.ts';
-import type { SessionClock } from '../vault/clock.ts';
 import { checkExitCode, renderCheckJson, renderCheckText, type CheckReport, type CheckedLine, type OtherProblem } from './check-report.ts';
-import { withVaultSession } from './vault-session.ts';
+import { commandSession, withVaultSession, type RuntimeDeps } from './vault-session.ts';
 
 /** What check and export take of main's dependencies. */
-export interface CommandDeps {
+export interface CommandDeps extends RuntimeDeps {
   output: Output;
   cwd: string;
-  clock?: SessionClock | undefined;
-  wellKnownTokenFiles?: readonly string[] | undefined;
   configFiles: ConfigFiles;
-  runtime?: 'node' | 'bun' | undefined;
   /** Whether a file descriptor is a terminal (export refuses to print secrets to one). */
   isTerminal?: ((fd: number) => boolean) | undefined;
   /** Called before long secrets files are parsed (main.ts MainDeps). */
@@ -45,7 +41,7 @@ export async function runCheck(commandLine: CheckArguments, env: Readonly<Record
   let outcomes: SecretOutcome[] = [];
   // A login is checked even when no secret is named: a run that exports its token needs it.
   if (refs.length > 0 || LOGINS.includes(config.auth.method)) {
-    outcomes = await withVaultSession(config, { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime, secretCount: () => distinctSecrets(refs) }, false, ({ client, fetchOptions }) =>
+    outcomes = await withVaultSession(config, commandSession(deps, env, log, redactor, refs), false, ({ client, fetchOptions }) =>
       checkSecrets(refs, client, fetchOptions),
     );
   }

@@ -35,6 +35,8 @@ export interface ConnectDeps {
   transport?: 'node' | 'bun' | undefined;
   /** Whether an https:// address is tried over HTTP/2 on the Node transport (vault/http.ts). */
   http2?: boolean;
+  /** Runs `compile` with the runtime's regular-expression compiling tuned for a short run (vault/http.ts). */
+  quickRegExps?: ((compile: () => void) => void) | undefined;
 }
 
 export interface Connection {
@@ -112,6 +114,7 @@ export async function prepareConnection(config: ConnectionConfig, deps: ConnectD
     deadline: deps.retry?.deadline,
     transport: deps.transport,
     http2: deps.http2,
+    quickRegExps: deps.quickRegExps,
     now: () => deps.clock.now(),
     log: (message) => deps.log.info(message),
   });

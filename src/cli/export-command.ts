@@ -13,10 +13,9 @@ import { appendGithubEnv, writeOutputFile } from '../export/output-file.ts';
 import { Logger } from '../log.ts';
 import type { Redactor } from '../redact.ts';
 import { readCommandSecretsFiles } from './secrets-files.ts';
-import { distinctSecrets } from '../secrets-file/secret-ref.ts';
 import { fetchSecrets, type FetchedSecret } from '../vault/fetch.ts';
 import type { CommandDeps } from './check-command.ts';
-import { withVaultSession } from './vault-session.ts';
+import { commandSession, withVaultSession } from './vault-session.ts';
 
 const FORMATTERS: Record<ExportFormat, (entries: readonly ExportEntry[]) => string> = {
   dotenv: formatDotenv,
@@ -56,7 +55,7 @@ export async function runExport(commandLine: ExportArguments, env: Readonly<Reco
   const fetched =
     refs.length === 0
       ? []
-      : await withVaultSession(config, { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime, secretCount: () => distinctSecrets(refs) }, false, ({ client, fetchOptions }) =>
+      : await withVaultSession(config, commandSession(deps, env, log, redactor, refs), false, ({ client, fetchOptions }) =>
           fetchSecrets(refs, client, fetchOptions),
         );
   for (const { value } of fetched) redactor.add(value);

@@ -13,7 +13,7 @@ import type { ExecRequest, ProgramHost } from '../exec/run.ts';
 import { Logger, type Output } from '../log.ts';
 import { Redactor } from '../redact.ts';
 import { CREDENTIAL_VARIABLES, readCommandSecretsFiles } from './secrets-files.ts';
-import { distinctSecrets, type SecretRef } from '../secrets-file/secret-ref.ts';
+import type { SecretRef } from '../secrets-file/secret-ref.ts';
 import type { SessionClock } from '../vault/clock.ts';
 import { OPTIONS } from '../config/options.ts';
 import type { RenewArguments } from '../config/sources.ts';
@@ -52,6 +52,11 @@ export interface MainDeps {
    * optimizers for memory.
    */
   beforeManyRequests?: () => void;
+  /**
+   * Runs `compile`, in which the runtime compiles regular expressions that a run uses only a few
+   * times, with its compiling set for that (entry.ts); the default runs it as it is.
+   */
+  quickRegExps?: (compile: () => void) => void;
 }
 
 /**
@@ -201,8 +206,8 @@ async function prepareEnvironment(
   const secretsDir = filesStage?.prepareSecretsDir({ configured: config.secretsDir, runtimeDir: env.XDG_RUNTIME_DIR, uid: deps.uid, cwd: deps.cwd });
   const files: Array<{ name: string; value: string }> = [];
   const values: string[] = [];
-  const [{ withVaultSession }, { fetchSecrets }] = await Promise.all([import('./vault-session.ts'), import('../vault/fetch.ts')]);
-  const sessionDeps = { env, wellKnownTokenFiles: deps.wellKnownTokenFiles, clock: deps.clock, log, redactor, runtime: deps.runtime, secretCount: () => distinctSecrets(refs) };
+  const [{ withVaultSession, commandSession }, { fetchSecrets }] = await Promise.all([import('./vault-session.ts'), import('../vault/fetch.ts')]);
+  const sessionDeps = commandSession(deps, env, log, redactor, refs);
   // A login's token stays alive when it is handed on, or when --supervise goes on using it.
   const keepToken = config.exportToken || config.supervise;
   await withVaultSession(config, sessionDeps, keepToken, async ({ client, prepared, loginToken, fetchOptions }) => {

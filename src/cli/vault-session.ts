@@ -8,6 +8,7 @@ import { defaultWellKnownTokenFiles, type PreparedAuth } from '../auth/prepare.t
 import type { FetchConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../redact.ts';
+import { distinctSecrets, type SecretRef } from '../secrets-file/secret-ref.ts';
 import { createDeadline } from '../vault/deadline.ts';
 import type { FetchOptions } from '../vault/fetch.ts';
 import type { VaultHttp } from '../vault/http.ts';
@@ -28,6 +29,31 @@ export interface SessionDeps {
    * where the answer is used (on Node), not by every run of a long file.
    */
   secretCount?: (() => number) | undefined;
+  /** Runs `compile` with the runtime's regular-expression compiling tuned for a short run (MainDeps). */
+  quickRegExps?: ((compile: () => void) => void) | undefined;
+}
+
+/** What the run, check and export pass on to their session of main's dependencies (main.ts MainDeps). */
+export type RuntimeDeps = Pick<SessionDeps, 'wellKnownTokenFiles' | 'clock' | 'runtime' | 'quickRegExps'>;
+
+/** The session of a command that reads `refs`: main's runtime dependencies, the command's log and redactor. */
+export function commandSession(
+  deps: RuntimeDeps,
+  env: SessionDeps['env'],
+  log: Logger,
+  redactor: Redactor,
+  refs: readonly SecretRef[],
+): SessionDeps {
+  return {
+    env,
+    wellKnownTokenFiles: deps.wellKnownTokenFiles,
+    clock: deps.clock,
+    log,
+    redactor,
+    runtime: deps.runtime,
+    quickRegExps: deps.quickRegExps,
+    secretCount: () => distinctSecrets(refs),
+  };
 }
 
 /**
@@ -81,6 +107,7 @@ export async function withVaultSession<T>(
       retry,
       // Bun's own clients are its fastest; its node:http is a layer over its fetch.
       transport: deps.runtime,
+      quickRegExps: deps.quickRegExps,
       http2: config.http2 && deps.runtime !== 'bun' && (deps.secretCount?.() ?? HTTP2_FROM_SECRETS) >= HTTP2_FROM_SECRETS,
     });
     let succeeded = false;

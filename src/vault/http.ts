@@ -18,7 +18,7 @@ import { VaultFailure, failureForStatus } from './failure.ts';
 import { createFetchTransport } from './fetch-transport.ts';
 import { createH2Transport, describeAlpn } from './h2-transport.ts';
 import { bunDialer, createSocketTransport, nodeDialer } from './socket-transport.ts';
-import { MAX_BODY_BYTES, address, stripBrackets, tooLarge, transportFailure, trustMaterial, type TlsSettings, type Transport, type WireAnswer, type WireRequest } from './wire.ts';
+import { MAX_BODY_BYTES, address, compileAddressCheck, stripBrackets, tooLarge, transportFailure, trustMaterial, type TlsSettings, type Transport, type WireAnswer, type WireRequest } from './wire.ts';
 import { vaultErrorStrings } from './kv.ts';
 import { realClock } from './clock.ts';
 
@@ -54,6 +54,12 @@ export interface VaultHttpOptions {
    * node:http2 is not relied on.
    */
   http2?: boolean | undefined;
+  /**
+   * Runs `compile` with the runtime's regular-expression compiling set for a short run: given, Node's
+   * check of the host's address is compiled in it before the first connection (wire.ts
+   * compileAddressCheck).
+   */
+  quickRegExps?: ((compile: () => void) => void) | undefined;
   /** A monotonic clock in milliseconds, for the connections' idle time: performance.now() if not given. */
   now?: (() => number) | undefined;
   /** Progress lines for --log-level info: which protocol the server chose. */
@@ -94,6 +100,7 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   const viaNode = options.socketPath !== undefined || options.tunnel !== undefined;
   const bun = options.transport === 'bun';
   const clocked = { ...options, now: options.now ?? (() => realClock.now()) };
+  if (options.quickRegExps !== undefined && options.socketPath === undefined) compileAddressCheck(stripBrackets(options.host), options.quickRegExps);
   const transport = viaNode
     ? createNodeTransport(options)
     : !options.tls
