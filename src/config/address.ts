@@ -17,6 +17,16 @@ export interface AddressParts {
   tls: boolean;
 }
 
+/** A host as sockets take it: an IPv6 address without the brackets of its URL form. */
+export function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/** A host as a URL or a Host header writes it: an IPv6 address in brackets. */
+export function bracketed(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
 /** A unix-socket address: plain HTTP over a local socket, where an Agent or Proxy serves the API. */
 export interface SocketAddress {
   /** The socket's absolute path. */

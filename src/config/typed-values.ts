@@ -11,6 +11,7 @@
 import net from 'node:net';
 import { ConfigError } from '../errors.ts';
 import type { OptionRow } from './options.ts';
+import { stripBrackets } from './address.ts';
 
 export type TypedValue = string | number | boolean | string[];
 
@@ -43,7 +44,7 @@ export function parseOptionValue(row: OptionRow, raw: string, origin: ValueOrigi
       if (row.nonEmpty === true && value === '') throw invalid(origin, 'It may not be empty');
       if (row.chars === 'header' && NOT_HEADER.test(value)) throw invalid(origin, HEADER_HINT);
       if (row.chars === 'word' && NOT_WORD.test(value)) throw invalid(origin, WORD_HINT);
-      if (row.notIpAddress === true && net.isIP(value.replace(/^\[(.*)\]$/, '$1')) !== 0) throw invalid(origin, IP_HINT);
+      if (row.notIpAddress === true && net.isIP(stripBrackets(value)) !== 0) throw invalid(origin, IP_HINT);
       return value;
     }
     case 'address':

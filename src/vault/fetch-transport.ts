@@ -10,7 +10,8 @@
 import tls from 'node:tls';
 import { errorCode } from '../errors.ts';
 import type { VaultFailure } from './failure.ts';
-import { MAX_BODY_BYTES, bracketed, cancelOnAbort, cancelled, stripBrackets, tlsServerName, tooLarge, transportFailure, trustMaterial, type Cancellable, type TlsSettings, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { MAX_BODY_BYTES, cancelOnAbort, cancelled, tlsServerName, tooLarge, transportFailure, trustMaterial, type Cancellable, type TlsSettings, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { bracketed, stripBrackets } from '../config/address.ts';
 
 export interface FetchTransportOptions extends WireEndpoint {
   /** How TLS connections are set up, for an https:// address. */

@@ -8,7 +8,8 @@ import http2 from 'node:http2';
 import tls from 'node:tls';
 import { errorCode } from '../errors.ts';
 import { VaultFailure } from './failure.ts';
-import { MAX_BODY_BYTES, address, bracketed, stripBrackets, tlsServerName, tooLarge, transportFailure, trustMaterial, type TlsSettings, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { MAX_BODY_BYTES, address, tlsServerName, tooLarge, transportFailure, trustMaterial, type TlsSettings, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { bracketed, stripBrackets } from '../config/address.ts';
 
 export interface H2TransportOptions extends WireEndpoint {
   secure: TlsSettings;

@@ -18,7 +18,8 @@ import { VaultFailure, failureForStatus } from './failure.ts';
 import { createFetchTransport } from './fetch-transport.ts';
 import { createH2Transport, describeAlpn } from './h2-transport.ts';
 import { bunDialer, createSocketTransport, nodeDialer } from './socket-transport.ts';
-import { MAX_BODY_BYTES, address, compileAddressCheck, stripBrackets, tooLarge, transportFailure, trustMaterial, type TlsSettings, type Transport, type WireAnswer, type WireRequest } from './wire.ts';
+import { MAX_BODY_BYTES, address, compileAddressCheck, tooLarge, transportFailure, trustMaterial, type TlsSettings, type Transport, type WireAnswer, type WireRequest } from './wire.ts';
+import { stripBrackets } from '../config/address.ts';
 import { vaultErrorStrings } from './kv.ts';
 import { realClock } from './clock.ts';
 

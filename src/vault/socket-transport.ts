@@ -18,7 +18,8 @@ import tls from 'node:tls';
 import { errorCode } from '../errors.ts';
 import { VaultFailure } from './failure.ts';
 import { Http1AnswerReader, requestBytes, type Http1Answer } from './http1.ts';
-import { bracketed, cancelOnAbort, cancelled, stripBrackets, tlsServerName, transportFailure, trustMaterial, type TlsSettings, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { cancelOnAbort, cancelled, tlsServerName, transportFailure, trustMaterial, type TlsSettings, type Transport, type WireAnswer, type WireEndpoint, type WireRequest } from './wire.ts';
+import { bracketed, stripBrackets } from '../config/address.ts';
 
 export interface SocketTransportOptions extends WireEndpoint {
   /** 0 means no limit. */

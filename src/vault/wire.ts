@@ -114,16 +114,6 @@ const TLS_ERROR_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|SSL_/;
 // ERR_HTTP2_GOAWAY_SESSION, NGHTTP2_REFUSED_STREAM, ...).
 const HTTP2_ERROR_CODE = /^(ERR_HTTP2_|NGHTTP2_)/;
 
-/** A host as sockets take it: an IPv6 address without the brackets of its URL form. */
-export function stripBrackets(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-}
-
-/** A host as a URL or a Host header writes it: an IPv6 address in brackets. */
-export function bracketed(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
-
 /**
  * The name a TLS connection to `host` (no brackets) sends in SNI and checks the certificate against,
  * as https.Agent picks it: the one configured, else the host unless it is an IP address.

@@ -32,7 +32,7 @@ describe.each([1, 2] as const)('on a KV v%i mount', (version) => {
     const code = await main(argv, { PATH: process.env.PATH, HOME: dir, VAULT_ADDR: address, VAULT_TOKEN: server.rootToken }, {
       output: { stdout: () => {}, stderr: (text) => (stderr += text) },
       cwd: dir,
-      configFiles: { system: undefined, user: undefined, local: undefined },
+      configFiles: { system: join(dir, 'none.conf'), user: join(dir, 'none.conf'), local: join(dir, 'none.env') },
       wellKnownTokenFiles: [],
       run: (r) => ((request = r), Promise.resolve(0)),
       quickRegExps: (compile) => {
