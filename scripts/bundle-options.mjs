@@ -57,8 +57,10 @@ const wrapEntryForCommonJs = {
 const LOADED_ON_FIRST_USE = new Set(['child_process', 'crypto', 'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'tls', 'tty', 'util', 'v8', 'worker_threads']);
 
 /**
- * esbuild plugin: every Node built-in comes from `process.getBuiltinModule`, as a small ESM module of
- * the bundle that hands over the default export and the very names its importer asks for.
+ * esbuild plugin: every Node built-in comes from `process.getBuiltinModule` on Node and from `require`
+ * on Bun, as a small ESM module of the bundle that hands over the default export and the very names
+ * its importer asks for. On Bun, the single executable's runtime, `require` loads a built-in sooner
+ * (`node:net` in half the time) and getBuiltinModule has no advantage (docs/bench.md).
  *
  * Why: an ESM `import … from 'node:x'` builds the module's ESM facade, which reads every export and so
  * runs every lazy getter (costly for `node:process` and for commander's imports: docs/bench.md); a
@@ -66,7 +68,7 @@ const LOADED_ON_FIRST_USE = new Set(['child_process', 'crypto', 'fs/promises', '
  * all of a module's exports runs its lazy ones (util.TextDecoder and util.diff are slow to build, and
  * reading them creates process.stderr). So each importer gets a module of its own with exactly the
  * names it imports (read from its import statement), and those of LOADED_ON_FIRST_USE load on first
- * use. The bundle then holds no `import`/`require` of a built-in at all. The names are read
+ * use. The bundle then holds no `import` of a built-in at all, and a `require` only for Bun. The names are read
  * once, when the module is first needed (not live bindings: built-ins do not reassign theirs), and a
  * name the running Node lacks (the bundle runs on Node 22.12 and later) fails at that moment, as an
  * ESM import would, instead of leaving undefined behind.
@@ -74,8 +76,10 @@ const LOADED_ON_FIRST_USE = new Set(['child_process', 'crypto', 'fs/promises', '
 const builtinsFromProcess = {
   name: 'builtins-from-process',
   setup(build) {
-    build.onResolve({ filter: /^(node:)?[a-z0-9_/]+$/ }, ({ path, importer, kind }) => {
+    build.onResolve({ filter: /^(node:)?[a-z0-9_/]+$/ }, ({ path, importer, kind, namespace }) => {
       if (!isBuiltin(path)) return undefined;
+      // The `require` of the modules below, left to the runtime.
+      if (namespace === 'node-builtin' && kind === 'require-call') return { path, external: true };
       const name = path.replace(/^node:/, '');
       if (kind !== 'import-statement') throw new Error(`builtins-from-process: ${importer} loads ${path} by ${kind}; import it instead`);
       const names = importedNames(readFileSync(importer, 'utf8'), path, importer);
@@ -86,7 +90,8 @@ const builtinsFromProcess = {
       const [name = '', list = '', from = ''] = path.split('?');
       const fromDependency = from === 'dependency';
       const names = list === '' ? [] : list.split(',');
-      const load = `process.getBuiltinModule(${JSON.stringify(`node:${name}`)})`;
+      const specifier = JSON.stringify(`node:${name}`);
+      const load = `(typeof Bun === "undefined" ? process.getBuiltinModule(${specifier}) : require(${specifier}))`;
       if (LOADED_ON_FIRST_USE.has(name) && names.length > 0 && !fromDependency) {
         throw new Error(`builtins-from-process: import node:${name} by its default export only (it loads on first use)`);
       }

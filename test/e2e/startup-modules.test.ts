@@ -1,7 +1,9 @@
 // Which of Node's built-in modules the bundle loads: start-up time is mostly the modules loaded, so a
-// run must load only what it uses. The bundle takes every built-in from process.getBuiltinModule
-// (scripts/bundle-options.mjs); a module preloaded with --require records each one asked for.
-// (The bundle on Node only: the single executable is the same bundle, and refuses Bun's preloads.)
+// run must load only what it uses. On Node the bundle takes every built-in from
+// process.getBuiltinModule (scripts/bundle-options.mjs); a module preloaded with --require records
+// each one asked for. On Bun, the single executable's runtime, it takes them by `require`, which
+// loads them sooner there: the same recorder, preloaded into the bundle under Bun (the executable
+// itself refuses Bun's preloads), hears nothing.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,10 +29,11 @@ process.on('exit', () => fs.writeFileSync(process.env.RECORD_TO, JSON.stringify(
 const empty = join(dir, 'empty.secrets');
 writeFileSync(empty, '');
 
-/** The built-ins `vaultenv ...args` asked for, of those the bundle loads only on first use. */
-function firstUseModulesLoaded(args: readonly string[]): string[] {
+/** The built-ins `vaultenv ...args` asked process.getBuiltinModule for, on `runtime`. */
+function askedFor(args: readonly string[], runtime: 'node' | 'bun' = 'node'): string[] {
   const out = join(dir, `asked-${Math.random().toString(36).slice(2)}.json`);
-  const result = spawnSync(process.execPath, ['--require', recorder, BUNDLE, ...args], {
+  const [file, preload] = runtime === 'node' ? [process.execPath, '--require'] : ['bun', '--preload'];
+  const result = spawnSync(file, [preload, recorder, BUNDLE, ...args], {
     env: baseEnv({ RECORD_TO: out, VAULT_ADDR: 'http://127.0.0.1:1' }),
     cwd: dir, // no ./.env to read
     encoding: 'utf8',
@@ -38,8 +41,13 @@ function firstUseModulesLoaded(args: readonly string[]): string[] {
   });
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);
+  return JSON.parse(readFileSync(out, 'utf8')) as string[];
+}
+
+/** The built-ins `vaultenv ...args` asked for on Node, of those the bundle loads only on first use. */
+function firstUseModulesLoaded(args: readonly string[]): string[] {
   const firstUse = ['child_process', 'crypto', 'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'tls', 'tty', 'util', 'v8', 'worker_threads'];
-  return (JSON.parse(readFileSync(out, 'utf8')) as string[]).filter((name) => firstUse.includes(name));
+  return askedFor(args).filter((name) => firstUse.includes(name));
 }
 
 describe('the built-in modules a run loads', () => {
@@ -50,5 +58,11 @@ describe('the built-in modules a run loads', () => {
   it('a run with nothing to fetch, in spawn mode, loads only what starting a child needs', () => {
     // No Vault connection (no http), no config file parsed (no util), no failed exec (no os).
     expect(firstUseModulesLoaded(['--secrets-file', empty, '--exec-mode', 'spawn', '--', '/bin/true'])).toEqual(['child_process', 'tty', 'worker_threads']);
+  });
+
+  it('on Bun, a run asks process.getBuiltinModule for none of them: it requires each', () => {
+    // The run loads fs, path and the rest on Bun too (its secrets file is read, its child spawned).
+    expect(askedFor(['--secrets-file', empty, '--exec-mode', 'spawn', '--', '/bin/true'], 'bun')).toEqual([]);
+    expect(askedFor(['--secrets-file', empty, '--exec-mode', 'spawn', '--', '/bin/true']).length).toBeGreaterThan(0);
   });
 });
