@@ -68,10 +68,10 @@ const LOADED_ON_FIRST_USE = new Set(['child_process', 'crypto', 'fs/promises', '
  * all of a module's exports runs its lazy ones (util.TextDecoder and util.diff are slow to build, and
  * reading them creates process.stderr). So each importer gets a module of its own with exactly the
  * names it imports (read from its import statement), and those of LOADED_ON_FIRST_USE load on first
- * use. The bundle then holds no `import` of a built-in at all, and a `require` only for Bun. The names are read
- * once, when the module is first needed (not live bindings: built-ins do not reassign theirs), and a
- * name the running Node lacks (the bundle runs on Node 22.12 and later) fails at that moment, as an
- * ESM import would, instead of leaving undefined behind.
+ * use. The bundle then holds no `import` of a built-in at all, and a `require` only for Bun. The
+ * names are read once, when the module is first needed (not live bindings: built-ins do not
+ * reassign theirs), and a name the running Node lacks (the bundle runs on Node 22.12 and later)
+ * fails at that moment, as an ESM import would, instead of leaving undefined behind.
  */
 const builtinsFromProcess = {
   name: 'builtins-from-process',

@@ -12,6 +12,7 @@ import { MAX_BODY_BYTES, address, tlsServerName, tooLarge, transportFailure, tru
 import { bracketed, stripBrackets } from '../config/address.ts';
 
 export interface H2TransportOptions extends WireEndpoint {
+  /** How the TLS connection is set up. */
   secure: TlsSettings;
   /** 0 means no limit: then only the server's own limit on concurrent streams applies. */
   maxSockets: number;

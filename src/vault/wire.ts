@@ -123,10 +123,10 @@ export function tlsServerName(host: string, configured: string | undefined): str
 }
 
 /**
- * Has Node compile its check of whether `host` (no brackets) is an IPv6 address, inside `compile`.
- * Node runs it for a host name at every connection and TLS handshake, and the first run compiles
- * its regular expression, the largest a run meets: with V8's bytecode optimizer, as long as several
- * requests take. An IPv4 address is told apart first, so nothing is compiled for one.
+ * Has Node compile its check of whether `host` (no brackets) is an IPv6 address, inside `compile`
+ * (the runtime's settings for it). Node runs the check for a host name at every connection and TLS
+ * handshake, and the first run compiles its regular expression, the largest a run meets. An IPv4
+ * address is told apart first, so nothing is compiled for one.
  */
 export function compileAddressCheck(host: string, compile: (run: () => void) => void): void {
   if (!net.isIPv4(host)) compile(() => net.isIPv6(host));
