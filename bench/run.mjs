@@ -14,7 +14,10 @@
 //                                                0.19, say) measured in the same rounds
 //   VAULTENV_BENCH_ENVCONSUL=/path/to/envconsul, VAULTENV_BENCH_VAULT_ENV=/path/to/vault-env
 //                                                the Go peers, each given the same paths its own way
-//                                                (envconsul: -secret flags; vault-env: vault:… variables)
+//                                                (envconsul: -secret flags; vault-env: vault:… variables),
+//                                                and beside them the single executable with
+//                                                --kv-version 2, which spares it the mount lookup
+//                                                the peers do not make either
 // --tls also runs everything over TLS (`bao server -dev-tls`, addressed as localhost, certificates
 // verified): this project and the Go peers read the dev CA from VAULT_CACERT. vaultenv 0.19 takes no
 // CA file: it reads the machine's trust store, so its users add their Vault's CA there. The reference
@@ -172,6 +175,11 @@ async function benchProtocol(protocol, work) {
     const vaultenvLike = (prefix, env) => (row) => ({ argv: [...prefix, ...row.args], env });
     const clis = [['bundle', vaultenvLike([process.execPath, cli], ours)]];
     if (existsSync(sea)) clis.push(['single executable', vaultenvLike([sea], ours)]);
+    // The Go peers are given API paths (secret/data/…) and ask Vault for no mount; told the mount's
+    // KV version, the executable asks for none either: its column on the peers' footing.
+    if (existsSync(sea) && (PEERS.envconsul || PEERS.vaultEnv)) {
+      clis.push(['executable, --kv-version 2', (row) => (row.size === undefined ? undefined : { argv: [sea, '--kv-version', '2', ...row.args], env: ours })]);
+    }
     for (const [name, path] of EXTRA) clis.push([name, vaultenvLike([path], ours)]);
     const peerEnv = { ...common, ...(bao.ca ? { VAULT_CACERT: bao.ca } : {}) };
     if (PEERS.envconsul) {
