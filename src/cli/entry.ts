@@ -6,33 +6,7 @@ import { processOutput } from '../log.ts';
 import { main } from './main.ts';
 import { realClock } from '../vault/clock.ts';
 import tty from 'node:tty';
-import v8 from 'node:v8';
-
-/**
- * V8's optimizing compilers (Maglev, TurboFan) and a young generation that doubles as it fills cost a
- * run of hundreds of requests tens of MB at its peak, and save it little or no time: the run is over
- * before optimized code pays for its compiling (docs/bench.md, "Memory at 1000 paths"). Only the
- * bundle on Node has them (the single executable is Bun's). Set when the secrets files turn out long,
- * before they are parsed, so a short run does not pay for loading node:v8.
- */
-const MANY_REQUESTS_V8_FLAGS = '--no-turbofan --no-maglev --semi-space-growth-factor=1';
-
-/**
- * V8 compiles a regular expression at its first use into bytecode, which a peephole pass then
- * rewrites. For the largest one a run meets, Node's IPv6 pattern (checked against every host name),
- * that pass costs more than the compiling itself, for bytecode run once or twice before V8 compiles
- * the pattern to machine code. So it is off while that pattern compiles (vault/wire.ts
- * compileAddressCheck), and on again at once: V8 reads the flag only as it compiles a pattern, and
- * Node refuses its code cache of a built-in module loaded while V8's flags differ from the start's.
- */
-function withoutRegExpPeephole(compile: () => void): void {
-  v8.setFlagsFromString('--no-regexp-peephole-optimization');
-  try {
-    compile();
-  } finally {
-    v8.setFlagsFromString('--regexp-peephole-optimization');
-  }
-}
+import { beforeManyRequests, withoutRegExpPeephole } from './v8-tuning.ts';
 
 /** What vaultenv uses of Bun's global, where it runs as the single executable. */
 interface BunGlobal {
@@ -65,7 +39,7 @@ const exitCode = await main(process.argv.slice(2), process.env, {
   runtime: bun === undefined ? 'node' : 'bun',
   // Monotonic time without the global `performance`, which Node loads at its first use (vault/clock.ts).
   clock: { ...realClock, now: () => Number(process.hrtime.bigint()) / 1e6 },
-  ...(bun === undefined ? { beforeManyRequests: () => v8.setFlagsFromString(MANY_REQUESTS_V8_FLAGS), quickRegExps: withoutRegExpPeephole } : {}),
+  ...(bun === undefined ? { beforeManyRequests, quickRegExps: withoutRegExpPeephole } : {}),
   uid: process.getuid?.(),
   onTerminate: (handler) => {
     process.once('SIGTERM', handler);
