@@ -14,6 +14,7 @@ import { Logger, type Output } from '../log.ts';
 import type { Redactor } from '../redact.ts';
 import type { SecretRef } from '../secrets-file/secret-ref.ts';
 import { readCommandSecretsFiles } from './secrets-files.ts';
+import type { ManyRequestsRun } from './v8-tuning.ts';
 import { checkSecrets, type SecretOutcome } from '../vault/fetch.ts';
 import { checkExitCode, renderCheckJson, renderCheckText, type CheckReport, type CheckedLine, type OtherProblem } from './check-report.ts';
 import { commandSession, withVaultSession, type RuntimeDeps } from './vault-session.ts';
@@ -26,7 +27,7 @@ export interface CommandDeps extends RuntimeDeps {
   /** Whether a file descriptor is a terminal (export refuses to print secrets to one). */
   isTerminal?: ((fd: number) => boolean) | undefined;
   /** Called before long secrets files are parsed (main.ts MainDeps). */
-  beforeManyRequests?: (() => void) | undefined;
+  beforeManyRequests?: ((run: ManyRequestsRun) => void) | undefined;
 }
 
 const LOGINS = ['kubernetes', 'github', 'approle', 'jwt'];
@@ -35,7 +36,7 @@ export async function runCheck(commandLine: CheckArguments, env: Readonly<Record
   const config = loadCheckConfig({ commandLine, env, cwd: deps.cwd, configFiles: deps.configFiles });
   if (config.auth.method === 'token' || config.auth.method === 'github') redactor.add(config.auth.token);
   const log = new Logger(deps.output, config.logLevel, redactor);
-  const refs = readCommandSecretsFiles(config, env, deps.cwd, deps.beforeManyRequests);
+  const refs = readCommandSecretsFiles(config, env, deps.cwd, deps.beforeManyRequests, false);
   log.info(`checking ${refs.length} secret${refs.length === 1 ? '' : 's'} named in ${config.secretsFiles.join(', ')}`);
 
   let outcomes: SecretOutcome[] = [];

@@ -39,7 +39,7 @@ const exitCode = await main(process.argv.slice(2), process.env, {
   runtime: bun === undefined ? 'node' : 'bun',
   // Monotonic time without the global `performance`, which Node loads at its first use (vault/clock.ts).
   clock: { ...realClock, now: () => Number(process.hrtime.bigint()) / 1e6 },
-  ...(bun === undefined ? { beforeManyRequests, quickRegExps: withoutRegExpPeephole } : {}),
+  ...(bun === undefined ? { beforeManyRequests: (run) => beforeManyRequests(run, (name) => process.getBuiltinModule(name)), quickRegExps: withoutRegExpPeephole } : {}),
   uid: process.getuid?.(),
   onTerminate: (handler) => {
     process.once('SIGTERM', handler);

@@ -44,7 +44,7 @@ export async function runExport(commandLine: ExportArguments, env: Readonly<Reco
       hint: 'write them to a file with --output FILE, redirect stdout, or pass --force to print them',
     });
   }
-  const refs = readCommandSecretsFiles(config, env, deps.cwd, deps.beforeManyRequests);
+  const refs = readCommandSecretsFiles(config, env, deps.cwd, deps.beforeManyRequests, false);
   const format = FORMATTERS[config.format];
   const entriesOf = (secrets: ReadonlyArray<Pick<FetchedSecret, 'ref' | 'variable' | 'value'>>): ExportEntry[] =>
     secrets.map(({ ref, variable, value }) => ({ name: variable, value, origin: `${ref.position.file}:${ref.position.line}` }));

@@ -15,6 +15,7 @@ import { Redactor } from '../redact.ts';
 import { CREDENTIAL_VARIABLES, readCommandSecretsFiles } from './secrets-files.ts';
 import type { SecretRef } from '../secrets-file/secret-ref.ts';
 import type { SessionClock } from '../vault/clock.ts';
+import type { ManyRequestsRun } from './v8-tuning.ts';
 import { OPTIONS } from '../config/options.ts';
 import type { RenewArguments } from '../config/sources.ts';
 import { readCommandLine } from './command-line.ts';
@@ -49,9 +50,9 @@ export interface MainDeps {
   /**
    * Called before a run, check or export parses secrets files of MANY_SECRET_LINES lines or more
    * (secrets-files.ts), so before it sends that many requests: the runtime may trade its code
-   * optimizers for memory.
+   * optimizers for memory, once it has loaded what such a run needs (cli/v8-tuning.ts).
    */
-  beforeManyRequests?: () => void;
+  beforeManyRequests?: (run: ManyRequestsRun) => void;
   /**
    * Runs `compile`, in which the runtime compiles regular expressions that a run uses only a few
    * times, with its compiling set for that (entry.ts); the default runs it as it is.
@@ -187,7 +188,7 @@ async function prepareEnvironment(
   log: Logger,
   sink?: FetchSink,
 ): Promise<{ childEnv: Record<string, string>; values: string[] }> {
-  const refs = readCommandSecretsFiles(config, env, deps.cwd, deps.beforeManyRequests);
+  const refs = readCommandSecretsFiles(config, env, deps.cwd, deps.beforeManyRequests, true);
   log.info(`${refs.length} secret${refs.length === 1 ? '' : 's'} named in ${config.secretsFiles.join(', ')}`);
 
   let secrets: EnvEntry[] = [];

@@ -31,7 +31,28 @@ export function withoutRegExpPeephole(compile: () => void): void {
   }
 }
 
-/** Sets MANY_REQUESTS_V8_FLAGS for the rest of the run. */
-export function beforeManyRequests(): void {
+/** What a run of many requests is, as far as the built-in modules it goes on to load are concerned. */
+export interface ManyRequestsRun {
+  /** Whether its address is https://. */
+  tls: boolean;
+  /** Whether it ends by starting the program (a run), or not (check, export). */
+  execs: boolean;
+}
+
+/**
+ * The built-in modules `run` loads after its secrets files are parsed: its connections' (and the
+ * DNS lookup of a host name) and, when it starts the program, the exec stage's.
+ */
+export function modulesAhead(run: ManyRequestsRun): string[] {
+  return ['node:net', 'node:dns', ...(run.tls ? ['node:tls'] : []), ...(run.execs ? ['node:worker_threads'] : [])];
+}
+
+/**
+ * Sets MANY_REQUESTS_V8_FLAGS for the rest of the run, after loading (`load`) the built-in modules
+ * it will need: Node compiles a built-in module loaded while V8's flags differ from the start's
+ * without its code cache, which would cost more than the flags save at a hundred paths.
+ */
+export function beforeManyRequests(run: ManyRequestsRun, load: (name: string) => unknown): void {
+  for (const name of modulesAhead(run)) load(name);
   v8.setFlagsFromString(MANY_REQUESTS_V8_FLAGS);
 }

@@ -19,16 +19,16 @@ function secretsFile(name: string, count: number, last = ''): string {
   return path;
 }
 
-function configFor(files: string[]) {
+function configFor(files: string[], address = 'http://127.0.0.1:8200') {
   const commandLine = parseCommandLine([...files.flatMap((file) => ['--secrets-file', file]), 'cmd']);
   if (commandLine.kind !== 'run') throw new Error('expected a run');
-  return loadConfig({ commandLine, env: { VAULT_TOKEN: 'unit-token' }, cwd: dir, configFiles: NO_FILES });
+  return loadConfig({ commandLine, env: { VAULT_TOKEN: 'unit-token', VAULT_ADDR: address }, cwd: dir, configFiles: NO_FILES });
 }
 
 /** The refs read, and how many times the hook was called. */
 function read(files: string[]): { refs: number; calls: number } {
   let calls = 0;
-  const refs = readCommandSecretsFiles(configFor(files), {}, dir, () => calls++);
+  const refs = readCommandSecretsFiles(configFor(files), {}, dir, () => calls++, true);
   return { refs: refs.length, calls };
 }
 
@@ -51,12 +51,23 @@ describe('readCommandSecretsFiles and long secrets files', () => {
   it('calls it before the file is parsed: a syntax error on the last line comes after the call', () => {
     const broken = secretsFile('broken', 99, 'NO_HASH=app/s99\n');
     let calls = 0;
-    const error = thrownAs(SecretsFileError, () => readCommandSecretsFiles(configFor([broken]), {}, dir, () => calls++));
+    const error = thrownAs(SecretsFileError, () => readCommandSecretsFiles(configFor([broken]), {}, dir, () => calls++, true));
     expect(error.input).toBe(`${broken}:100:16`);
     expect(calls).toBe(1);
   });
 
   it('reads the same refs without a hook', () => {
-    expect(readCommandSecretsFiles(configFor([secretsFile('plain', 150)]), {}, dir).length).toBe(150);
+    expect(readCommandSecretsFiles(configFor([secretsFile('plain', 150)]), {}, dir, undefined, true).length).toBe(150);
+  });
+
+  it("tells the hook the address's protocol and whether the command starts the program", () => {
+    const file = secretsFile('told', 100);
+    const told: unknown[] = [];
+    readCommandSecretsFiles(configFor([file]), {}, dir, (run) => told.push(run), true);
+    readCommandSecretsFiles(configFor([file], 'https://vault.example:8200'), {}, dir, (run) => told.push(run), false);
+    expect(told).toEqual([
+      { tls: false, execs: true },
+      { tls: true, execs: false },
+    ]);
   });
 });
