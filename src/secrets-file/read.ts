@@ -3,7 +3,9 @@
 // read errors, a file over the size limit and invalid UTF-8 become SecretsFileErrors naming the path.
 
 import { isUtf8 } from 'node:buffer';
-import { opendirSync, statSync, type Dir } from 'node:fs';
+// `fs.opendirSync` read when a directory is: reading it loads Node's internal/fs/dir, which a run
+// of secrets files alone does not need.
+import fs, { statSync, type Dir } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SecretsFileError, describeFileError, errorCode } from '../errors.ts';
 // Synchronous reads: small files at start-up do not need node:fs/promises, which would cost start-up
@@ -59,7 +61,7 @@ function directoryFiles(path: string, cwd: string): string[] {
   const names: string[] = [];
   let dir: Dir;
   try {
-    dir = opendirSync(resolve(cwd, path));
+    dir = fs.opendirSync(resolve(cwd, path));
   } catch (error) {
     throw readError(path, resolve(cwd, path), error);
   }

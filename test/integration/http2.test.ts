@@ -316,7 +316,8 @@ describe('the modules a run loads', () => {
   // Printed when vaultenv exits (spawn mode: with execve no exit event would run).
   const hook = join(dir, 'modules-hook.cjs');
   // perf_hooks: the run's clock reads process.hrtime, and `performance` would load it (vault/clock.ts).
-  const names = ['tls', 'http2', 'https', 'perf_hooks'];
+  // internal/fs/dir: only a secrets directory needs it (secrets-file/read.ts).
+  const names = ['tls', 'http2', 'https', 'perf_hooks', 'internal/fs/dir'];
 
   beforeAll(() => {
     writeFileSync(
@@ -337,7 +338,7 @@ describe('the modules a run loads', () => {
   describe.each(MOUNTS)('on a KV v$version mount', (mount) => {
     const appFile = () => join(dir, `${mount.mount}-app.secrets`);
 
-    it('an http:// run loads none of node:tls, node:http2, node:https and node:perf_hooks', async () => {
+    it('an http:// run loads none of node:tls, node:http2, node:https, node:perf_hooks and internal/fs/dir', async () => {
       const plain = kvServer(mount.version);
       const file = join(dir, `plain-${mount.mount}.secrets`);
       await plain.api.writeSecret('secret', mount.version, `${base}/app`, { value: valueOf(mount, 'app') });
@@ -346,7 +347,8 @@ describe('the modules a run loads', () => {
     });
 
     it('an https:// run loads node:tls and node:http2 when the server speaks HTTP/2, and not node:https', async () => {
-      expect(await loaded({ address: server.address, caCert: caOf(server), token }, appFile(), valueOf(mount, 'app'))).toBe('loaded: tls http2\n');
+      // node:http2 loads internal/fs/dir itself (for its file responses).
+      expect(await loaded({ address: server.address, caCert: caOf(server), token }, appFile(), valueOf(mount, 'app'))).toBe('loaded: tls http2 internal/fs/dir\n');
     });
 
     it('without --http2 (VAULTENV_HTTP2 unset), an https:// run of two secrets stays on HTTP/1.1: node:tls alone', async () => {
