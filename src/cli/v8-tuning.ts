@@ -40,8 +40,8 @@ export interface ManyRequestsRun {
 }
 
 /**
- * The built-in modules `run` loads after its secrets files are parsed: its connections' (and the
- * DNS lookup of a host name) and, when it starts the program, the exec stage's.
+ * The built-in modules `run` loads after its secrets files are parsed: its connections' (with the
+ * DNS lookup's, for a host name) and, when it starts the program, the exec stage's.
  */
 export function modulesAhead(run: ManyRequestsRun): string[] {
   return ['node:net', 'node:dns', ...(run.tls ? ['node:tls'] : []), ...(run.execs ? ['node:worker_threads'] : [])];
@@ -50,7 +50,8 @@ export function modulesAhead(run: ManyRequestsRun): string[] {
 /**
  * Sets MANY_REQUESTS_V8_FLAGS for the rest of the run, after loading (`load`) the built-in modules
  * it will need: Node compiles a built-in module loaded while V8's flags differ from the start's
- * without its code cache, which would cost more than the flags save at a hundred paths.
+ * without its code cache, which costs the run more time than the flags save it. (A unix socket or a
+ * proxy's tunnel loads node:http or node:https too, still compiled without it.)
  */
 export function beforeManyRequests(run: ManyRequestsRun, load: (name: string) => unknown): void {
   for (const name of modulesAhead(run)) load(name);
