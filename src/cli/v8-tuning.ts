@@ -51,7 +51,8 @@ export function modulesAhead(run: ManyRequestsRun): string[] {
  * Sets MANY_REQUESTS_V8_FLAGS for the rest of the run, after loading (`load`) the built-in modules
  * it will need: Node compiles a built-in module loaded while V8's flags differ from the start's
  * without its code cache, which costs the run more time than the flags save it. (A unix socket or a
- * proxy's tunnel loads node:http or node:https too, still compiled without it.)
+ * proxy's tunnel loads node:http or node:https too, and spawn mode child_process and tty: those
+ * still compile without it.)
  */
 export function beforeManyRequests(run: ManyRequestsRun, load: (name: string) => unknown): void {
   for (const name of modulesAhead(run)) load(name);
