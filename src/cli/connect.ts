@@ -10,7 +10,7 @@ import { describeEndpoint, parseAddress } from '../config/address.ts';
 import type { ConnectionConfig, FetchConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../redact.ts';
-import { createVaultHttp, type VaultHttp, type VaultHttpOptions } from '../vault/http.ts';
+import { createVaultHttp, type QuickRegExps, type VaultHttp, type VaultHttpOptions } from '../vault/http.ts';
 import { proxyFor } from '../vault/proxy-route.ts';
 import { openTunnel } from '../vault/proxy-tunnel.ts';
 import type { SessionClock } from '../vault/clock.ts';
@@ -35,8 +35,7 @@ export interface ConnectDeps {
   transport?: 'node' | 'bun' | undefined;
   /** Whether an https:// address is tried over HTTP/2 on the Node transport (vault/http.ts). */
   http2?: boolean;
-  /** Runs `compile` with the runtime's regular-expression compiling tuned for a short run (vault/http.ts). */
-  quickRegExps?: ((compile: () => void) => void) | undefined;
+  quickRegExps?: QuickRegExps | undefined;
 }
 
 export interface Connection {

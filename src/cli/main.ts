@@ -15,6 +15,7 @@ import { Redactor } from '../redact.ts';
 import { CREDENTIAL_VARIABLES, readCommandSecretsFiles } from './secrets-files.ts';
 import type { SecretRef } from '../secrets-file/secret-ref.ts';
 import type { SessionClock } from '../vault/clock.ts';
+import type { QuickRegExps } from '../vault/http.ts';
 import type { ManyRequestsRun } from './v8-tuning.ts';
 import { OPTIONS } from '../config/options.ts';
 import type { RenewArguments } from '../config/sources.ts';
@@ -53,11 +54,8 @@ export interface MainDeps {
    * optimizers for memory, once it has loaded what such a run needs (cli/v8-tuning.ts).
    */
   beforeManyRequests?: (run: ManyRequestsRun) => void;
-  /**
-   * Runs `compile`, in which the runtime compiles regular expressions that a run uses only a few
-   * times, with its compiling set for that (entry.ts); the default runs it as it is.
-   */
-  quickRegExps?: (compile: () => void) => void;
+  /** The runtime's compiling of the regular expressions a run uses a few times (vault/http.ts); none by default. */
+  quickRegExps?: QuickRegExps;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Redactor } from '../redact.ts';
 import { distinctSecrets, type SecretRef } from '../secrets-file/secret-ref.ts';
 import { createDeadline } from '../vault/deadline.ts';
 import type { FetchOptions } from '../vault/fetch.ts';
-import type { VaultHttp } from '../vault/http.ts';
+import type { QuickRegExps, VaultHttp } from '../vault/http.ts';
 import { realClock, type SessionClock } from '../vault/clock.ts';
 import { ThrottleGate } from '../vault/throttle.ts';
 import { connect } from './connect.ts';
@@ -29,8 +29,7 @@ export interface SessionDeps {
    * where the answer is used (on Node), not by every run of a long file.
    */
   secretCount?: (() => number) | undefined;
-  /** Runs `compile` with the runtime's regular-expression compiling tuned for a short run (MainDeps). */
-  quickRegExps?: ((compile: () => void) => void) | undefined;
+  quickRegExps?: QuickRegExps | undefined;
 }
 
 /** What the run, check and export pass on to their session of main's dependencies (main.ts MainDeps). */

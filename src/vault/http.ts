@@ -23,6 +23,12 @@ import { stripBrackets } from '../config/address.ts';
 import { vaultErrorStrings } from './kv.ts';
 import { realClock } from './clock.ts';
 
+/**
+ * Runs `compile`, in which the runtime compiles regular expressions that a run uses only a few
+ * times, with its compiling set for that (cli/v8-tuning.ts withoutRegExpPeephole on Node).
+ */
+export type QuickRegExps = (compile: () => void) => void;
+
 export interface VaultHttpOptions {
   host: string;
   port: number;
@@ -55,12 +61,8 @@ export interface VaultHttpOptions {
    * node:http2 is not relied on.
    */
   http2?: boolean | undefined;
-  /**
-   * Runs `compile` with the runtime's regular-expression compiling set for a short run: given, Node's
-   * check of the host's address is compiled in it before the first connection (wire.ts
-   * compileAddressCheck).
-   */
-  quickRegExps?: ((compile: () => void) => void) | undefined;
+  /** Given, Node's check of the host's address is compiled in it before the first connection (wire.ts). */
+  quickRegExps?: QuickRegExps | undefined;
   /** A monotonic clock in milliseconds, for the connections' idle time: performance.now() if not given. */
   now?: (() => number) | undefined;
   /** Progress lines for --log-level info: which protocol the server chose. */
