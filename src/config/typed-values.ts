@@ -37,6 +37,15 @@ const HEADER_HINT = 'It may hold printable ASCII characters only, no spaces or c
 const WORD_HINT = 'It may not contain spaces or control characters: check for a stray newline or space';
 const IP_HINT = 'TLS sends a host name as the server name, never an IP address: leave it unset to check the certificate against the address';
 
+/**
+ * net.isIP, without trying a host name against the IPv6 pattern: every IPv6 address holds a colon and
+ * no host name does, and the first IPv6 check compiles Node's largest regular expression, which the
+ * Vault client has compiled its own way (vault/wire.ts compileAddressCheck).
+ */
+function isIpAddress(value: string): boolean {
+  return net.isIPv4(value) || (value.includes(':') && net.isIPv6(value));
+}
+
 export function parseOptionValue(row: OptionRow, raw: string, origin: ValueOrigin): TypedValue {
   switch (row.kind) {
     case 'string': {
@@ -44,7 +53,7 @@ export function parseOptionValue(row: OptionRow, raw: string, origin: ValueOrigi
       if (row.nonEmpty === true && value === '') throw invalid(origin, 'It may not be empty');
       if (row.chars === 'header' && NOT_HEADER.test(value)) throw invalid(origin, HEADER_HINT);
       if (row.chars === 'word' && NOT_WORD.test(value)) throw invalid(origin, WORD_HINT);
-      if (row.notIpAddress === true && net.isIP(stripBrackets(value)) !== 0) throw invalid(origin, IP_HINT);
+      if (row.notIpAddress === true && isIpAddress(stripBrackets(value))) throw invalid(origin, IP_HINT);
       return value;
     }
     case 'address':
