@@ -103,7 +103,9 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   const viaNode = options.socketPath !== undefined || options.tunnel !== undefined;
   const bun = options.transport === 'bun';
   const clocked = { ...options, now: options.now ?? (() => realClock.now()) };
-  if (options.quickRegExps !== undefined && options.socketPath === undefined) compileAddressCheck(stripBrackets(options.host), options.quickRegExps);
+  if (options.quickRegExps !== undefined && options.socketPath === undefined) {
+    compileAddressCheck([stripBrackets(options.host), options.tls ? options.serverName : undefined], options.quickRegExps);
+  }
   const transport = viaNode
     ? createNodeTransport(options)
     : !options.tls

@@ -123,13 +123,15 @@ export function tlsServerName(host: string, configured: string | undefined): str
 }
 
 /**
- * Has Node compile its check of whether `host` (no brackets) is an IPv6 address, inside `compile`
- * (the runtime's settings for it). Node runs the check for a host name at every connection and TLS
- * handshake, and the first run compiles its regular expression, the largest a run meets. An IPv4
- * address is told apart first, so nothing is compiled for one.
+ * Has Node compile its check of whether a name is an IPv6 address, inside `compile` (the runtime's
+ * settings for it), with the first of `hosts` (no brackets; the host, and the TLS server name) that
+ * is not an IPv4 address. Node runs the check on the host at every connection and on the server name
+ * at every TLS handshake, and the first run compiles its regular expression, the largest a run
+ * meets. An IPv4 address is told apart first, so nothing is compiled for one.
  */
-export function compileAddressCheck(host: string, compile: (run: () => void) => void): void {
-  if (!net.isIPv4(host)) compile(() => net.isIPv6(host));
+export function compileAddressCheck(hosts: ReadonlyArray<string | undefined>, compile: (run: () => void) => void): void {
+  const named = hosts.find((host) => host !== undefined && !net.isIPv4(host));
+  if (named !== undefined) compile(() => net.isIPv6(named));
 }
 
 /** The address as the user writes it: the input of a failure that is about the address itself. */

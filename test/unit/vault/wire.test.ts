@@ -25,7 +25,7 @@ describe('compileAddressCheck', () => {
   function compiledFor(...hosts: string[]): string[] {
     const compiled: string[] = [];
     for (const host of hosts) {
-      compileAddressCheck(host, (run) => {
+      compileAddressCheck([host], (run) => {
         compiled.push(host);
         run();
       });
@@ -39,5 +39,12 @@ describe('compileAddressCheck', () => {
 
   it('compiles nothing for an IPv4 address, which Node tells apart before the IPv6 check', () => {
     expect(compiledFor('127.0.0.1', '10.0.0.12')).toEqual([]);
+  });
+
+  it('compiles it for a TLS server name given with an IPv4 address, which Node checks at the handshake', () => {
+    const compiled: string[] = [];
+    compileAddressCheck(['127.0.0.1', 'vault.example.com'], () => compiled.push('once'));
+    compileAddressCheck(['127.0.0.1', undefined], () => compiled.push('never'));
+    expect(compiled).toEqual(['once']);
   });
 });
