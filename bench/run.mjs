@@ -7,9 +7,13 @@
 // fresh build's peak RSS is taken as a deployed binary's is (dropFromPageCache).
 //
 // Usage: npm run bench [-- --runs N] [-- --tls] [-- --tls-only] [-- --sizes 0,1,10] [-- --exe NAME=PATH ...]
-//                      [-- --reference-trust store|ca]
+//                      [-- --reference-trust store|ca] [-- --floor]
 //   --exe NAME=PATH (repeatable) measures another single executable in the same rounds, as its own
 //                   column: a Node SEA beside the Bun one, say (docs/bench.md)
+//   --floor         adds bench/floor.cjs, the least a program does for the same job over plain HTTP,
+//                   as a Bun executable built the way vaultenv's is and as a script run by this node
+//                   (and, beside the Go peers, the executable with --kv-version 2): how far each
+//                   build of vaultenv is from what its runtime allows. No floor over TLS.
 //   VAULTENV_BENCH_REFERENCE=/path/to/vaultenv  a wrapper with vaultenv's flags (Channable's vaultenv
 //                                                0.19, say) measured in the same rounds
 //   VAULTENV_BENCH_ENVCONSUL=/path/to/envconsul, VAULTENV_BENCH_VAULT_ENV=/path/to/vault-env
@@ -30,6 +34,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compileArgs } from '../scripts/build-bun.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const flag = (name) => process.argv.indexOf(name);
@@ -47,6 +52,7 @@ const EXTRA = process.argv.flatMap((arg, i) => (arg === '--exe' ? [process.argv[
   if (at <= 0) throw new Error(`--exe takes NAME=PATH, not "${spec}"`);
   return [spec.slice(0, at), spec.slice(at + 1)];
 });
+const FLOOR = flag('--floor') > 0;
 const cli = join(root, 'bin', 'vaultenv');
 const sea = join(root, 'dist', `vaultenv-${process.platform}-${process.arch}`);
 const bundle = join(root, 'dist', 'vaultenv.cjs');
@@ -139,6 +145,13 @@ function dropFromPageCache(paths) {
   execFileSync('python3', [join(root, 'bench', 'page-cache.py'), ...files], { stdio: 'ignore' });
 }
 
+/** bench/floor.cjs as a Bun executable, compiled as scripts/build-bun.mjs compiles vaultenv's. */
+function buildFloor(source, work) {
+  const output = join(work, 'floor');
+  if (!existsSync(output)) execFileSync('bun', [...compileArgs(), source, '--outfile', output], { cwd: root, stdio: 'ignore' });
+  return output;
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -196,6 +209,15 @@ async function benchProtocol(protocol, work) {
         argv: [PEERS.vaultEnv, '/bin/true'],
         env: { ...peerEnv, ...Object.fromEntries(paths.slice(0, row.size).map((p, i) => [`S${i}`, `vault:secret/data/${p}#value`])) },
       })]);
+    }
+    if (FLOOR && !tls) {
+      const floorSource = join(root, 'bench', 'floor.cjs');
+      const floorExe = buildFloor(floorSource, work);
+      clis.push(['floor: Bun executable', vaultenvLike([floorExe], ours)]);
+      if (PEERS.envconsul || PEERS.vaultEnv) {
+        clis.push(['floor executable, --kv-version 2', (row) => (row.size === undefined ? undefined : { argv: [floorExe, '--kv-version', '2', ...row.args], env: ours })]);
+      }
+      clis.push(['floor: Node script', vaultenvLike([process.execPath, floorSource], ours)]);
     }
     if (REFERENCE) clis.push(['reference', vaultenvLike([REFERENCE], theirs)]);
     const rows = [{ label: '--version', args: ['--version'], size: undefined }];

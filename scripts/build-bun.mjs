@@ -32,6 +32,11 @@ const NO_AUTOLOAD = ['--no-compile-autoload-dotenv', '--no-compile-autoload-bunf
 /** The tier-up threshold scale the executable starts with (1 is JavaScriptCore's normal policy). */
 const JIT_POLICY = 1000;
 
+/** `bun build` arguments that make a single executable the way vaultenv's is made (the bench builds its floor with them). */
+export function compileArgs({ bytecode = true } = {}) {
+  return ['build', '--compile', ...NO_AUTOLOAD, `--compile-jit-policy=${JIT_POLICY}`, '--minify', ...(bytecode ? ['--bytecode'] : [])];
+}
+
 /** Builds the executable from the bundle `bundle`; returns its path, or undefined where none is built. */
 export function buildBun({ bundle = join(root, 'dist', 'vaultenv.cjs'), bytecode = process.env.VAULTENV_BUN_BYTECODE !== '0' } = {}) {
   const output = seaPath();
@@ -42,7 +47,7 @@ export function buildBun({ bundle = join(root, 'dist', 'vaultenv.cjs'), bytecode
   const partial = `${output}.partial`;
   rmSync(partial, { force: true });
   try {
-    const args = ['build', '--compile', ...NO_AUTOLOAD, `--compile-jit-policy=${JIT_POLICY}`, '--minify', ...(bytecode ? ['--bytecode'] : []), resolve(bundle), '--outfile', partial];
+    const args = [...compileArgs({ bytecode }), resolve(bundle), '--outfile', partial];
     // scripts/with-tools.sh puts .tools/bun first on PATH; VAULTENV_BUN names another (the Dockerfile's).
     const result = spawnSync(process.env.VAULTENV_BUN || 'bun', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     if (result.status !== 0) {

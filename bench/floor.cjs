@@ -1,0 +1,97 @@
+// The floor: the least a program on this runtime does to run vaultenv's job over plain HTTP, for the
+// bench to set beside vaultenv (`npm run bench -- --floor`). It takes the bench's own command lines
+// (`--version`, or `--secrets-file F [--kv-version 2] -- CMD ARGS`) and nothing else: it reads the
+// NAME=path#key lines of F, asks for the KV version of the mount `secret` (unless told it), reads each
+// path from secret/data/ over at most 8 keep-alive connections, one request at a time on each (as
+// vaultenv's --max-concurrent-requests 8), and execs CMD with the values added to its environment.
+// The connections are the ones vaultenv's own plain HTTP uses on the same runtime: Bun's sockets in a
+// Bun executable, node:net on Node. No checks, no retries, no time limits, no error messages (any
+// failure exits 1): what a wrapper cannot do without, so that the distance from vaultenv to this is
+// what vaultenv's own code costs, and this against a peer is what the runtime costs.
+'use strict';
+
+const CONCURRENCY = 8;
+
+function fail() {
+  process.exit(1);
+}
+
+/** One keep-alive connection: `ask(path)` resolves to the answer's body (Content-Length framing only). */
+function connection(host, port, token) {
+  let buffered = null;
+  let waiting = null;
+  let write;
+  const data = (chunk) => {
+    buffered = buffered === null ? Buffer.from(chunk) : Buffer.concat([buffered, chunk]);
+    const end = buffered.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const length = /\r\ncontent-length: *(\d+)/i.exec(buffered.toString('latin1', 0, end));
+    if (length === null) fail();
+    const size = Number(length[1]);
+    if (buffered.length < end + 4 + size) return;
+    const body = buffered.toString('utf8', end + 4, end + 4 + size);
+    buffered = null;
+    const resolve = waiting;
+    waiting = null;
+    resolve(body);
+  };
+  let close;
+  const opened = new Promise((resolve) => {
+    if (typeof Bun !== 'undefined') {
+      Bun.connect({
+        hostname: host,
+        port,
+        socket: { open: (socket) => { write = (bytes) => socket.write(bytes); close = () => socket.terminate(); resolve(); }, data: (_, chunk) => data(chunk), error: fail, connectError: fail, close() {} },
+      }).catch(fail);
+    } else {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a script, loaded as vaultenv loads built-ins on Bun
+      const socket = require('node:net').connect({ host, port, noDelay: true }, () => resolve());
+      socket.on('data', data).on('error', fail);
+      write = (bytes) => socket.write(bytes);
+      close = () => socket.destroy();
+    }
+  });
+  const ask = async (path) => {
+    await opened;
+    return new Promise((resolve) => {
+      waiting = resolve;
+      write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nX-Vault-Request: true\r\nX-Vault-Token: ${token}\r\n\r\n`);
+    });
+  };
+  return { ask, close: () => opened.then(() => close()) };
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--version') {
+    process.stdout.write('floor\n');
+    return;
+  }
+  const at = (flag) => (argv.indexOf(flag) >= 0 ? argv[argv.indexOf(flag) + 1] : undefined);
+  const command = argv.slice(argv.indexOf('--') + 1);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a script, loaded as vaultenv loads built-ins on Bun
+  const lines = require('node:fs').readFileSync(at('--secrets-file'), 'utf8').split('\n').filter((line) => line !== '');
+  const refs = lines.map((line) => /^([^=]+)=([^#]+)#(.+)$/.exec(line) ?? fail()).map(([, name, path, key]) => ({ name, path, key }));
+  const env = { ...process.env };
+  if (refs.length > 0) {
+    const address = new URL(process.env.VAULT_ADDR);
+    if (address.protocol !== 'http:') fail();
+    const open = () => connection(address.hostname, Number(address.port || 80), process.env.VAULT_TOKEN);
+    const connections = [open()];
+    if (at('--kv-version') !== '2' && JSON.parse(await connections[0].ask('/v1/sys/internal/ui/mounts/secret')).data.options.version !== '2') fail();
+    while (connections.length < Math.min(CONCURRENCY, refs.length)) connections.push(open());
+    let next = 0;
+    await Promise.all(
+      connections.map(async ({ ask }) => {
+        while (next < refs.length) {
+          const { name, path, key } = refs[next++];
+          env[name] = JSON.parse(await ask(`/v1/secret/data/${path}`)).data.data[key];
+        }
+      }),
+    );
+    await Promise.all(connections.map(({ close }) => close()));
+  }
+  process.execve(command[0], command, env);
+}
+
+main().catch(fail);
