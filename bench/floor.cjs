@@ -1,14 +1,17 @@
-// The floor: the least a program on this runtime does to run vaultenv's job over plain HTTP, for the
+// The floor: the least a program on this runtime does to run vaultenv's job, for the
 // bench to set beside vaultenv (`npm run bench -- --floor`). It takes the bench's own command lines
 // (`--version`, or `--secrets-file F [--kv-version 2] -- CMD ARGS`) and nothing else: it reads the
 // NAME=path#key lines of F, asks for the KV version of the mount `secret` (unless told it), reads each
 // path from secret/data/ over at most 8 keep-alive connections, one request at a time on each (as
 // vaultenv's --max-concurrent-requests 8), and execs CMD with the values added to its environment.
-// The connections are the ones vaultenv's own plain HTTP uses on the same runtime: Bun's sockets in a
-// Bun executable, node:net on Node. No checks, no retries, no time limits, no error messages (any
-// failure exits 1): what a wrapper cannot do without, so that the distance from vaultenv to this is
-// what vaultenv's own code costs, and this against a peer is what the runtime costs.
+// The connections are the runtime's own sockets: Bun's in a Bun executable (vaultenv's plain HTTP
+// there), node:net and node:tls on Node (vaultenv's on Node); over TLS the certificate is checked
+// against VAULT_CACERT, by the address's host name. No checks of the answers, no retries, no time
+// limits, no error messages (any failure exits 1): what a wrapper cannot do without, so that the
+// distance from vaultenv to this is what vaultenv's own code costs, and this against a peer is what
+// the runtime costs.
 'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- a script; `require` is how vaultenv loads built-ins on Bun */
 
 const CONCURRENCY = 8;
 
@@ -17,7 +20,7 @@ function fail() {
 }
 
 /** One keep-alive connection: `ask(path)` resolves to the answer's body (Content-Length framing only). */
-function connection(host, port, token) {
+function connection(host, port, token, ca) {
   let buffered = null;
   let waiting = null;
   let write;
@@ -41,12 +44,15 @@ function connection(host, port, token) {
       Bun.connect({
         hostname: host,
         port,
+        ...(ca === undefined ? {} : { tls: { ca, serverName: host, rejectUnauthorized: true } }),
         socket: { open: (socket) => { write = (bytes) => socket.write(bytes); close = () => socket.terminate(); resolve(); }, data: (_, chunk) => data(chunk), error: fail, connectError: fail, close() {} },
       }).catch(fail);
     } else {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a script, loaded as vaultenv loads built-ins on Bun
-      const socket = require('node:net').connect({ host, port, noDelay: true }, () => resolve());
-      socket.on('data', data).on('error', fail);
+      const socket =
+        ca === undefined
+          ? require('node:net').connect({ host, port, noDelay: true }, () => resolve())
+          : require('node:tls').connect({ host, port, servername: host, ca, ALPNProtocols: ['http/1.1'] }, () => resolve());
+      socket.setNoDelay(true).on('data', data).on('error', fail);
       write = (bytes) => socket.write(bytes);
       close = () => socket.destroy();
     }
@@ -69,14 +75,15 @@ async function main() {
   }
   const at = (flag) => (argv.indexOf(flag) >= 0 ? argv[argv.indexOf(flag) + 1] : undefined);
   const command = argv.slice(argv.indexOf('--') + 1);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a script, loaded as vaultenv loads built-ins on Bun
-  const lines = require('node:fs').readFileSync(at('--secrets-file'), 'utf8').split('\n').filter((line) => line !== '');
+  const fs = require('node:fs');
+  const lines = fs.readFileSync(at('--secrets-file'), 'utf8').split('\n').filter((line) => line !== '');
   const refs = lines.map((line) => /^([^=]+)=([^#]+)#(.+)$/.exec(line) ?? fail()).map(([, name, path, key]) => ({ name, path, key }));
   const env = { ...process.env };
   if (refs.length > 0) {
     const address = new URL(process.env.VAULT_ADDR);
-    if (address.protocol !== 'http:') fail();
-    const open = () => connection(address.hostname, Number(address.port || 80), process.env.VAULT_TOKEN);
+    const tls = address.protocol === 'https:';
+    const ca = tls ? fs.readFileSync(process.env.VAULT_CACERT, 'utf8') : undefined;
+    const open = () => connection(address.hostname, Number(address.port || (tls ? 443 : 80)), process.env.VAULT_TOKEN, ca);
     const connections = [open()];
     if (at('--kv-version') !== '2' && JSON.parse(await connections[0].ask('/v1/sys/internal/ui/mounts/secret')).data.options.version !== '2') fail();
     while (connections.length < Math.min(CONCURRENCY, refs.length)) connections.push(open());

@@ -10,10 +10,10 @@
 //                      [-- --reference-trust store|ca] [-- --floor]
 //   --exe NAME=PATH (repeatable) measures another single executable in the same rounds, as its own
 //                   column: a Node SEA beside the Bun one, say (docs/bench.md)
-//   --floor         adds bench/floor.cjs, the least a program does for the same job over plain HTTP,
-//                   as a Bun executable built the way vaultenv's is and as a script run by this node
-//                   (and, beside the Go peers, the executable with --kv-version 2): how far each
-//                   build of vaultenv is from what its runtime allows. No floor over TLS.
+//   --floor         adds bench/floor.cjs, the least a program does for the same job, as a Bun
+//                   executable built the way vaultenv's is and as a script run by this node (and,
+//                   beside the Go peers, the executable with --kv-version 2): how far each build of
+//                   vaultenv is from what its runtime allows
 //   VAULTENV_BENCH_REFERENCE=/path/to/vaultenv  a wrapper with vaultenv's flags (Channable's vaultenv
 //                                                0.19, say) measured in the same rounds
 //   VAULTENV_BENCH_ENVCONSUL=/path/to/envconsul, VAULTENV_BENCH_VAULT_ENV=/path/to/vault-env
@@ -210,7 +210,7 @@ async function benchProtocol(protocol, work) {
         env: { ...peerEnv, ...Object.fromEntries(paths.slice(0, row.size).map((p, i) => [`S${i}`, `vault:secret/data/${p}#value`])) },
       })]);
     }
-    if (FLOOR && !tls) {
+    if (FLOOR) {
       const floorSource = join(root, 'bench', 'floor.cjs');
       const floorExe = buildFloor(floorSource, work);
       clis.push(['floor: Bun executable', vaultenvLike([floorExe], ours)]);
