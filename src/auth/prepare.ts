@@ -8,7 +8,6 @@ import fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuthSetting } from '../config/types.ts';
 import type { LoginSetting } from './login.ts';
-import { readTokenFile } from './token-file.ts';
 
 /** Where kubernetes-vault's init container writes its token file. */
 const KUBERNETES_VAULT_TOKEN_FILE = '/var/run/secrets/boostport.com/vault-token';
@@ -65,6 +64,9 @@ export async function prepareAuth(auth: AuthSetting, deps: PrepareAuthDeps): Pro
 }
 
 async function fromTokenFile(path: string, origin: string): Promise<PreparedAuth> {
+  // Loaded for a token file alone: it checks a kubernetes-vault file with zod (vault/answers.ts),
+  // whose module a run with a token never loads.
+  const { readTokenFile } = await import('./token-file.ts');
   const file = await readTokenFile(path);
   const prepared: PreparedAuth = { kind: 'token', token: file.token, origin, tokenFile: path };
   if (file.vaultAddr !== undefined) prepared.vaultAddr = file.vaultAddr;

@@ -4,7 +4,6 @@
 // client, and logs in when a login method is set.
 
 import { requestGithubActionsToken } from '../auth/github-actions-token.ts';
-import { login } from '../auth/login.ts';
 import { prepareAuth, type PreparedAuth } from '../auth/prepare.ts';
 import { describeEndpoint, parseAddress } from '../config/address.ts';
 import type { ConnectionConfig, FetchConfig } from '../config/types.ts';
@@ -139,6 +138,9 @@ export async function connect(config: FetchConfig, deps: ConnectDeps): Promise<C
   if (prepared.kind !== 'login') return { client, prepared, loginToken: undefined };
   try {
     deps.log.info(`logging in with ${prepared.login.method} auth`);
+    // Loaded for a login alone: it checks Vault's answers with zod (vault/answers.ts), whose module a
+    // run with a token never loads.
+    const { login } = await import('../auth/login.ts');
     const token = await login(prepared.login, client, {
       backend: config.authBackend,
       retry: deps.retry ?? { baseDelayMs: config.retryBaseDelayMs, retries: config.retryAttempts },

@@ -5,7 +5,8 @@
 // Docs: https://openbao.org/api-docs/system/leases/ , https://openbao.org/api-docs/auth/token/#revoke-a-token-self
 
 import crypto from 'node:crypto';
-import { kv2CurrentVersion, kv2ReadVersion, leaseFields } from '../vault/answers.ts';
+import { kv2CurrentVersion } from '../vault/answers.ts';
+import { kv2ReadVersion, leaseFields } from '../vault/fetch-answers.ts';
 import { VaultFailure } from '../vault/failure.ts';
 import type { VaultHttp } from '../vault/http.ts';
 import { parseJson, parseSecretAnswer } from '../vault/kv.ts';

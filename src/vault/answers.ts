@@ -1,9 +1,11 @@
-// The shapes vaultenv accepts from outside, checked with zod: Vault's JSON answers, and the JSON files
-// Vault's tooling writes (kubernetes-vault token files, AppRole secret ID files); a secret read, the
-// one answer a run gets hundreds of, is checked by hand. The only importer of zod. Each check takes
-// parsed JSON and gives back plain typed data, or undefined when the shape is wrong; the callers turn
-// that into their own errors. A schema is built on first use: a run builds only those of the answers
-// it gets (each costs start-up time).
+// The shapes vaultenv accepts from outside that are checked with zod: the answers of logins, token
+// lookups and renewals and KV v2 metadata, and the JSON files Vault's tooling writes (kubernetes-vault
+// token files, AppRole secret ID files). The only importer of zod. The answers every fetch of secrets
+// reads (the mount lookup, secret reads, error lists) are checked by hand in fetch-answers.ts, so
+// that a run that logs in nowhere and reads no token file never loads zod (its module costs start-up
+// time). Each check takes parsed JSON and gives back plain typed data, or undefined when the shape
+// is wrong; the callers turn that into their own errors. A schema is built on first use: a run
+// builds only those of the answers it gets.
 
 import * as z from 'zod/mini';
 
@@ -22,98 +24,11 @@ function check<T>(schema: z.ZodMiniType<T>, json: unknown): T | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-export interface MountDescription {
-  path: string;
-  type: string;
-  options?: Record<string, unknown> | null | undefined;
-}
-
-/**
- * sys/internal/ui/mounts/<path>: the mount a path is under. Checked by hand, as
- * `z.object({ data: z.object({ path: z.string(), type: z.string(), options: z.nullish(z.record(z.string(), z.unknown())) }) })`
- * would check it (test/unit/vault/answers.property.test.ts holds it to that schema): every run that
- * reads a secret gets this answer first, and building the schema would load zod's code for it.
- */
-export function mountDescription(json: unknown): MountDescription | undefined {
-  const data = field(json, 'data');
-  if (!isJsonObject(data)) return undefined;
-  const { path, type } = data;
-  if (typeof path !== 'string' || typeof type !== 'string') return undefined;
-  if (!('options' in data)) return { path, type };
-  const { options } = data;
-  if (options === null || options === undefined) return { path, type, options };
-  const record = jsonRecord(options);
-  return record === undefined ? undefined : { path, type, options: record };
-}
-
-const kv2Deleted = lazy(() => z.object({ data: z.object({ data: z.null() }) }));
-
-/**
- * The key/value map of a KV v1 or v2 secret read: `data` (v1) or `data.data` (v2), an object. Checked
- * by hand, as `z.object({ data: z.record(z.string(), z.unknown()) })` and its v2 form would check it
- * (test/unit/vault/answers.property.test.ts holds it to them): it runs once per secret, and zod's
- * generic parse allocates several times the answer's size for each.
- */
-export function secretData(json: unknown, version: 1 | 2): Record<string, unknown> | undefined {
-  const data = field(json, 'data');
-  return jsonRecord(version === 2 ? field(data, 'data') : data);
-}
-
-function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function field(value: unknown, key: string): unknown {
-  return isJsonObject(value) ? value[key] : undefined;
-}
-
-/** A copy of an object's own keys and values, without `__proto__` (an assignment would set the prototype), as zod's record gives it. */
-function jsonRecord(value: unknown): Record<string, unknown> | undefined {
-  if (!isJsonObject(value)) return undefined;
-  const record: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) if (key !== '__proto__') record[key] = value[key];
-  return record;
-}
-
-/** A KV v2 secret deleted but not destroyed: `data: null`. */
-export function isDeletedKv2Secret(json: unknown): boolean {
-  return check(kv2Deleted(), json) !== undefined;
-}
-
-export interface LeaseFields {
-  lease_id?: string | undefined;
-  lease_duration?: number | undefined;
-  renewable?: boolean | undefined;
-}
-
-const leaseAnswer = lazy(() =>
-  z.object({ lease_id: z.optional(z.string()), lease_duration: z.optional(z.number()), renewable: z.optional(z.boolean()) }),
-);
-
-/** The lease of a secret read (a dynamic secret's), or of sys/leases/renew's answer: its id, TTL in seconds and renewability. */
-export function leaseFields(json: unknown): LeaseFields | undefined {
-  return check(leaseAnswer(), json);
-}
-
-const kv2VersionAnswer = lazy(() => z.object({ data: z.object({ metadata: z.object({ version: z.number() }) }) }));
-
-/** The version of a KV v2 secret read (`data.metadata.version`). */
-export function kv2ReadVersion(json: unknown): number | undefined {
-  return check(kv2VersionAnswer(), json)?.data.metadata.version;
-}
-
 const kv2MetadataAnswer = lazy(() => z.object({ data: z.object({ current_version: z.number() }) }));
 
 /** `<mount>/metadata/<path>` of KV v2: the secret's current version. */
 export function kv2CurrentVersion(json: unknown): number | undefined {
   return check(kv2MetadataAnswer(), json)?.data.current_version;
-}
-
-const errorsAnswer = lazy(() => z.object({ errors: z.array(z.string()) }));
-
-/** Vault's `{"errors": [...]}`. */
-export function errorList(json: unknown): string[] | undefined {
-  return check(errorsAnswer(), json)?.errors;
 }
 
 const loginAnswer = lazy(() => z.object({ auth: z.object({ client_token: z.string().check(z.minLength(1)) }) }));

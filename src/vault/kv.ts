@@ -1,8 +1,8 @@
 // Pure helpers for Vault's KV engines: request paths (percent-encoded per segment), the mount lookup
-// answer, and KV v1 and v2 read responses (their shapes are checked in answers.ts).
+// answer, and KV v1 and v2 read responses (their shapes are checked in fetch-answers.ts).
 // Docs: https://openbao.org/api-docs/secret/kv/kv-v2/ , https://openbao.org/api-docs/system/internal-ui-mounts/
 
-import { errorList, isDeletedKv2Secret, kv2ReadVersion, leaseFields, mountDescription, secretData } from './answers.ts';
+import { errorList, isDeletedKv2Secret, kv2ReadVersion, leaseFields, mountDescription, secretData } from './fetch-answers.ts';
 import { VaultFailure } from './failure.ts';
 
 export type KvVersion = 1 | 2;

@@ -318,11 +318,13 @@ describe('the modules a run loads', () => {
   // perf_hooks: the run's clock reads process.hrtime, and `performance` would load it (vault/clock.ts).
   // internal/fs/dir: only a secrets directory needs it (secrets-file/read.ts).
   const names = ['tls', 'http2', 'https', 'perf_hooks', 'internal/fs/dir'];
+  // And zod, which only logins and token files need (vault/answers.ts): its module, once loaded, has
+  // left its registry on globalThis.
 
   beforeAll(() => {
     writeFileSync(
       hook,
-      `process.on('exit', () => require('node:fs').writeSync(2, 'loaded: ' + ${JSON.stringify(names)}.filter((m) => process.moduleLoadList.includes('NativeModule ' + m)).join(' ') + '\\n'));\n`,
+      `process.on('exit', () => require('node:fs').writeSync(2, 'loaded: ' + [...${JSON.stringify(names)}.filter((m) => process.moduleLoadList.includes('NativeModule ' + m)), ...('__zod_globalRegistry' in globalThis ? ['zod'] : [])].join(' ') + '\\n'));\n`,
     );
   });
 
@@ -338,12 +340,28 @@ describe('the modules a run loads', () => {
   describe.each(MOUNTS)('on a KV v$version mount', (mount) => {
     const appFile = () => join(dir, `${mount.mount}-app.secrets`);
 
-    it('an http:// run loads none of node:tls, node:http2, node:https, node:perf_hooks and internal/fs/dir', async () => {
+    it('an http:// run loads none of node:tls, node:http2, node:https, node:perf_hooks, internal/fs/dir and zod', async () => {
       const plain = kvServer(mount.version);
       const file = join(dir, `plain-${mount.mount}.secrets`);
       await plain.api.writeSecret('secret', mount.version, `${base}/app`, { value: valueOf(mount, 'app') });
       writeFileSync(file, `VERSION 2\nMOUNT secret\nAPP_VALUE=${base}/app#value\n`);
       expect(await loaded({ address: plain.address, token: plain.rootToken }, file, valueOf(mount, 'app'))).toBe('loaded: \n');
+    });
+
+    it('a run whose token is in a kubernetes-vault token file loads zod, which checks that file', async () => {
+      const plain = kvServer(mount.version);
+      const file = join(dir, `zod-${mount.mount}.secrets`);
+      const tokenFile = join(dir, `zod-${mount.mount}-token.json`);
+      await plain.api.writeSecret('secret', mount.version, `${base}/app`, { value: valueOf(mount, 'app') });
+      writeFileSync(file, `VERSION 2\nMOUNT secret\nAPP_VALUE=${base}/app#value\n`);
+      writeFileSync(tokenFile, JSON.stringify({ clientToken: plain.rootToken }), { mode: 0o600 });
+      const result = await runBundle(['--exec-mode', 'spawn', '--secrets-file', file, '--', ENV], {
+        env: baseEnv({ VAULT_ADDR: plain.address, VAULTENV_TOKEN_FILE: tokenFile, NODE_OPTIONS: `--require ${hook}` }),
+      });
+      expect(result.code).toBe(0);
+      expect(envFromOutput(result.stdout).APP_VALUE).toBe(valueOf(mount, 'app'));
+      // (node:fs/promises, which reads the file, loads internal/fs/dir.)
+      expect(result.stderr).toBe('loaded: internal/fs/dir zod\n');
     });
 
     it('an https:// run loads node:tls and node:http2 when the server speaks HTTP/2, and not node:https', async () => {

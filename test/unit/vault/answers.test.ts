@@ -1,39 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  errorList,
-  isDeletedKv2Secret,
-  kubernetesVaultTokenFile,
-  loginClientToken,
-  mountDescription,
-  renewedLeaseDuration,
-  secretData,
-  secretId,
-  tokenLookupData,
-  wrappingToken,
-} from '../../../src/vault/answers.ts';
+import { kubernetesVaultTokenFile, kv2CurrentVersion, loginClientToken, renewedLeaseDuration, secretId, tokenLookupData, wrappingToken } from '../../../src/vault/answers.ts';
 
 describe('the answers vaultenv accepts', () => {
-  it('mount descriptions', () => {
-    expect(mountDescription({ data: { path: 'kv/', type: 'kv', options: { version: '2' } } })).toEqual({ path: 'kv/', type: 'kv', options: { version: '2' } });
-    expect(mountDescription({ data: { path: 'kv/', type: 'kv', options: null } })?.options).toBeNull();
-    expect(mountDescription({ data: { path: 'kv/' } })).toBeUndefined();
-    expect(mountDescription('kv/')).toBeUndefined();
-  });
-
-  it('KV v1 and v2 secrets, and a deleted v2 secret', () => {
-    expect(secretData({ data: { a: '1' } }, 1)).toEqual({ a: '1' });
-    expect(secretData({ data: { data: { a: '1' }, metadata: {} } }, 2)).toEqual({ a: '1' });
-    expect(secretData({ data: { data: { a: '1' } } }, 1)).toEqual({ data: { a: '1' } });
-    expect(secretData({ data: { a: '1' } }, 2)).toBeUndefined();
-    expect(secretData({ data: null }, 1)).toBeUndefined();
-    expect(isDeletedKv2Secret({ data: { data: null, metadata: {} } })).toBe(true);
-    expect(isDeletedKv2Secret({ data: { data: {} } })).toBe(false);
-  });
-
-  it("Vault's error lists", () => {
-    expect(errorList({ errors: ['permission denied'] })).toEqual(['permission denied']);
-    expect(errorList({ errors: [1] })).toBeUndefined();
-    expect(errorList(undefined)).toBeUndefined();
+  it('KV v2 metadata: the current version', () => {
+    expect(kv2CurrentVersion({ data: { current_version: 3, versions: {} } })).toBe(3);
+    expect(kv2CurrentVersion({ data: { current_version: '3' } })).toBeUndefined();
   });
 
   it('logins, secret IDs and wrapping tokens', () => {

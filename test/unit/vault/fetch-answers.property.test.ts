@@ -1,11 +1,12 @@
-// secretData and mountDescription check an answer by hand: over generated JSON (objects, arrays, null
-// and scalars where the data should be, `__proto__` and `constructor` keys, numeric keys), each gives
-// what the zod schema it replaces gave, to the key order, and never a value of another shape.
+// fetch-answers.ts checks the answers every fetch reads by hand: over generated JSON (objects, arrays,
+// null and scalars where the data should be, `__proto__` and `constructor` keys, numeric keys, numbers
+// JSON.parse reads as Infinity), each check gives what the zod schema in its comment gives, to the key
+// order, and never a value of another shape.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { mountDescription, secretData } from '../../../src/vault/answers.ts';
+import { errorList, isDeletedKv2Secret, kv2ReadVersion, leaseFields, mountDescription, secretData } from '../../../src/vault/fetch-answers.ts';
 
 const kv1Answer = z.object({ data: z.record(z.string(), z.unknown()) });
 const kv2Answer = z.object({ data: z.object({ data: z.record(z.string(), z.unknown()) }) });
@@ -90,3 +91,58 @@ describe('mountDescription against the zod schema', () => {
     );
   });
 });
+
+const leaseSchema = z.object({ lease_id: z.optional(z.string()), lease_duration: z.optional(z.number()), renewable: z.optional(z.boolean()) });
+const versionSchema = z.object({ data: z.object({ metadata: z.object({ version: z.number() }) }) });
+const deletedSchema = z.object({ data: z.object({ data: z.null() }) });
+const errorsSchema = z.object({ errors: z.array(z.string()) });
+
+/** A field often of the right type, often not; `big` stands for a number JSON.parse reads as ±Infinity. */
+const big = fc.constantFrom('1e999', '-1e999');
+const withBig = (right: fc.Arbitrary<unknown>) => fc.oneof(right, json, big);
+const readAnswer = fc.record(
+  {
+    lease_id: withBig(fc.constantFrom('', 'database/creds/app/x')),
+    lease_duration: withBig(fc.constantFrom(0, 60, 2.5, -1)),
+    renewable: withBig(fc.boolean()),
+    errors: withBig(fc.array(fc.oneof(fc.string({ maxLength: 4 }), json), { maxLength: 3 })),
+    data: fc.oneof(
+      json,
+      fc.record({ data: fc.oneof(fc.constant(null), json), metadata: fc.oneof(json, fc.record({ version: withBig(fc.constantFrom(1, 7)) }, { requiredKeys: [] })) }, { requiredKeys: [] }),
+    ),
+  },
+  { requiredKeys: [] },
+);
+/** The text of an answer, with each `big` written as the number it stands for, parsed as Vault's answers are. */
+const readBody = fc.oneof(readAnswer, json).map((value) => JSON.parse(JSON.stringify(value).replace(/"(-?1e999)"/g, '$1')) as unknown);
+
+function zodData<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }, value: unknown): T | undefined {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+describe('the lease, version, deleted-secret and error-list checks against their zod schemas', () => {
+  it('each gives what its schema gives, for any JSON', () => {
+    fc.assert(
+      fc.property(readBody, (body) => {
+        expect(leaseFields(body)).toEqual(zodData(leaseSchema, body));
+        expect(kv2ReadVersion(body)).toEqual(zodData(versionSchema, body)?.data.metadata.version);
+        expect(isDeletedKv2Secret(body)).toBe(zodData(deletedSchema, body) !== undefined);
+        expect(errorList(body)).toEqual(zodData(errorsSchema, body)?.errors);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('the generated answers reach every outcome, Infinity among them', () => {
+    const bodies = fc.sample(readBody, { numRuns: 3000, seed: 7 });
+    expect(bodies.some((body) => leaseFields(body)?.lease_duration !== undefined)).toBe(true);
+    expect(bodies.some((body) => leaseFields(body) === undefined && zodData(leaseSchema, body) === undefined && JSON.stringify(body).includes('null'))).toBe(true);
+    expect(bodies.some((body) => kv2ReadVersion(body) !== undefined)).toBe(true);
+    expect(bodies.some((body) => isDeletedKv2Secret(body))).toBe(true);
+    expect(bodies.some((body) => (errorList(body)?.length ?? 0) > 0)).toBe(true);
+    // JSON.stringify writes Infinity as null: an answer with a refused Infinity leaves no trace but its refusal.
+    expect(bodies.some((body) => typeof body === 'object' && body !== null && (body as Record<string, unknown>).lease_duration === Infinity)).toBe(true);
+  });
+});
+
