@@ -49,12 +49,13 @@ const wrapEntryForCommonJs = {
 // single executable's explanation of a failed handshake, and the CONNECT tunnel of an https://
 // address behind a proxy), `util` (parseEnv, for a config file that exists), `os` (errno
 // and signal numbers, for a failed exec or a child killed by a signal), `v8` (tuning for a run of
-// many requests), and `worker_threads` (read just before the exec, which loads its internals anyway
-// on Node; Bun answers from its global).
+// many requests), `module` (the compile cache written just before the exec, on Node only, whose
+// launcher has loaded it already), and `worker_threads` (read just before the exec, which loads its
+// internals anyway on Node; Bun answers from its global).
 // Loading each costs start-up time, on Bun most of all (docs/bench.md).
 // Import them by their default export only (`import tty from 'node:tty'`, then `tty.isatty(…)`): a
 // named import fails the build.
-const LOADED_ON_FIRST_USE = new Set(['child_process', 'crypto', 'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'tls', 'tty', 'util', 'v8', 'worker_threads']);
+const LOADED_ON_FIRST_USE = new Set(['child_process', 'crypto', 'fs/promises', 'http', 'http2', 'https', 'module', 'net', 'os', 'tls', 'tty', 'util', 'v8', 'worker_threads']);
 
 /**
  * esbuild plugin: every Node built-in comes from `process.getBuiltinModule` on Node and from `require`

@@ -28,6 +28,9 @@ const execDeps = nodeExecDeps(
         // which suits a run that is over within a second. A parent that relays a program's output and
         // signals for as long as it runs gets the normal policy back.
         staysRunning: () => bun.unsafe.setJITPolicy?.(1),
+        // Bun keeps no compile cache of Node's: nothing to write, and node:module, slow to load
+        // there, stays unloaded.
+        flushCompileCache: () => {},
       },
 );
 const exitCode = await main(process.argv.slice(2), process.env, {

@@ -3,7 +3,6 @@
 // leave to the program: ignored SIGPIPE/SIGXFSZ and non-blocking stdio (below, and
 // docs/architecture.md, section "The exec stage").
 
-import nodeModule from 'node:module';
 import os from 'node:os';
 import workerThreads from 'node:worker_threads';
 import { CommandNotExecutableError, CommandNotFoundError, EnvironmentError, errorCode } from '../errors.ts';
@@ -28,6 +27,11 @@ export interface ExecveDeps {
   signals: SignalRegistry;
   /** Handles Node created for fds 0-2 (process.stdin/stdout/stderr, if they were ever touched). */
   stdioHandles: () => readonly StdioHandle[];
+  /**
+   * Writes Node's compile cache (bin/vaultenv enables it) to disk now: execve replaces the process
+   * without an exit event, so Node would never write it. Does nothing when no cache is enabled.
+   */
+  flushCompileCache: () => void;
 }
 
 type WarningListener = (warning: unknown, ...rest: unknown[]) => void;
@@ -120,20 +124,12 @@ export function nodeStdioHandles(host: ActiveHandles): readonly StdioHandle[] {
  */
 export function execCommand(file: string, argv: readonly string[], env: Readonly<Record<string, string>>, deps: ExecveDeps): never {
   prepareForExec(deps);
-  flushCompileCache();
+  deps.flushCompileCache();
   try {
     return deps.execve(file, argv, { ...env });
   } catch (error) {
     throw execFailure(argv[0] ?? file, error);
   }
-}
-
-/**
- * Writes Node's compile cache (bin/vaultenv enables it) to disk now: execve replaces the process
- * without an exit event, so Node would never write it. Does nothing when no cache is enabled.
- */
-function flushCompileCache(): void {
-  nodeModule.flushCompileCache();
 }
 
 /**

@@ -3,6 +3,7 @@
 // Every failure that can be foreseen is thrown as a VaultenvError before anything is executed.
 
 import childProcess from 'node:child_process';
+import nodeModule from 'node:module';
 import tty from 'node:tty';
 import workerThreads from 'node:worker_threads';
 import type { ExecMode } from '../config/types.ts';
@@ -60,6 +61,8 @@ export interface ExecDeps {
    * --supervise), never before an execve: the runtime may go back to its settings for a long run.
    */
   staysRunning?: (() => void) | undefined;
+  /** Before an execve: writes Node's compile cache (execve.ts). */
+  flushCompileCache: () => void;
 }
 
 /** What the runtime answers or does without a module of its own (Bun's global). */
@@ -67,6 +70,8 @@ export interface RuntimeHooks {
   /** Whether this is the main thread; otherwise node:worker_threads is asked. */
   isMainThread?: (() => boolean) | undefined;
   staysRunning?: (() => void) | undefined;
+  /** Instead of node:module's flushCompileCache (a runtime without Node's compile cache has nothing to write). */
+  flushCompileCache?: (() => void) | undefined;
 }
 
 /** What the stage uses of Node's `process` object; cli/entry.ts hands in the real one. */
@@ -106,6 +111,7 @@ export function nodeExecDeps(host: ExecHost, hooks: RuntimeHooks = {}): ExecDeps
     cwd: () => host.cwd(),
     chdir: (directory) => host.chdir(directory),
     staysRunning: hooks.staysRunning,
+    flushCompileCache: hooks.flushCompileCache ?? (() => nodeModule.flushCompileCache()),
   };
 }
 
@@ -136,7 +142,7 @@ export async function runCommand(request: ExecRequest, d: ExecDeps): Promise<num
   if (request.mode !== 'spawn' && request.mask === undefined && canExecve && d.execve !== undefined) {
     // execve keeps our working directory, so move there first when the request names another one.
     if (d.cwd() !== request.cwd) d.chdir(request.cwd);
-    execCommand(file, argv, request.env, { execve: d.execve, signals: d.signals, stdioHandles: d.stdioHandles });
+    execCommand(file, argv, request.env, { execve: d.execve, signals: d.signals, stdioHandles: d.stdioHandles, flushCompileCache: d.flushCompileCache });
   }
   d.staysRunning?.();
   // No stdio fix-up needed here: libuv's spawn makes fds 0-2 blocking in the child itself.

@@ -46,7 +46,7 @@ function askedFor(args: readonly string[], runtime: 'node' | 'bun' = 'node'): st
 
 /** The built-ins `vaultenv ...args` asked for on Node, of those the bundle loads only on first use. */
 function firstUseModulesLoaded(args: readonly string[]): string[] {
-  const firstUse = ['child_process', 'crypto', 'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'tls', 'tty', 'util', 'v8', 'worker_threads'];
+  const firstUse = ['child_process', 'crypto', 'fs/promises', 'http', 'http2', 'https', 'module', 'net', 'os', 'tls', 'tty', 'util', 'v8', 'worker_threads'];
   return askedFor(args).filter((name) => firstUse.includes(name));
 }
 

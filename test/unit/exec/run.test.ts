@@ -47,6 +47,7 @@ function setup(overrides: Partial<ExecDeps> = {}) {
     fs: new FakeFs({ '/opt/bin/app': { type: 'file', executable: true, content: elf64() } }),
     isatty: () => false,
     stdioHandles: () => [handle(1), handle(2), handle(7)],
+    flushCompileCache: () => {},
     setTimeout: new FakeTimers().setTimeout,
     cwd: () => '/work',
     chdir: (dir) => events.push(`chdir ${dir}`),
