@@ -6,6 +6,7 @@
 
 import net from 'node:net';
 import { ConfigError } from '../errors.ts';
+import { stripBrackets } from '../config/address.ts';
 
 export interface ProxyRoute {
   /** The proxy's host (an IPv6 address without brackets) and port. */
@@ -54,7 +55,7 @@ export function proxyFor(target: ProxyTarget, env: Environment): ProxyRoute | un
   }
   const set = firstSet(env, target.tls ? HTTPS_PROXY : HTTP_PROXY, false);
   if (set === undefined) return undefined;
-  const host = unbracket(target.host).toLowerCase();
+  const host = stripBrackets(target.host).toLowerCase();
   if (isLoopback(host)) return undefined;
   const noProxy = firstSet(env, NO_PROXY, false);
   if (noProxy !== undefined && matchesNoProxy(host, target.port, noProxy.value)) return undefined;
@@ -157,10 +158,6 @@ function isLoopback(host: string): boolean {
   return false;
 }
 
-function unbracket(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-}
-
 /**
  * A proxy URL: `http://[user:password@]host[:port]`, or without a scheme, which means http:// as in Go.
  * Only an http:// proxy is spoken to (a CONNECT request): an https:// or socks5:// proxy is refused.
@@ -183,7 +180,7 @@ export function parseProxyUrl(text: string, variable: string): ProxyRoute {
   if (url.pathname !== '/' && url.pathname !== '') throw fail('It must not have a path after the host');
   const port = url.port === '' ? DEFAULT_PROXY_PORT : Number(url.port);
   if (!(port >= 1 && port <= MAX_PORT)) throw fail('The port must be a number from 1 to 65535');
-  const route: ProxyRoute = { host: unbracket(url.hostname), port, authorization: undefined, password: undefined, variable };
+  const route: ProxyRoute = { host: stripBrackets(url.hostname), port, authorization: undefined, password: undefined, variable };
   if (url.username === '' && url.password === '') return route;
   const user = decode(url.username);
   const password = decode(url.password);

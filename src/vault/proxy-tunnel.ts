@@ -8,6 +8,7 @@ import net from 'node:net';
 import { errorCode } from '../errors.ts';
 import { VaultFailure } from './failure.ts';
 import type { ProxyRoute } from './proxy-route.ts';
+import { bracketed } from '../config/address.ts';
 
 /** A proxy's answer to CONNECT is a status line and a few headers; more is not a proxy answering. */
 const MAX_ANSWER_BYTES = 16 * 1024;
@@ -32,7 +33,7 @@ export function openTunnel(route: ProxyRoute, host: string, port: number, timeou
     };
     const timer = setTimeout(() => fail(new VaultFailure('timeout', `${proxy} did not open a tunnel within ${timeoutMs} ms`)), timeoutMs);
     const onConnect = (): void => {
-      const authority = net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+      const authority = `${bracketed(host)}:${port}`;
       const lines = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`];
       if (route.authorization !== undefined) lines.push(`Proxy-Authorization: ${route.authorization}`);
       socket.write(`${lines.join('\r\n')}${HEADER_END}`);
