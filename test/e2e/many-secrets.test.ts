@@ -1,5 +1,5 @@
 // A long secrets file, as the built CLI runs it: from MANY_SECRET_LINES lines on, the bundle turns
-// V8's optimizing compilers off and bounds its young generation before it parses the file
+// V8's optimizing compilers off before it parses the file
 // (src/cli/entry.ts). The run, export and check must not notice: every variable set, and nothing on
 // stderr (V8 prints a flag it does not know there). The single executable (Bun) has no such flags
 // and must pass the same.
