@@ -19,6 +19,18 @@ function fail() {
   process.exit(1);
 }
 
+/** Over TLS on Node, as vaultenv's bundle does: one secure context, and the first session resumed. */
+const nodeTls = { context: undefined, session: undefined };
+
+function nodeTlsConnect(host, port, ca, onSecure) {
+  const tls = require('node:tls');
+  nodeTls.context ??= tls.createSecureContext({ ca });
+  const resume = nodeTls.session === undefined ? {} : { session: nodeTls.session };
+  const socket = tls.connect({ host, port, servername: host, secureContext: nodeTls.context, ALPNProtocols: ['http/1.1'], ...resume }, onSecure);
+  socket.once('session', (session) => (nodeTls.session ??= session));
+  return socket;
+}
+
 /** One keep-alive connection: `ask(path)` resolves to the answer's body (Content-Length framing only). */
 function connection(host, port, token, ca) {
   let buffered = null;
@@ -51,7 +63,7 @@ function connection(host, port, token, ca) {
       const socket =
         ca === undefined
           ? require('node:net').connect({ host, port, noDelay: true }, () => resolve())
-          : require('node:tls').connect({ host, port, servername: host, ca, ALPNProtocols: ['http/1.1'] }, () => resolve());
+          : nodeTlsConnect(host, port, ca, () => resolve());
       socket.setNoDelay(true).on('data', data).on('error', fail);
       write = (bytes) => socket.write(bytes);
       close = () => socket.destroy();
@@ -65,6 +77,21 @@ function connection(host, port, token, ca) {
     });
   };
   return { ask, close: () => opened.then(() => close()) };
+}
+
+/**
+ * Node checks a host name against its IPv6 pattern at every connection and TLS handshake; the first
+ * check compiles the pattern, which costs several ms with V8's regular-expression peephole pass on.
+ * Compiled with it off, as vaultenv's bundle does (src/cli/v8-tuning.ts), so that the floor does
+ * not pay what vaultenv need not.
+ */
+function compileAddressCheck(host) {
+  const net = require('node:net');
+  if (net.isIPv4(host)) return;
+  const v8 = require('node:v8');
+  v8.setFlagsFromString('--no-regexp-peephole-optimization');
+  net.isIPv6(host);
+  v8.setFlagsFromString('--regexp-peephole-optimization');
 }
 
 async function main() {
@@ -83,6 +110,7 @@ async function main() {
     const address = new URL(process.env.VAULT_ADDR);
     const tls = address.protocol === 'https:';
     const ca = tls ? fs.readFileSync(process.env.VAULT_CACERT, 'utf8') : undefined;
+    if (typeof Bun === 'undefined') compileAddressCheck(address.hostname);
     const open = () => connection(address.hostname, Number(address.port || (tls ? 443 : 80)), process.env.VAULT_TOKEN, ca);
     const connections = [open()];
     if (at('--kv-version') !== '2' && JSON.parse(await connections[0].ask('/v1/sys/internal/ui/mounts/secret')).data.options.version !== '2') fail();
