@@ -9,7 +9,7 @@ import v8 from 'node:v8';
  * V8's optimizing compilers (Maglev, TurboFan) cost a run of hundreds of requests tens of MB at its
  * peak, and save it no time: the run is over before optimized code pays for its compiling
  * (docs/bench.md, "Memory at 1000 paths"). The young generation is left to grow as it fills: kept at
- * its first size it took more time in scavenges than it saved in memory. Only the bundle on Node has
+ * its first size, it saved little memory and cost time in scavenges. Only the bundle on Node has
  * these (the single executable is Bun's). Set when the secrets files turn out long, before they are
  * parsed, so a short run does not pay for loading node:v8.
  */
