@@ -1,6 +1,7 @@
-// V8's settings for a short run, which only the bundle on Node has (the single executable is Bun's):
-// cli/entry.ts hands them to main as MainDeps.beforeManyRequests and MainDeps.quickRegExps. Each
-// leaves V8's flags as the run began with them, or changes them for the rest of the run on purpose.
+// V8's settings for what a run does only a few times and for a run of many requests, which only the
+// bundle on Node has (the single executable is Bun's): cli/entry.ts hands them to main as
+// MainDeps.quickRegExps and MainDeps.beforeManyRequests. Each leaves V8's flags as the run began with
+// them, or changes them for the rest of the run on purpose.
 
 // Default import only: the bundle loads it on first use (scripts/bundle-options.mjs).
 import v8 from 'node:v8';
